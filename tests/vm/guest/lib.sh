@@ -1,0 +1,97 @@
+# Helpers for the guest scenarios: results go to the host on fd 3.
+# shellcheck shell=bash
+
+PAYLOAD=${payload:?}
+
+say() { printf '%s\n' "$*" >&3; }
+pass() { say "PASS $1"; }
+info() { say "INFO $*"; }
+
+# fail CHECK REASON...: the reason is folded onto one line.
+fail() {
+	local name=$1
+	shift
+	say "FAIL $name: $(printf '%s' "$*" | tr '\n' '|' | cut -c1-600)"
+}
+
+# check CHECK CMD...: passes when CMD succeeds; its output explains a failure.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$* -> $out"
+	fi
+}
+
+# expect_eq CHECK EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+# wait_until SECONDS CMD...: polls the condition itself, never a fixed delay.
+wait_until() {
+	local timeout=$1 end
+	shift
+	end=$((SECONDS + timeout))
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# qmp JSON: runs a QMP command on the host and prints its reply.
+qmp() {
+	local reply
+	say "QMP $1"
+	read -r reply <&3
+	printf '%s\n' "$reply"
+}
+
+# The kernel log since klog_mark was called.
+klog_mark() { KLOG_MARK=$(dmesg | wc -l); }
+klog_since() { dmesg | tail -n +"$((${KLOG_MARK:-0} + 1))"; }
+
+check_kernel_log() {
+	local bad
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel panic|refcount_t|use-after-free|KASAN' | head -n 5)
+	if [ -z "$bad" ]; then
+		pass "$1"
+	else
+		fail "$1" "$bad"
+	fi
+}
+
+# Installs the payload's module where modprobe and the dm-<target> alias
+# find it, as `make -C module install` would.
+install_module() {
+	local dir=/lib/modules/$(uname -r)/updates/basicdm
+	mkdir -p "$dir"
+	cp "$PAYLOAD/module/basic_target.ko" "$dir/"
+	depmod -a
+}
+
+# sectors FILE|DEV: size in 512-byte sectors.
+sectors() { blockdev --getsz "$1"; }
+
+# A loop device over a new file of $2 sectors; prints the loop device.
+new_loop() {
+	local file=$1 nsect=$2
+	rm -f "$file"
+	truncate -s $((nsect * 512)) "$file"
+	losetup -f --show "$file"
+}
+
+# write_pattern DEV SECTOR TEXT: one 512-byte sector holding TEXT, direct I/O.
+write_pattern() {
+	printf '%-512s' "$3" | dd of="$1" bs=512 seek="$2" count=1 oflag=direct status=none conv=notrunc
+}
+# read_sector DEV SECTOR: the sector's text, trailing blanks dropped.
+read_sector() {
+	dd if="$1" bs=512 skip="$2" count=1 iflag=direct status=none | tr -d '\0' | sed 's/ *$//'
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Builds the Debian guest image the VM tests boot, and caches it.
+#
+#   build-image.sh KVER CACHE_DIR
+#
+# KVER is the kernel release the module is built against (the
+# linux-headers-KVER on this host); the image gets exactly that
+# linux-image-KVER, so the module always matches the kernel it runs on.
+# The result lands in CACHE_DIR/<key>/ (rootfs.img, vmlinuz, initrd.img),
+# where <key> hashes KVER and the inputs in this folder: a cached image is
+# reused until one of them changes.
+set -euo pipefail
+
+kver=${1:?usage: build-image.sh KVER CACHE_DIR}
+cache=${2:?usage: build-image.sh KVER CACHE_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+
+key=$( (echo "$kver"; cd "$here" && find . -type f | LC_ALL=C sort | xargs cat) |
+	sha256sum | cut -c1-16)
+out=$cache/$key
+if [ -f "$out/ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+packages=$(grep -v '^#' "$here/packages" | xargs | tr ' ' ,)
+echo "build-image: debootstrapping bookworm with linux-image-$kver into $work" >&2
+# No mirror named: mmdebstrap takes this host's apt sources.
+mmdebstrap --quiet --mode=root --variant=minbase \
+	--include="$packages,linux-image-$kver" \
+	--customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
+	--customize-hook='chroot "$1" sh /usr/local/lib/basicdm-vm/setup-guest' \
+	bookworm "$work/root" >&2
+
+cp "$work/root/boot/vmlinuz-$kver" "$work/vmlinuz"
+cp "$work/root/boot/initrd.img-$kver" "$work/initrd.img"
+rm -rf "$work"/root/boot/initrd.img-* "$work"/root/var/cache/apt/archives/*.deb
+
+# 2 GiB, sparse: room for the scenarios' backing files.
+truncate -s 2G "$work/rootfs.img"
+mkfs.ext4 -q -F -L basicdm-vm -d "$work/root" "$work/rootfs.img"
+rm -rf "$work/root"
+
+touch "$work/ready"
+rm -rf "$out"
+mv "$work" "$out"
+trap - EXIT
+echo "$out"

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Builds (or finds cached) the guest image for BASICDM_KVER, then boots it
+# with vmrun.py.  Environment (set by ctest, see CMakeLists.txt):
+#   BASICDM_KVER BASICDM_VM_CACHE BASICDM_VM_PAYLOAD BASICDM_VM_LOGS
+#   run-vm.sh --image-only        build the image and stop
+#   run-vm.sh [vmrun.py args]     e.g. --run target-tutorial
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${BASICDM_KVER:?}" "${BASICDM_VM_CACHE:?}"
+
+image=$("$here/image/build-image.sh" "$BASICDM_KVER" "$BASICDM_VM_CACHE")
+if [ "${1:-}" = --image-only ]; then
+	echo "image: $image"
+	exit 0
+fi
+exec python3 "$here/vmrun.py" --image "$image" --payload "${BASICDM_VM_PAYLOAD:?}" \
+	--logs "${BASICDM_VM_LOGS:-vm-logs}" "$@"

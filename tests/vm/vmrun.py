@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Boot the cached Debian guest under QEMU (TCG) and run one payload in it.
+
+The host shares PAYLOAD (read-only, 9p) with the guest; the guest's runner
+executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
+("basicdm.ctl"), one line per message:
+
+  guest -> host   PASS <check>
+                  FAIL <check>: <reason>
+                  INFO <text>
+                  QMP <json>         run a QMP command, reply is one JSON line
+                  END                the payload is done; the guest powers off
+  host -> guest   <json>             the reply to a QMP request
+
+Exit status: 0 when the guest reached END, reported at least one PASS and
+no FAIL; 1 otherwise (a timeout, a crash, a failed or missing check).  On
+failure the serial console log and the result lines are kept in --logs.
+"""
+
+import argparse
+import json
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def log(msg):
+    print(f"vmrun: {msg}", flush=True)
+
+
+class Qmp:
+    """A minimal QMP client: enough to run commands and skip events."""
+
+    def __init__(self, path, deadline):
+        self.sock = connect_unix(path, deadline)
+        self.buf = b""
+        self.events = []
+        self._read()  # greeting
+        self.execute({"execute": "qmp_capabilities"})
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("QMP socket closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def execute(self, cmd):
+        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
+        while True:
+            msg = self._read()
+            if "event" in msg:
+                self.events.append(msg)
+                continue
+            return msg
+
+
+def connect_unix(path, deadline):
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            return s
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def qemu_command(args, image, tmp):
+    overlay = os.path.join(tmp, "root.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
+                    "-b", os.path.join(image, "rootfs.img"), overlay],
+                   check=True)
+    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 "
+              "systemd.show_status=0 panic=-1 "
+              f"basicdm.run={args.run}")
+    cmd = [args.qemu,
+           "-machine", "q35", "-accel", "tcg,thread=multi",
+           "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
+           "-nodefaults", "-no-reboot", "-display", "none",
+           "-kernel", os.path.join(image, "vmlinuz"),
+           "-initrd", os.path.join(image, "initrd.img"),
+           "-append", append,
+           "-drive", f"file={overlay},if=none,id=root,format=qcow2,cache=unsafe",
+           "-device", "virtio-blk-pci,drive=root",
+           "-virtfs", f"local,path={args.payload},mount_tag=payload,"
+                      "security_model=none,readonly=on",
+           "-device", "virtio-serial-pci",
+           "-chardev", f"socket,id=ctl,path={tmp}/ctl.sock,server=on,wait=on",
+           "-device", "virtserialport,chardev=ctl,name=basicdm.ctl",
+           "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
+           "-device", "virtio-rng-pci"]
+    if args.interactive:
+        cmd += ["-serial", "mon:stdio"]
+    else:
+        cmd += ["-serial", f"file:{tmp}/console.log"]
+    return cmd
+
+
+def run(args):
+    image = args.image
+    tmp = tempfile.mkdtemp(prefix=f"basicdm-vm-{args.run}-")
+    results = []
+    failed = []
+    passed = 0
+    ended = False
+    reason = None
+    proc = None
+    try:
+        cmd = qemu_command(args, image, tmp)
+        proc = subprocess.Popen(cmd, stdin=None if args.interactive else subprocess.DEVNULL)
+        deadline = time.monotonic() + args.timeout
+        ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
+        qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
+        sel = selectors.DefaultSelector()
+        sel.register(ctl, selectors.EVENT_READ)
+        buf = b""
+        while not ended:
+            if proc.poll() is not None:
+                reason = f"QEMU exited ({proc.returncode}) before the payload ended"
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                reason = f"timed out after {args.timeout} s"
+                break
+            if not sel.select(timeout=min(left, 1.0)):
+                continue
+            chunk = ctl.recv(65536)
+            if not chunk:
+                reason = "the guest closed the control channel"
+                break
+            buf += chunk
+            while b"\n" in buf and not ended:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                results.append(line)
+                word, _, rest = line.partition(" ")
+                if word == "PASS":
+                    passed += 1
+                    print(f"PASS {args.run}/{rest}", flush=True)
+                elif word == "FAIL":
+                    failed.append(rest)
+                    print(f"FAIL {args.run}/{rest}", flush=True)
+                elif word == "INFO":
+                    print(f"     {rest}", flush=True)
+                elif word == "QMP":
+                    reply = qmp.execute(json.loads(rest))
+                    ctl.sendall(json.dumps(reply).encode() + b"\n")
+                elif word == "END":
+                    ended = True
+        if ended:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                log("the guest did not power off; stopping QEMU")
+    except (OSError, ConnectionError, json.JSONDecodeError) as e:
+        reason = f"host side error: {e}"
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    ok = ended and passed > 0 and not failed
+    if ended and passed == 0 and not failed:
+        reason = "the payload ended without a single check"
+    print(f"{passed} passed, {len(failed)} failed", flush=True)
+    if not ok:
+        if reason:
+            print(f"FAIL {args.run}: {reason}", flush=True)
+        keep = os.path.join(args.logs, args.run)
+        os.makedirs(keep, exist_ok=True)
+        with open(os.path.join(keep, "results.log"), "w") as f:
+            f.write("\n".join(results) + "\n")
+        console = os.path.join(tmp, "console.log")
+        if os.path.exists(console):
+            shutil.copy(console, os.path.join(keep, "console.log"))
+            with open(console, errors="replace") as f:
+                tail = f.readlines()[-40:]
+            print("---- last lines of the serial console ----")
+            sys.stdout.writelines(tail)
+            print("----")
+        log(f"logs kept in {keep}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--image", required=True, help="built image folder (build-image.sh)")
+    p.add_argument("--payload", required=True, help="folder shared with the guest")
+    p.add_argument("--run", required=True, help="name handed to PAYLOAD/guest/entry")
+    p.add_argument("--timeout", type=int, default=900)
+    p.add_argument("--logs", default="vm-logs")
+    p.add_argument("--mem", type=int, default=1536)
+    p.add_argument("--smp", type=int, default=2)
+    p.add_argument("--qemu", default="qemu-system-x86_64")
+    p.add_argument("--interactive", action="store_true",
+                   help="serial console on this terminal")
+    args = p.parse_args()
+    if shutil.which(args.qemu) is None:
+        print(f"FAIL {args.run}: {args.qemu} not found: the VM tests cannot run", flush=True)
+        return 1
+    args.payload = os.path.abspath(args.payload)
+    args.logs = os.path.abspath(args.logs)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
