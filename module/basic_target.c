@@ -19,6 +19,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
+#include <linux/dm-ioctl.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -47,6 +48,7 @@ struct basic_stats {
 
 struct basic_c {
 	struct dm_dev *dev;
+	char name[DM_NAME_LEN];	/* the map's name when the table was loaded */
 	sector_t start;
 	bool trace_feature;	/* given in the table; echoed by STATUSTYPE_TABLE */
 	bool trace;		/* live state, switched by the "trace" message */
@@ -154,10 +156,19 @@ static int basic_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	r = dm_get_device(ti, path, dm_table_get_mode(ti->table), &bc->dev);
 	if (r) {
-		ti->error = r == -EACCES || r == -EROFS ?
-			"Device is read-only but the table is read-write" :
-			"Device lookup failed";
+		ti->error = "Device lookup failed";
 		goto bad;
+	}
+
+	/*
+	 * The block layer only warns about writes to a read-only device and
+	 * the driver then fails them: refuse the table instead.
+	 */
+	if ((dm_table_get_mode(ti->table) & FMODE_WRITE) &&
+	    bdev_read_only(bc->dev->bdev)) {
+		ti->error = "Device is read-only but the table is read-write";
+		r = -EROFS;
+		goto bad_put;
 	}
 
 	dev_size = bdev_nr_sectors(bc->dev->bdev);
@@ -173,6 +184,14 @@ static int basic_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad_put;
 	}
+
+	/*
+	 * dm_device_name() is the disk name ("dm-0"); the name users know
+	 * sits behind a lock the I/O path must not take: copy it now.
+	 */
+	if (dm_copy_name_and_uuid(dm_table_get_md(ti->table), bc->name, NULL))
+		strscpy(bc->name, dm_device_name(dm_table_get_md(ti->table)),
+			sizeof(bc->name));
 
 	bc->trace = bc->trace_feature;
 	ratelimit_state_init(&bc->trace_rs, DEFAULT_RATELIMIT_INTERVAL, 64);
@@ -242,8 +261,7 @@ static void basic_trace(struct dm_target *ti, struct basic_c *bc,
 {
 	if (!__ratelimit(&bc->trace_rs))
 		return;
-	DMINFO("%s: %s%s%s sector %llu size %u",
-	       dm_device_name(dm_table_get_md(ti->table)),
+	DMINFO("%s: %s%s%s sector %llu size %u", bc->name,
 	       blk_op_str(bio_op(bio)),
 	       bio->bi_opf & REQ_PREFLUSH ? "+PREFLUSH" : "",
 	       bio->bi_opf & REQ_FUA ? "+FUA" : "",
@@ -354,7 +372,7 @@ static int basic_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 
 	DMWARN("%s: unrecognised message; expected \"trace on|off\" or \"stats reset\"",
-	       dm_device_name(dm_table_get_md(ti->table)));
+	       bc->name);
 	return -EINVAL;
 }
 

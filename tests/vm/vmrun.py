@@ -159,7 +159,7 @@ def run(args):
                     ended = True
         if ended:
             try:
-                proc.wait(timeout=60)
+                proc.wait(timeout=None if args.interactive else 60)
             except subprocess.TimeoutExpired:
                 log("the guest did not power off; stopping QEMU")
     except (OSError, ConnectionError, json.JSONDecodeError) as e:

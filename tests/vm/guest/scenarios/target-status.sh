@@ -56,11 +56,12 @@ udevadm settle
 check "trace on" dmsetup message st 0 trace on
 expect_eq "status shows trace" trace "$(counter trace)"
 klog_mark
-for s in 0 8 16; do
-	dd if=/dev/zero of="$map" bs=4096 seek=$((s / 8)) count=1 oflag=direct status=none
-done
-traced=$(klog_since | grep -c 'basic_target: st: WRITE sector \(0\|8\|16\) size 4096$')
-expect_eq "three writes, three trace lines" 3 "$traced"
+# One open for the three writes: closing a device opened for writing makes
+# udev probe it, and those reads would be traced (and rate-limited) too.
+dd if=/dev/zero of="$map" bs=4096 count=3 oflag=direct status=none
+traced=$(klog_since | sed -n 's/.*basic_target: st: WRITE sector \([0-9]*\) size 4096$/\1/p' | xargs)
+expect_eq "three writes at sectors 0 8 16, three trace lines" "0 8 16" "$traced"
+[ "$traced" = "0 8 16" ] || info "kernel log: $(klog_since | tr '\n' '|')"
 check "trace off" dmsetup message st 0 trace off
 expect_eq "status shows notrace" notrace "$(counter trace)"
 klog_mark
