@@ -9,8 +9,13 @@ executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
                   FAIL <check>: <reason>
                   INFO <text>
                   QMP <json>         run a QMP command, reply is one JSON line
+                  HOST disk-add ID MIB SERIAL
+                                     hot-add a new, zeroed virtio disk of MIB MiB
+                                     with that serial (guest: /dev/disk/by-id/virtio-SERIAL)
+                  HOST disk-del ID   hot-remove it (returns once QEMU has let go)
                   END                the payload is done; the guest powers off
   host -> guest   <json>             the reply to a QMP request
+                  OK | ERR <reason>  the reply to a HOST request
 
 Exit status: 0 when the guest reached END, reported at least one PASS and
 no FAIL; 1 otherwise (a timeout, a crash, a failed or missing check).  On
@@ -61,6 +66,76 @@ class Qmp:
                 continue
             return msg
 
+    def wait_event(self, name, device, timeout):
+        """Wait for a QMP event about DEVICE (e.g. DEVICE_DELETED)."""
+        end = time.monotonic() + timeout
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev["event"] == name and ev.get("data", {}).get("device") == device:
+                    del self.events[i]
+                    return True
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(left)
+            try:
+                self.events.append(self._read())
+            except socket.timeout:
+                return False
+            finally:
+                self.sock.settimeout(None)
+
+
+class Disks:
+    """Disks the guest asks to hot-plug: raw files in the run's folder."""
+
+    def __init__(self, qmp, tmp):
+        self.qmp = qmp
+        self.tmp = tmp
+
+    def request(self, words):
+        try:
+            if words[0] == "disk-add" and len(words) == 4:
+                return self.add(words[1], int(words[2]), words[3])
+            if words[0] == "disk-del" and len(words) == 2:
+                return self.delete(words[1])
+            return f"ERR unknown request: {' '.join(words)}"
+        except (ValueError, OSError) as e:
+            return f"ERR {e}"
+
+    @staticmethod
+    def _error(reply):
+        return f"ERR {reply['error'].get('desc', reply['error'])}" if "error" in reply else None
+
+    def add(self, disk_id, mib, serial):
+        path = os.path.join(self.tmp, f"disk-{disk_id}.raw")
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.truncate(mib * 1024 * 1024)
+        err = self._error(self.qmp.execute({
+            "execute": "blockdev-add",
+            "arguments": {"driver": "raw", "node-name": f"node-{disk_id}",
+                          "file": {"driver": "file", "filename": path}}}))
+        if err:
+            return err
+        err = self._error(self.qmp.execute({
+            "execute": "device_add",
+            "arguments": {"driver": "virtio-blk-pci", "id": disk_id,
+                          "drive": f"node-{disk_id}", "serial": serial}}))
+        return err or "OK"
+
+    def delete(self, disk_id):
+        err = self._error(self.qmp.execute({"execute": "device_del",
+                                            "arguments": {"id": disk_id}}))
+        if err:
+            return err
+        # the guest must acknowledge the ACPI eject before QEMU lets go
+        if not self.qmp.wait_event("DEVICE_DELETED", disk_id, 120):
+            return f"ERR {disk_id} was not released by the guest within 120 s"
+        err = self._error(self.qmp.execute({"execute": "blockdev-del",
+                                            "arguments": {"node-name": f"node-{disk_id}"}}))
+        return err or "OK"
+
 
 def connect_unix(path, deadline):
     while True:
@@ -84,7 +159,7 @@ def qemu_command(args, image, tmp):
               "systemd.show_status=0 panic=-1 "
               f"basicdm.run={args.run}")
     cmd = [args.qemu,
-           "-machine", "q35", "-accel", "tcg,thread=multi",
+           "-machine", "pc", "-accel", "tcg,thread=multi",
            "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
            "-nodefaults", "-no-reboot", "-display", "none",
            "-kernel", os.path.join(image, "vmlinuz"),
@@ -121,6 +196,7 @@ def run(args):
         deadline = time.monotonic() + args.timeout
         ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
         qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
+        disks = Disks(qmp, tmp)
         sel = selectors.DefaultSelector()
         sel.register(ctl, selectors.EVENT_READ)
         buf = b""
@@ -155,6 +231,9 @@ def run(args):
                 elif word == "QMP":
                     reply = qmp.execute(json.loads(rest))
                     ctl.sendall(json.dumps(reply).encode() + b"\n")
+                elif word == "HOST":
+                    answer = disks.request(rest.split())
+                    ctl.sendall(answer.encode() + b"\n")
                 elif word == "END":
                     ended = True
         if ended:

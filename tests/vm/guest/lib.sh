@@ -95,3 +95,50 @@ write_pattern() {
 read_sector() {
 	dd if="$1" bs=512 skip="$2" count=1 iflag=direct status=none | tr -d '\0' | sed 's/ *$//'
 }
+
+# host REQUEST...: asks vmrun.py on the host (disk-add ID MIB SERIAL, disk-del ID).
+host() {
+	local reply
+	say "HOST $*"
+	read -r reply <&3
+	[ "$reply" = OK ] || { printf '%s\n' "$reply" >&2; return 1; }
+}
+
+# Installs the payload's daemon, as `cmake --install` would.
+install_daemon() {
+	install -m 755 "$PAYLOAD/daemon/basicdmd" /usr/sbin/basicdmd
+}
+
+# daemon_start [ARGS...]: basicdmd as the notify service "basicdm"; returns
+# once it has sent READY=1 (systemd-run waits for the start job).
+daemon_start() {
+	systemd-run --quiet --unit=basicdm --service-type=notify -p NotifyAccess=main \
+		-p TimeoutStartSec=300 -p WatchdogSec=60 /usr/sbin/basicdmd "$@"
+}
+
+daemon_stop() {
+	systemctl stop basicdm
+	# a transient unit that failed stays loaded: clear it for the next start
+	systemctl reset-failed basicdm 2>/dev/null || true
+}
+
+# journal FIELD=VALUE...: the daemon's journal lines with those fields.
+journal() { journalctl -q -u basicdm -o cat "$@" 2>/dev/null; }
+journal_count() { journal "$@" | wc -l; }
+# journal_grep REGEX [FIELD=VALUE...]: some matching line contains REGEX.
+journal_grep() {
+	local re=$1
+	shift
+	journal "$@" | grep -q -- "$re"
+}
+
+# daemon_reload: SIGHUP, then wait until the daemon says the reload is over.
+daemon_reload() {
+	local before
+	before=$(journal_count BASICDM_RELOAD=1)
+	systemctl kill -s HUP basicdm
+	wait_until 120 sh -c "[ \$(journalctl -q -u basicdm -o cat BASICDM_RELOAD=1 | wc -l) -gt $before ]"
+}
+
+# The DM device number of map NAME, "major:minor".
+map_devnum() { dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '; }

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by config.c (libconfig), config-ini.c (inih) and config-validate.c.
+ * Both syntaxes are first turned into the same tree of settings as written,
+ * so that one validator gives the same answer and the same message for the
+ * same mistake in either file.
+ */
+#pragma once
+
+#include <stdarg.h>
+
+#include "config.h"
+
+enum raw_kind {
+	RAW_TEXT,	/* INI: untyped text, read as the key's type */
+	RAW_STRING,
+	RAW_INTEGER,
+	RAW_TRUNCATED,	/* libconfig < 1.7 cut this integer to 32 bits; text holds the literal */
+	RAW_BOOLEAN,
+	RAW_FLOAT,
+	RAW_LIST,	/* libconfig list or array */
+	RAW_GROUP,
+};
+
+/*
+ * One setting as written.  The root is a group of volumes, each volume a
+ * group of settings; "match" is a group of udev properties.
+ */
+struct raw_setting {
+	char *key;		/* NULL for the root and for volumes */
+	enum raw_kind kind;
+	char *text;		/* RAW_TEXT, RAW_STRING, RAW_TRUNCATED */
+	long long integer;	/* RAW_INTEGER */
+	bool boolean;		/* RAW_BOOLEAN */
+	struct raw_setting *members; /* RAW_GROUP */
+	size_t n_members;
+	struct source_location where;
+};
+
+/* Appends a zeroed member to GROUP; the pointer lives until the next append. */
+struct raw_setting *raw_setting_append(struct raw_setting *group, const char *key,
+				       enum raw_kind kind, const char *file, int line);
+void raw_setting_done(struct raw_setting *s);
+
+void volume_config_done(struct volume_config *v);
+bool volume_same_backing(const struct volume_config *a, const struct volume_config *b);
+
+/* Decimal digits only, no sign or blanks: -EINVAL, or -ERANGE past 64 bits. */
+int parse_uint64(const char *s, uint64_t *ret);
+
+/* Adds "FILE:LINE: message" (or "FILE: message" when LINE is 0). */
+int config_error_add(struct config_errors *e, const char *file, int line,
+		     const char *format, ...) __attribute__((format(printf, 4, 5)));
+int config_error_addv(struct config_errors *e, const char *file, int line,
+		      const char *format, va_list ap) __attribute__((format(printf, 4, 0)));
+
+/*
+ * Appends the volumes of every *.conf in DIR to ROOT.  Mistakes go to
+ * ERRORS and parsing goes on; returns a negative errno only when a file
+ * cannot be read at all or memory runs out.  A missing DIR is fine.
+ */
+int config_ini_load_dir(const char *dir, struct raw_setting *root, struct config_errors *errors);
+
+/*
+ * Checks every volume of ROOT and appends it to C.  Every problem goes to
+ * ERRORS; returns a negative errno only when memory runs out.  C may hold
+ * half-checked volumes when ERRORS grew: the caller discards it then.
+ */
+int config_validate(const struct raw_setting *root, struct config *c, struct config_errors *errors);

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loading the configuration: the main file through libconfig, the drop-ins
+ * through config-ini.c, both into one tree of raw settings that
+ * config-validate.c turns into the volume model.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config-internal.h"
+#include "util.h"
+
+int config_error_addv(struct config_errors *e, const char *file, int line,
+		      const char *format, va_list ap)
+{
+	_cleanup_(freep) char *reason = NULL;
+	char *message;
+	char **messages;
+	int r;
+
+	if (vasprintf(&reason, format, ap) < 0)
+		return -ENOMEM;
+
+	if (line > 0)
+		r = asprintf(&message, "%s:%d: %s", file, line, reason);
+	else
+		r = asprintf(&message, "%s: %s", file, reason);
+	if (r < 0)
+		return -ENOMEM;
+
+	messages = reallocarray(e->messages, e->n + 1, sizeof(*messages));
+	if (!messages) {
+		free(message);
+		return -ENOMEM;
+	}
+	messages[e->n++] = message;
+	e->messages = messages;
+	return 0;
+}
+
+int config_error_add(struct config_errors *e, const char *file, int line, const char *format, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = config_error_addv(e, file, line, format, ap);
+	va_end(ap);
+	return r;
+}
+
+void config_errors_clear(struct config_errors *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->messages[i]);
+	free(e->messages);
+	*e = (struct config_errors){};
+}
+
+struct raw_setting *raw_setting_append(struct raw_setting *group, const char *key,
+				       enum raw_kind kind, const char *file, int line)
+{
+	struct raw_setting *members, *s;
+
+	members = reallocarray(group->members, group->n_members + 1, sizeof(*members));
+	if (!members)
+		return NULL;
+	group->members = members;
+
+	s = &members[group->n_members];
+	*s = (struct raw_setting){ .kind = kind, .where.line = line };
+	s->key = key ? strdup(key) : NULL;
+	s->where.file = strdup(file);
+	if ((key && !s->key) || !s->where.file) {
+		free(s->key);
+		free(s->where.file);
+		return NULL;
+	}
+
+	group->n_members++;
+	return s;
+}
+
+void raw_setting_done(struct raw_setting *s)
+{
+	for (size_t i = 0; i < s->n_members; i++)
+		raw_setting_done(&s->members[i]);
+	free(s->members);
+	free(s->key);
+	free(s->text);
+	free(s->where.file);
+	*s = (struct raw_setting){};
+}
+
+void volume_config_done(struct volume_config *v)
+{
+	for (size_t i = 0; i < v->n_match; i++) {
+		free(v->match[i].key);
+		free(v->match[i].value);
+	}
+	free(v->match);
+	free(v->name);
+	free(v->file);
+	free(v->device);
+	free(v->where.file);
+	*v = (struct volume_config){};
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_volumes; i++)
+		volume_config_done(&c->volumes[i]);
+	free(c->volumes);
+	free(c);
+}
+
+static void config_freep(struct config **c)
+{
+	config_free(*c);
+}
+
+const struct volume_config *config_find(const struct config *c, const char *name)
+{
+	for (size_t i = 0; c && name && i < c->n_volumes; i++)
+		if (streq_ptr(c->volumes[i].name, name))
+			return &c->volumes[i];
+	return NULL;
+}
+
+/* Both match lists are sorted by key, so equal sets are equal arrays. */
+static bool match_equal(const struct volume_config *a, const struct volume_config *b)
+{
+	if (a->n_match != b->n_match)
+		return false;
+	for (size_t i = 0; i < a->n_match; i++)
+		if (!streq(a->match[i].key, b->match[i].key) ||
+		    !streq(a->match[i].value, b->match[i].value))
+			return false;
+	return true;
+}
+
+bool volume_same_backing(const struct volume_config *a, const struct volume_config *b)
+{
+	if (a->kind != b->kind)
+		return false;
+
+	switch (a->kind) {
+	case BACKING_FILE:
+		return streq_ptr(a->file, b->file);
+	case BACKING_DEVICE:
+		return streq_ptr(a->device, b->device);
+	case BACKING_MATCH:
+		return match_equal(a, b);
+	}
+	return false;
+}
+
+/* Where a definition was written does not change what it maps. */
+bool volume_config_equal(const struct volume_config *a, const struct volume_config *b)
+{
+	return streq_ptr(a->name, b->name) && volume_same_backing(a, b) &&
+	       a->size_bytes == b->size_bytes && a->offset == b->offset &&
+	       a->sectors == b->sectors && a->read_only == b->read_only &&
+	       a->trace == b->trace;
+}
+
+/*
+ * libconfig names an included file as written in @include, relative to the
+ * include directory, which is the main file's directory.
+ */
+static char *source_path(const char *main_path, const char *file)
+{
+	const char *slash = strrchr(main_path, '/');
+	char *path;
+
+	if (!file || streq(file, main_path))
+		return strdup(main_path);
+	if (file[0] == '/' || !slash)
+		return strdup(file);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - main_path), main_path, file) < 0)
+		return NULL;
+	return path;
+}
+
+#if LIBCONFIG_VER_MAJOR == 1 && LIBCONFIG_VER_MINOR < 7
+/*
+ * libconfig before 1.7 silently cuts an integer written without an 'L'
+ * suffix to 32 bits: "offset = 5000000000;" reads as 705032704, a map
+ * over someone else's data.  The literal is still in the source line.
+ */
+
+enum literal_reading {
+	LITERAL_OTHER,		/* not a number, or another one */
+	LITERAL_EXACT,		/* reads as the value */
+	LITERAL_CUT,		/* its low 32 bits read as the value */
+};
+
+static enum literal_reading read_literal(const char *literal, long long value)
+{
+	bool hex = literal[0] == '0' && (literal[1] == 'x' || literal[1] == 'X');
+	long long n;
+	char *end;
+
+	errno = 0;
+	n = hex ? (long long)strtoull(literal, &end, 16) : strtoll(literal, &end, 10);
+	if (end == literal || *end != '\0')
+		return LITERAL_OTHER;
+	if (n == value && errno == 0)
+		return LITERAL_EXACT;
+	/* Past 64 bits strtoll() and libconfig both saturate, and still agree here. */
+	if ((int32_t)n == value)
+		return LITERAL_CUT;
+	return LITERAL_OTHER;
+}
+
+/* The number in "KEY = NUMBER" when KEY starts at AT, or NULL. */
+static char *literal_after_key(const char *line, const char *at, const char *key)
+{
+	const char *p = at + strlen(key);
+	size_t len;
+
+	if (at > line && (isalnum((unsigned char)at[-1]) || strchr("_-*", at[-1])))
+		return NULL;
+	p += strspn(p, " \t");
+	if (*p != '=' && *p != ':')
+		return NULL;
+	p++;
+	p += strspn(p, " \t");
+
+	len = strspn(p, "+-");
+	len += strspn(p + len, "0123456789abcdefABCDEFxX");
+	return strndup(p, len);
+}
+
+static char *source_line(const char *file, int line_number)
+{
+	char *line = NULL;
+	size_t size = 0;
+	FILE *f;
+	int n = 0;
+
+	f = fopen(file, "re");
+	if (!f)
+		return NULL;
+	while (n < line_number && getline(&line, &size, f) >= 0)
+		n++;
+	fclose(f);
+	if (n < line_number) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+/* The literal libconfig cut to VALUE, or NULL when it read the line right. */
+static char *truncated_literal(const char *file, int line_number, const char *key, long long value)
+{
+	_cleanup_(freep) char *line = source_line(file, line_number);
+	_cleanup_(freep) char *cut = NULL;
+
+	/* Several volumes may share a line: any exact reading clears VALUE. */
+	for (const char *at = line ? strstr(line, key) : NULL; at; at = strstr(at + 1, key)) {
+		_cleanup_(freep) char *literal = literal_after_key(line, at, key);
+		enum literal_reading reading = literal ? read_literal(literal, value) : LITERAL_OTHER;
+
+		if (reading == LITERAL_EXACT)
+			return NULL;
+		if (reading == LITERAL_CUT && !cut)
+			cut = TAKE_PTR(literal);
+	}
+	return TAKE_PTR(cut);
+}
+#else
+static char *truncated_literal(const char *file, int line_number, const char *key, long long value)
+{
+	return NULL;
+}
+#endif
+
+static int convert_setting(const char *main_path, const config_setting_t *cs,
+			   struct raw_setting *parent);
+
+static int convert_members(const char *main_path, const config_setting_t *cs,
+			   struct raw_setting *group)
+{
+	for (int i = 0; i < config_setting_length(cs); i++) {
+		int r = convert_setting(main_path, config_setting_get_elem(cs, i), group);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static enum raw_kind raw_kind_of(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return RAW_GROUP;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return RAW_INTEGER;
+	case CONFIG_TYPE_FLOAT:
+		return RAW_FLOAT;
+	case CONFIG_TYPE_STRING:
+		return RAW_STRING;
+	case CONFIG_TYPE_BOOL:
+		return RAW_BOOLEAN;
+	default:
+		return RAW_LIST;
+	}
+}
+
+static int convert_setting(const char *main_path, const config_setting_t *cs,
+			   struct raw_setting *parent)
+{
+	_cleanup_(freep) char *file = source_path(main_path, config_setting_source_file(cs));
+	struct raw_setting *s;
+
+	if (!file)
+		return -ENOMEM;
+	s = raw_setting_append(parent, config_setting_name(cs),
+			       raw_kind_of(config_setting_type(cs)), file,
+			       config_setting_source_line(cs));
+	if (!s)
+		return -ENOMEM;
+
+	switch (s->kind) {
+	case RAW_GROUP:
+		return convert_members(main_path, cs, s);
+	case RAW_STRING:
+		s->text = strdup(config_setting_get_string(cs));
+		return s->text ? 0 : -ENOMEM;
+	case RAW_BOOLEAN:
+		s->boolean = config_setting_get_bool(cs);
+		return 0;
+	case RAW_INTEGER:
+		s->integer = config_setting_get_int64(cs);
+		if (config_setting_type(cs) == CONFIG_TYPE_INT && s->key) {
+			s->text = truncated_literal(file, s->where.line, s->key, s->integer);
+			if (s->text)
+				s->kind = RAW_TRUNCATED;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int convert_volumes(const char *main_path, const config_setting_t *volumes,
+			   struct raw_setting *root, struct config_errors *errors)
+{
+	_cleanup_(freep) char *file = source_path(main_path, config_setting_source_file(volumes));
+	int r;
+
+	if (!file)
+		return -ENOMEM;
+	if (!config_setting_is_list(volumes))
+		return config_error_add(errors, file, config_setting_source_line(volumes),
+					"'volumes' must be a list: volumes = ( { ... }, { ... } );");
+
+	for (int i = 0; i < config_setting_length(volumes); i++) {
+		const config_setting_t *v = config_setting_get_elem(volumes, i);
+
+		if (config_setting_is_group(v))
+			r = convert_setting(main_path, v, root);
+		else
+			r = config_error_add(errors, file, config_setting_source_line(v),
+					     "each entry of 'volumes' must be a group { ... }");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int convert_root(const char *main_path, const config_t *cfg, struct raw_setting *root,
+			struct config_errors *errors)
+{
+	const config_setting_t *top = config_root_setting(cfg);
+
+	for (int i = 0; i < config_setting_length(top); i++) {
+		const config_setting_t *s = config_setting_get_elem(top, i);
+		_cleanup_(freep) char *file = NULL;
+		int r;
+
+		if (streq(config_setting_name(s), "volumes")) {
+			r = convert_volumes(main_path, s, root, errors);
+		} else {
+			file = source_path(main_path, config_setting_source_file(s));
+			if (!file)
+				return -ENOMEM;
+			r = config_error_add(errors, file, config_setting_source_line(s),
+					     "unknown setting '%s', expected 'volumes'",
+					     config_setting_name(s));
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* libconfig only says "file I/O error"; ask the system what went wrong. */
+static int unreadable_reason(const char *path)
+{
+	struct stat st;
+	int fd, r = -EIO;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		r = negative_errno();
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	close(fd);
+	return r;
+}
+
+static int report_read_error(const char *path, const config_t *cfg, struct config_errors *errors)
+{
+	_cleanup_(freep) char *file = NULL;
+	int r;
+
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
+		r = unreadable_reason(path);
+		if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
+
+	file = source_path(path, config_error_file(cfg));
+	if (!file)
+		return -ENOMEM;
+	return config_error_add(errors, file, config_error_line(cfg), "%s", config_error_text(cfg));
+}
+
+/* A syntax error is reported and loading goes on with the drop-ins. */
+static int load_main(const char *path, struct raw_setting *root, struct config_errors *errors)
+{
+	_cleanup_(freep) char *dir = NULL;
+	const char *slash = strrchr(path, '/');
+	config_t cfg;
+	int r;
+
+	/* @include "x" is relative to the main file, not to our working directory. */
+	dir = slash ? strndup(path, slash == path ? 1 : slash - path) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+
+	config_init(&cfg);
+	config_set_include_dir(&cfg, dir);
+	if (config_read_file(&cfg, path))
+		r = convert_root(path, &cfg, root, errors);
+	else
+		r = report_read_error(path, &cfg, errors);
+	config_destroy(&cfg);
+	return r;
+}
+
+int config_load(const char *path, const char *dropin_dir, struct config **ret,
+		struct config_errors *errors)
+{
+	_cleanup_(raw_setting_done) struct raw_setting root = {};
+	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_(freep) char *default_dir = NULL;
+	size_t n_errors = errors->n;
+	int r;
+
+	r = load_main(path, &root, errors);
+	if (r < 0)
+		return r;
+
+	if (!dropin_dir) {
+		if (asprintf(&default_dir, "%s.d", path) < 0)
+			return -ENOMEM;
+		dropin_dir = default_dir;
+	}
+	r = config_ini_load_dir(dropin_dir, &root, errors);
+	if (r < 0)
+		return r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r = config_validate(&root, c, errors);
+	if (r < 0)
+		return r;
+	if (errors->n > n_errors)
+		return -EINVAL;
+
+	if (ret)
+		*ret = TAKE_PTR(c);
+	return 0;
+}

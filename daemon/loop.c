@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loop devices for file-backed volumes.  A file is matched to a loop device
+ * by the backing inode the kernel reports (LOOP_GET_STATUS64), not by the
+ * path in sysfs, which goes stale when the file is renamed or replaced.
+ */
+#include "loop.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/loop.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Another process may take the free device between GET_FREE and CONFIGURE. */
+#define ATTACH_TRIES 16
+
+#define SYSFS_BLOCK "/sys/block"
+#define LOOP_CONTROL "/dev/loop-control"
+
+/* A regular file: a FIFO or a device would block or make no sense here. */
+static int check_regular(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	return 0;
+}
+
+int loop_prepare_file(const char *path, uint64_t size)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return check_regular(&st);	/* existing: never resized */
+	if (errno != ENOENT)
+		return negative_errno();
+	if (size == 0)
+		return -ENOENT;
+	if (size > INT64_MAX)
+		return -EFBIG;
+
+	/* a missing parent directory fails here with ENOENT */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		/* created by someone else since the stat: theirs, leave it */
+		if (errno == EEXIST)
+			return loop_prepare_file(path, 0);
+		return negative_errno();
+	}
+	/* sparse: blocks are allocated as the volume is written */
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int r = negative_errno();
+
+		(void)unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+/* True for "loop<N>", the kernel's names of loop block devices. */
+static bool is_loop_name(const char *name)
+{
+	const char *p;
+
+	if (!startswith(name, "loop") || !name[4])
+		return false;
+	for (p = name + 4; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Whether loop device NAME is bound to the whole of the inode ST names,
+ * and then its device number and flags.  Only bound devices have a
+ * "loop" directory in sysfs; unbound ones are not even opened.
+ */
+static bool loop_matches(int sysfs_fd, const char *name, const struct stat *st, dev_t *devnum,
+			 uint32_t *flags)
+{
+	_cleanup_(closep) int fd = -1;
+	struct loop_info64 info = {};
+	char subdir[NAME_MAX + 8], dev[NAME_MAX + 8];
+	struct stat lst;
+
+	snprintf(subdir, sizeof(subdir), "%s/loop", name);
+	if (faccessat(sysfs_fd, subdir, F_OK, 0) < 0)
+		return false;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	/* ENXIO: unbound or being torn down meanwhile */
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0)
+		return false;
+	if (info.lo_device != (uint64_t)st->st_dev || info.lo_inode != (uint64_t)st->st_ino)
+		return false;
+	/* a window into the file (losetup -o / --sizelimit) is not the file */
+	if (info.lo_offset != 0 || info.lo_sizelimit != 0)
+		return false;
+	if (fstat(fd, &lst) < 0 || !S_ISBLK(lst.st_mode))
+		return false;
+	*devnum = lst.st_rdev;
+	*flags = info.lo_flags;
+	return true;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return negative_errno();
+
+	/* sysfs lists only the loop devices that exist */
+	d = opendir(SYSFS_BLOCK);
+	if (!d)
+		return negative_errno();
+	while ((de = readdir(d)))
+		if (is_loop_name(de->d_name) &&
+		    loop_matches(dirfd(d), de->d_name, &st, devnum, flags))
+			return 0;
+	return -ENOENT;
+}
+
+int loop_find(const char *path, dev_t *devnum)
+{
+	uint32_t flags;
+
+	return find_loop(path, devnum, &flags);
+}
+
+/*
+ * LOOP_CONFIGURE binds FILE_FD in one step.  Direct I/O spares the page
+ * cache a second copy of the data; a kernel that refuses it for this file
+ * gets buffered I/O instead.
+ */
+static int configure(int loop_fd, int file_fd, const char *path, bool read_only)
+{
+	struct loop_config cfg = {
+		.fd = (uint32_t)file_fd,
+		.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO |
+				 (read_only ? LO_FLAGS_READ_ONLY : 0),
+	};
+
+	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", path);
+	if (ioctl(loop_fd, LOOP_CONFIGURE, &cfg) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return negative_errno();
+
+	cfg.info.lo_flags &= ~(uint32_t)LO_FLAGS_DIRECT_IO;
+	if (ioctl(loop_fd, LOOP_CONFIGURE, &cfg) < 0)
+		return negative_errno();
+	log_debug("%s: direct I/O refused, the loop device uses buffered I/O", path);
+	return 0;
+}
+
+/* Opens the backing file without blocking on anything that is not a file. */
+static int open_backing(const char *path, bool read_only)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int flags, r;
+
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	r = check_regular(&st);
+	if (r < 0)
+		return r;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
+}
+
+/* Binds FILE_FD to a free loop device; returns the loop device's fd. */
+static int bind_free_loop(int file_fd, const char *path, bool read_only)
+{
+	_cleanup_(closep) int control = -1;
+	char dev[32];
+	int r = -EBUSY;
+
+	control = open(LOOP_CONTROL, O_RDWR | O_CLOEXEC);
+	if (control < 0)
+		return negative_errno();
+
+	for (int i = 0; i < ATTACH_TRIES; i++) {
+		_cleanup_(closep) int loop_fd = -1;
+		int n;
+
+		n = ioctl(control, LOOP_CTL_GET_FREE);
+		if (n < 0)
+			return negative_errno();
+		snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+		/* the open mode is the device's mode: O_RDONLY would make it read-only */
+		loop_fd = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (loop_fd < 0)
+			return negative_errno();
+		r = configure(loop_fd, file_fd, path, read_only);
+		if (r == 0)
+			return TAKE_FD(loop_fd);
+		if (r != -EBUSY)
+			return r;
+		log_debug("%s was taken before it could be bound, trying another", dev);
+	}
+	return r;
+}
+
+int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused)
+{
+	_cleanup_(closep) int file_fd = -1, loop_fd = -1;
+	uint32_t flags;
+	struct stat st;
+	dev_t found;
+	int r;
+
+	r = find_loop(path, &found, &flags);
+	if (r == 0) {
+		/* a read-only loop device cannot back a read-write table */
+		if (!read_only && (flags & LO_FLAGS_READ_ONLY))
+			return -EROFS;
+		*devnum = found;
+		*fd = -1;
+		*reused = true;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+
+	file_fd = open_backing(path, read_only);
+	if (file_fd < 0)
+		return file_fd;
+	loop_fd = bind_free_loop(file_fd, path, read_only);
+	if (loop_fd < 0)
+		return loop_fd;
+	if (fstat(loop_fd, &st) < 0)
+		return negative_errno();
+
+	/* the loop device holds its own reference to the file now */
+	*devnum = st.st_rdev;
+	*fd = TAKE_FD(loop_fd);
+	*reused = false;
+	return 0;
+}

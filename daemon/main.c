@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * basicdmd: keeps basic_target maps in step with /etc/basicdm.conf as disks
+ * come and go.  Runs in the foreground (systemd Type=notify), never forks.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: basicdmd [--config PATH] [--check] [--debug]\n"
+		"  -c, --config PATH  configuration file (default %s);\n"
+		"                     drop-ins are read from PATH.d/*.conf\n"
+		"  -C, --check        validate the configuration, print every problem, exit\n"
+		"  -d, --debug        log debug messages too\n"
+		"  -h, --help         this text\n",
+		BASICDM_CONFIG_PATH);
+}
+
+static int check_config(const char *path)
+{
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	int r;
+
+	r = config_load(path, NULL, &c, &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.messages[i]);
+	if (r >= 0)
+		printf("%s: %zu volume%s, configuration valid\n", path, c->n_volumes,
+		       c->n_volumes == 1 ? "" : "s");
+	config_errors_clear(&errors);
+	config_free(c);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *config_path = BASICDM_CONFIG_PATH;
+	struct manager *m = NULL;
+	bool check = false;
+	sigset_t mask;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:Cdh", options, NULL)) >= 0)
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'd':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	if (optind < argc) {
+		fprintf(stderr, "basicdmd: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_FAILURE;
+	}
+	if (check)
+		return check_config(config_path);
+
+	log_setup();
+	/* sd-event takes these through signalfd */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	r = manager_new(config_path, NULL, &m);
+	if (r < 0) {
+		log_error_errno(r, "Cannot set up the event loop: %m");
+		return EXIT_FAILURE;
+	}
+	r = manager_start(m);
+	if (r >= 0)
+		r = manager_run(m);
+	if (r < 0)
+		sd_notifyf(false, "STATUS=Failed: %s\nERRNO=%d", strerror(-r), -r);
+	manager_free(m);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

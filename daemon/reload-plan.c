@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "reload-plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+const char *plan_action_to_string(enum plan_action a)
+{
+	static const char *const names[] = {
+		[PLAN_KEEP] = "keep",	  [PLAN_ADD] = "add",	      [PLAN_REMOVE] = "remove",
+		[PLAN_RELOAD] = "reload", [PLAN_REPLACE] = "replace",
+	};
+	return a < ELEMENTSOF(names) ? names[a] : "unknown";
+}
+
+static bool same_backing(const struct volume_config *a, const struct volume_config *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case BACKING_FILE:
+		return streq(a->file, b->file);
+	case BACKING_DEVICE:
+		return streq(a->device, b->device);
+	case BACKING_MATCH:
+		if (a->n_match != b->n_match)
+			return false;
+		for (size_t i = 0; i < a->n_match; i++) /* both sorted by key */
+			if (!streq(a->match[i].key, b->match[i].key) ||
+			    !streq(a->match[i].value, b->match[i].value))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool same_table(const struct volume_config *a, const struct volume_config *b)
+{
+	return a->offset == b->offset && a->sectors == b->sectors &&
+	       a->read_only == b->read_only && a->trace == b->trace;
+}
+
+static enum plan_action compare(const struct volume_config *old, const struct volume_config *new)
+{
+	if (!same_backing(old, new))
+		return PLAN_REPLACE;
+	/* size only matters when the file is created: not a reason to touch the map */
+	return same_table(old, new) ? PLAN_KEEP : PLAN_RELOAD;
+}
+
+int reload_plan(const struct config *old, const struct config *new, struct plan_entry **ret,
+		size_t *n)
+{
+	struct plan_entry *p;
+	size_t k = 0;
+
+	p = calloc(old->n_volumes + new->n_volumes + 1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < old->n_volumes; i++)
+		if (!config_find(new, old->volumes[i].name))
+			p[k++] = (struct plan_entry){ PLAN_REMOVE, &old->volumes[i], NULL };
+
+	for (size_t i = 0; i < new->n_volumes; i++) {
+		const struct volume_config *o = config_find(old, new->volumes[i].name);
+
+		p[k++] = (struct plan_entry){ o ? compare(o, &new->volumes[i]) : PLAN_ADD, o,
+					      &new->volumes[i] };
+	}
+	*ret = p;
+	*n = k;
+	return 0;
+}

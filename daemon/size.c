@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The value formats of a volume definition: plain numbers, sizes, volume names. */
+
+#include <errno.h>
+#include <string.h>
+
+#include "config-internal.h"
+#include "util.h"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "", "B", "K", "KB", "KiB", ... "TiB"; the letter in either case. */
+static int size_suffix_factor(const char *suffix, uint64_t *ret)
+{
+	static const char upper[] = "KMGT", lower[] = "kmgt";
+	const char *rest = suffix + 1;
+	size_t i;
+
+	if (streq(suffix, "") || streq(suffix, "B")) {
+		*ret = 1;
+		return 0;
+	}
+
+	for (i = 0; i < strlen(upper); i++)
+		if (suffix[0] == upper[i] || suffix[0] == lower[i])
+			break;
+	if (i == strlen(upper))
+		return -EINVAL;
+
+	if (!streq(rest, "") && !streq(rest, "B") && !streq(rest, "iB"))
+		return -EINVAL;
+
+	*ret = UINT64_C(1) << (10 * (i + 1));
+	return 0;
+}
+
+/* The digits at the start of S; *end points past them. */
+static int parse_digits(const char *s, uint64_t *ret, const char **end)
+{
+	uint64_t value = 0;
+	const char *p;
+
+	/* A leading digit rules out "", "-1", "+1", " 1" and ".5" at once. */
+	if (!s || !is_digit(s[0]))
+		return -EINVAL;
+
+	for (p = s; is_digit(*p); p++) {
+		unsigned int digit = *p - '0';
+
+		if (value > (UINT64_MAX - digit) / 10)
+			return -ERANGE;
+		value = value * 10 + digit;
+	}
+
+	*ret = value;
+	*end = p;
+	return 0;
+}
+
+int parse_uint64(const char *s, uint64_t *ret)
+{
+	const char *end;
+	uint64_t value;
+	int r;
+
+	r = parse_digits(s, &value, &end);
+	if (r < 0)
+		return r;
+	if (*end != '\0')
+		return -EINVAL;
+
+	*ret = value;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret)
+{
+	uint64_t value, factor;
+	const char *suffix;
+	int r;
+
+	r = parse_digits(s, &value, &suffix);
+	if (r < 0)
+		return r;
+
+	r = size_suffix_factor(suffix, &factor);
+	if (r < 0)
+		return r;
+
+	if (value > UINT64_MAX / factor)
+		return -ERANGE;
+
+	*ret = value * factor;
+	return 0;
+}
+
+bool volume_name_valid(const char *name)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz"
+				      "0123456789._-";
+	size_t n;
+
+	if (!name)
+		return false;
+
+	n = strlen(name);
+	if (n == 0 || n > VOLUME_NAME_MAX)
+		return false;
+
+	/* The name becomes a path component under /dev/mapper and /dev/basicdm. */
+	if (streq(name, ".") || streq(name, ".."))
+		return false;
+
+	return strspn(name, allowed) == n;
+}

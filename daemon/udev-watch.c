@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "udev-watch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "util.h"
+
+struct udev_watch {
+	struct udev *udev;
+	struct udev_monitor *monitor;
+	sd_event_source *io;
+	udev_block_fn fn;
+	void *userdata;
+};
+
+static void dispatch(struct udev_watch *w, struct udev_device *dev, const char *action)
+{
+	if (streq_ptr(action, "remove")) {
+		w->fn(dev, UDEV_ACTION_REMOVE, w->userdata);
+		return;
+	}
+	/* add, change, bind, online...: the device is present */
+	if (!udev_device_get_is_initialized(dev))
+		return;
+	w->fn(dev, UDEV_ACTION_ADD, w->userdata);
+}
+
+static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct udev_watch *w = userdata;
+	struct udev_device *dev;
+
+	/* drain: one wakeup may carry several events */
+	while ((dev = udev_monitor_receive_device(w->monitor))) {
+		dispatch(w, dev, udev_device_get_action(dev));
+		udev_device_unref(dev);
+	}
+	return 0;
+}
+
+int udev_watch_new(sd_event *event, udev_block_fn fn, void *userdata, struct udev_watch **ret)
+{
+	struct udev_watch *w;
+	int r;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->userdata = userdata;
+
+	w->udev = udev_new();
+	if (!w->udev) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	w->monitor = udev_monitor_new_from_netlink(w->udev, "udev");
+	if (!w->monitor) {
+		r = negative_errno();
+		goto fail;
+	}
+	r = udev_monitor_filter_add_match_subsystem_devtype(w->monitor, "block", NULL);
+	if (r < 0)
+		goto fail;
+	/* a burst of hotplug events must not overflow the socket */
+	(void)udev_monitor_set_receive_buffer_size(w->monitor, 16 * 1024 * 1024);
+	r = udev_monitor_enable_receiving(w->monitor);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(event, &w->io, udev_monitor_get_fd(w->monitor), EPOLLIN, on_monitor, w);
+	if (r < 0)
+		goto fail;
+	(void)sd_event_source_set_description(w->io, "udev-monitor");
+	*ret = w;
+	return 0;
+fail:
+	udev_watch_free(w);
+	return r;
+}
+
+struct udev_watch *udev_watch_free(struct udev_watch *w)
+{
+	if (!w)
+		return NULL;
+	sd_event_source_disable_unref(w->io);
+	udev_monitor_unref(w->monitor);
+	udev_unref(w->udev);
+	free(w);
+	return NULL;
+}
+
+struct udev *udev_watch_udev(struct udev_watch *w)
+{
+	return w->udev;
+}
+
+int udev_watch_coldplug(struct udev_watch *w)
+{
+	struct udev_enumerate *e;
+	struct udev_list_entry *entry;
+	int r;
+
+	e = udev_enumerate_new(w->udev);
+	if (!e)
+		return -ENOMEM;
+	r = udev_enumerate_add_match_subsystem(e, "block");
+	if (r >= 0)
+		r = udev_enumerate_add_match_is_initialized(e);
+	if (r >= 0)
+		r = udev_enumerate_scan_devices(e);
+	if (r < 0) {
+		udev_enumerate_unref(e);
+		return r;
+	}
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+	{
+		struct udev_device *dev;
+
+		dev = udev_device_new_from_syspath(w->udev, udev_list_entry_get_name(entry));
+		if (!dev)
+			continue; /* gone meanwhile */
+		dispatch(w, dev, "add");
+		udev_device_unref(dev);
+	}
+	udev_enumerate_unref(e);
+	return 0;
+}
+
+bool udev_device_has_path(struct udev_device *dev, const char *path)
+{
+	struct udev_list_entry *l;
+	const char *node = udev_device_get_devnode(dev);
+	struct stat st;
+
+	if (node && streq(node, path))
+		return true;
+	udev_list_entry_foreach(l, udev_device_get_devlinks_list_entry(dev))
+		if (streq(udev_list_entry_get_name(l), path))
+			return true;
+	/* a path udev does not manage, e.g. a link of the administrator's */
+	return stat(path, &st) == 0 && S_ISBLK(st.st_mode) &&
+	       st.st_rdev == udev_device_get_devnum(dev);
+}
+
+bool udev_device_matches(struct udev_device *dev, const char *const *keys,
+			 const char *const *values, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = udev_device_get_property_value(dev, keys[i]);
+
+		if (!v || !streq(v, values[i]))
+			return false;
+	}
+	return n > 0;
+}

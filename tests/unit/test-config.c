@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * config_load() against the corpus in data/config, the working directory
+ * of these tests, so that every path in a message is relative to it:
+ *   good/NAME.conf (+ good/NAME.conf.d/) loads to the model written out in
+ *   good/NAME.expected, one field a line;
+ *   bad/NAME.conf (+ bad/NAME.conf.d/) fails with exactly the lines of
+ *   bad/NAME.expected.
+ * good/example.conf and its drop-in are links to conf/, the documented
+ * examples we install.  Then parse_size() and volume_name_valid() directly.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "util.h"
+
+static char *read_text(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = fopen(path, "re");
+
+	assert_non_null(f);
+	if (getdelim(&text, &size, '\0', f) < 0) {
+		/* An empty file: getdelim() leaves its buffer unterminated. */
+		assert_true(feof(f));
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+/* Line by line, so that a failure shows the first line that differs. */
+static void assert_lines_equal(const char *actual, const char *expected)
+{
+	while (*actual && *expected) {
+		size_t a = strcspn(actual, "\n"), e = strcspn(expected, "\n");
+		_cleanup_(freep) char *actual_line = strndup(actual, a);
+		_cleanup_(freep) char *expected_line = strndup(expected, e);
+
+		assert_string_equal(actual_line, expected_line);
+		actual += a + (actual[a] == '\n');
+		expected += e + (expected[e] == '\n');
+	}
+	assert_string_equal(actual, expected);
+}
+
+static const char *kind_name(enum backing_kind kind)
+{
+	switch (kind) {
+	case BACKING_FILE:
+		return "file";
+	case BACKING_DEVICE:
+		return "device";
+	case BACKING_MATCH:
+		return "match";
+	}
+	return "?";
+}
+
+static void dump_volume(FILE *f, const struct volume_config *v)
+{
+	fprintf(f, "volume %s\n", v->name);
+	fprintf(f, "  where %s:%d\n", v->where.file, v->where.line);
+	fprintf(f, "  kind %s\n", kind_name(v->kind));
+	fprintf(f, "  file %s\n", v->file ? v->file : "(null)");
+	fprintf(f, "  size_bytes %" PRIu64 "\n", v->size_bytes);
+	fprintf(f, "  device %s\n", v->device ? v->device : "(null)");
+	for (size_t i = 0; i < v->n_match; i++)
+		fprintf(f, "  match %s=%s\n", v->match[i].key, v->match[i].value);
+	fprintf(f, "  offset %" PRIu64 "\n", v->offset);
+	fprintf(f, "  sectors %" PRIu64 "\n", v->sectors);
+	fprintf(f, "  read_only %s\n", v->read_only ? "true" : "false");
+	fprintf(f, "  trace %s\n", v->trace ? "true" : "false");
+}
+
+static char *dump_config(const struct config *c)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	for (size_t i = 0; i < c->n_volumes; i++)
+		dump_volume(f, &c->volumes[i]);
+	fclose(f);
+	return text;
+}
+
+static char *join_errors(const struct config_errors *e)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(f, "%s\n", e->messages[i]);
+	fclose(f);
+	return text;
+}
+
+static void config_freep(struct config **c)
+{
+	config_free(*c);
+}
+
+static struct config *load_good(const char *path)
+{
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	int r;
+
+	r = config_load(path, NULL, &c, &errors);
+	if (errors.n > 0)
+		print_error("unexpected: %s\n", errors.messages[0]);
+	assert_int_equal(errors.n, 0);
+	assert_int_equal(r, 0);
+	assert_non_null(c);
+	config_errors_clear(&errors);
+	return c;
+}
+
+static void test_good(void **state)
+{
+	const char *name = *state;
+	_cleanup_(freep) char *conf = NULL, *expected_path = NULL;
+	_cleanup_(freep) char *expected = NULL, *actual = NULL;
+	_cleanup_(config_freep) struct config *c = NULL;
+
+	assert_true(asprintf(&conf, "good/%s.conf", name) > 0);
+	assert_true(asprintf(&expected_path, "good/%s.expected", name) > 0);
+
+	c = load_good(conf);
+	actual = dump_config(c);
+	expected = read_text(expected_path);
+	assert_lines_equal(actual, expected);
+}
+
+static void test_bad(void **state)
+{
+	const char *name = *state;
+	_cleanup_(freep) char *conf = NULL, *expected_path = NULL;
+	_cleanup_(freep) char *expected = NULL, *actual = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	int r;
+
+	assert_true(asprintf(&conf, "bad/%s.conf", name) > 0);
+	assert_true(asprintf(&expected_path, "bad/%s.expected", name) > 0);
+
+	r = config_load(conf, NULL, &c, &errors);
+	assert_int_equal(r, -EINVAL);
+	assert_null(c);
+
+	actual = join_errors(&errors);
+	expected = read_text(expected_path);
+	assert_lines_equal(actual, expected);
+	config_errors_clear(&errors);
+}
+
+/* The example of DESIGN.md, field by field. */
+static void test_design_fields(void **state)
+{
+	_cleanup_(config_freep) struct config *c = load_good("good/design.conf");
+	const struct volume_config *v;
+
+	assert_int_equal(c->n_volumes, 3);
+
+	v = &c->volumes[0];
+	assert_string_equal(v->name, "scratch");
+	assert_int_equal(v->kind, BACKING_FILE);
+	assert_string_equal(v->file, "/var/lib/basicdm/scratch.img");
+	assert_int_equal(v->size_bytes, 64 << 20);
+	assert_null(v->device);
+	assert_int_equal(v->n_match, 0);
+	assert_int_equal(v->offset, 0);
+	assert_int_equal(v->sectors, 0);
+	assert_false(v->read_only);
+	assert_false(v->trace);
+	assert_string_equal(v->where.file, "good/design.conf");
+	assert_int_equal(v->where.line, 2);
+
+	v = &c->volumes[1];
+	assert_string_equal(v->name, "archive");
+	assert_int_equal(v->kind, BACKING_MATCH);
+	assert_null(v->file);
+	assert_null(v->device);
+	assert_int_equal(v->n_match, 1);
+	assert_string_equal(v->match[0].key, "ID_SERIAL");
+	assert_string_equal(v->match[0].value, "QEMU_HARDDISK_ARCHIVE01");
+	assert_int_equal(v->offset, 2048);
+	assert_int_equal(v->sectors, 0);
+	assert_int_equal(v->where.line, 5);
+
+	v = &c->volumes[2];
+	assert_string_equal(v->name, "raw");
+	assert_int_equal(v->kind, BACKING_DEVICE);
+	assert_string_equal(v->device, "/dev/disk/by-id/virtio-RAW01");
+	assert_int_equal(v->size_bytes, 0);
+	assert_true(v->read_only);
+	assert_false(v->trace);
+	assert_int_equal(v->where.line, 8);
+}
+
+/* An INI volume, field by field: sorted properties, INI booleans. */
+static void test_dropin_fields(void **state)
+{
+	_cleanup_(config_freep) struct config *c = load_good("good/dropins.conf");
+	const struct volume_config *v = config_find(c, "usb_backup-1");
+
+	assert_non_null(v);
+	assert_int_equal(v->kind, BACKING_MATCH);
+	assert_int_equal(v->n_match, 3);
+	assert_string_equal(v->match[0].key, "DEVTYPE");
+	assert_string_equal(v->match[0].value, "disk");
+	assert_string_equal(v->match[1].key, "ID_SERIAL");
+	assert_string_equal(v->match[1].value, "USB0001");
+	assert_string_equal(v->match[2].key, "ID_VENDOR");
+	assert_string_equal(v->match[2].value, "Example");
+	assert_true(v->read_only);
+	assert_false(v->trace);
+	assert_string_equal(v->where.file, "good/dropins.conf.d/20-usb.conf");
+	assert_int_equal(v->where.line, 1);
+
+	v = config_find(c, "db.wal");
+	assert_non_null(v);
+	assert_string_equal(v->file, "/srv/db-wal.img");
+	assert_int_equal(v->size_bytes, 64 << 20);
+	assert_int_equal(v->offset, 8);
+	assert_int_equal(v->sectors, 1000);
+	assert_true(v->read_only);
+	assert_false(v->trace);
+	assert_int_equal(v->where.line, 11);
+}
+
+static void test_missing_file(void **state)
+{
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_int_equal(config_load("bad/no-such.conf", NULL, &c, &errors), -ENOENT);
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_string_equal(errors.messages[0],
+			    "bad/no-such.conf: cannot read: No such file or directory");
+	config_errors_clear(&errors);
+	assert_int_equal(errors.n, 0);
+	assert_null(errors.messages);
+}
+
+static void test_main_is_directory(void **state)
+{
+	char dir[] = "/tmp/test-config-XXXXXX";
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	_cleanup_(freep) char *expected = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_load(dir, NULL, &c, &errors), -EISDIR);
+	assert_int_equal(errors.n, 1);
+	assert_true(asprintf(&expected, "%s: cannot read: Is a directory", dir) > 0);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_dropin_dir_not_a_directory(void **state)
+{
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_int_equal(config_load("good/empty.conf", "good/design.conf", &c, &errors), -ENOTDIR);
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_string_equal(errors.messages[0],
+			    "good/design.conf: cannot read directory: Not a directory");
+	config_errors_clear(&errors);
+}
+
+static void test_explicit_dropin_dir(void **state)
+{
+	_cleanup_(config_freep) struct config *c = NULL;
+	struct config_errors errors = {};
+
+	assert_int_equal(config_load("good/design.conf", "good/only-dropins.conf.d", &c, &errors), 0);
+	assert_int_equal(c->n_volumes, 4);
+	assert_string_equal(c->volumes[3].name, "data");
+	assert_string_equal(c->volumes[3].where.file, "good/only-dropins.conf.d/data.conf");
+	config_free(TAKE_PTR(c));
+
+	/* A missing drop-in directory is no error, and a trailing slash is no harm. */
+	assert_int_equal(config_load("good/design.conf", "good/no-such.d", &c, &errors), 0);
+	assert_int_equal(c->n_volumes, 3);
+	config_free(TAKE_PTR(c));
+
+	assert_int_equal(config_load("good/empty.conf", "good/only-dropins.conf.d/", &c, &errors), 0);
+	assert_string_equal(c->volumes[0].where.file, "good/only-dropins.conf.d/data.conf");
+	assert_int_equal(errors.n, 0);
+}
+
+/* --check needs no model; errors pile up across loads, each judged by its own. */
+static void test_check_only_and_appending(void **state)
+{
+	struct config_errors errors = {};
+
+	assert_int_equal(config_load("good/design.conf", NULL, NULL, &errors), 0);
+	assert_int_equal(config_load("bad/lc-syntax.conf", NULL, NULL, &errors), -EINVAL);
+	assert_int_equal(errors.n, 1);
+	assert_int_equal(config_load("good/ranges.conf", NULL, NULL, &errors), 0);
+	assert_int_equal(config_load("bad/unknown-key.conf", NULL, NULL, &errors), -EINVAL);
+	assert_int_equal(errors.n, 5);
+	assert_string_equal(errors.messages[0], "bad/lc-syntax.conf:3: syntax error");
+	assert_string_equal(errors.messages[1], "bad/unknown-key.conf:4: volume 'data': unknown key 'sise'");
+	config_errors_clear(&errors);
+	config_errors_clear(NULL);
+}
+
+static void test_find(void **state)
+{
+	_cleanup_(config_freep) struct config *c = load_good("good/design.conf");
+
+	assert_ptr_equal(config_find(c, "scratch"), &c->volumes[0]);
+	assert_ptr_equal(config_find(c, "raw"), &c->volumes[2]);
+	assert_null(config_find(c, "Raw"));
+	assert_null(config_find(c, ""));
+	assert_null(config_find(c, NULL));
+	assert_null(config_find(NULL, "raw"));
+	config_free(NULL);
+}
+
+static void test_equal(void **state)
+{
+	_cleanup_(config_freep) struct config *a = load_good("good/ranges.conf");
+	_cleanup_(config_freep) struct config *b = load_good("good/ranges.conf");
+	struct volume_config *v = &b->volumes[6];	/* m1, matched by udev properties */
+	char *saved;
+
+	for (size_t i = 0; i < a->n_volumes; i++) {
+		assert_true(volume_config_equal(&a->volumes[i], &b->volumes[i]));
+		for (size_t j = 0; j < b->n_volumes; j++)
+			if (j != i)
+				assert_false(volume_config_equal(&a->volumes[i], &b->volumes[j]));
+	}
+
+	/* Where it is written makes no difference. */
+	v->where.line++;
+	assert_true(volume_config_equal(&a->volumes[6], v));
+
+#define ASSERT_CHANGE_MATTERS(field, value)                                    \
+	do {                                                                   \
+		__typeof__(v->field) _saved = v->field;                        \
+		v->field = (value);                                            \
+		assert_false(volume_config_equal(&a->volumes[6], v));          \
+		v->field = _saved;                                             \
+		assert_true(volume_config_equal(&a->volumes[6], v));           \
+	} while (0)
+
+	ASSERT_CHANGE_MATTERS(offset, 1);
+	ASSERT_CHANGE_MATTERS(sectors, 2049);
+	ASSERT_CHANGE_MATTERS(read_only, true);
+	ASSERT_CHANGE_MATTERS(trace, true);
+	ASSERT_CHANGE_MATTERS(size_bytes, 512);
+	ASSERT_CHANGE_MATTERS(kind, BACKING_DEVICE);
+	ASSERT_CHANGE_MATTERS(n_match, 1);
+
+	saved = v->match[1].value;
+	v->match[1].value = "W";
+	assert_false(volume_config_equal(&a->volumes[6], v));
+	v->match[1].value = saved;
+
+	saved = v->name;
+	v->name = "m9";
+	assert_false(volume_config_equal(&a->volumes[6], v));
+	v->name = saved;
+
+	/* Files and devices compare by path. */
+	v = &b->volumes[0];
+	saved = v->file;
+	v->file = "/srv/other.img";
+	assert_false(volume_config_equal(&a->volumes[0], v));
+	v->file = saved;
+
+	v = &b->volumes[3];
+	saved = v->device;
+	v->device = "/dev/sdc";
+	assert_false(volume_config_equal(&a->volumes[3], v));
+	v->device = saved;
+	assert_true(volume_config_equal(&a->volumes[3], v));
+}
+
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} good[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "4096B", 4096 },
+		{ "512K", 512 << 10 },
+		{ "64M", 64 << 20 },
+		{ "64MiB", 64 << 20 },
+		{ "64MB", 64 << 20 },
+		{ "64m", 64 << 20 },
+		{ "1G", UINT64_C(1) << 30 },
+		{ "1GiB", UINT64_C(1) << 30 },
+		{ "2T", UINT64_C(2) << 40 },
+		{ "2t", UINT64_C(2) << 40 },
+		{ "007K", 7 << 10 },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "16777215T", UINT64_C(16777215) << 40 },
+	};
+	static const struct {
+		const char *text;
+		int error;
+	} bad[] = {
+		{ "", -EINVAL },     { "M", -EINVAL },      { "-1", -EINVAL },
+		{ "-64M", -EINVAL }, { "+64M", -EINVAL },   { " 64M", -EINVAL },
+		{ "64M ", -EINVAL }, { "64 M", -EINVAL },   { "1.5G", -EINVAL },
+		{ ".5G", -EINVAL },  { "1,5G", -EINVAL },   { "64X", -EINVAL },
+		{ "64P", -EINVAL },  { "64E", -EINVAL },    { "64Mi", -EINVAL },
+		{ "64MiBs", -EINVAL }, { "64Mb", -EINVAL }, { "2tb", -EINVAL },
+		{ "64KK", -EINVAL }, { "0x10", -EINVAL },   { "1e3", -EINVAL },
+		{ "64Bi", -EINVAL },
+		{ "18446744073709551616", -ERANGE },
+		{ "99999999999999999999999", -ERANGE },
+		{ "16777216T", -ERANGE },
+		{ "18014398509481984K", -ERANGE },
+	};
+	uint64_t bytes;
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		bytes = 42;
+		if (parse_size(good[i].text, &bytes) != 0)
+			fail_msg("parse_size(\"%s\") failed", good[i].text);
+		assert_int_equal(bytes, good[i].bytes);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		bytes = 42;
+		if (parse_size(bad[i].text, &bytes) != bad[i].error)
+			fail_msg("parse_size(\"%s\") did not fail with %d", bad[i].text, bad[i].error);
+		assert_int_equal(bytes, 42);
+	}
+	assert_int_equal(parse_size(NULL, &bytes), -EINVAL);
+}
+
+static void test_volume_name_valid(void **state)
+{
+	static const char *const good[] = {
+		"a", "A", "0", "data", "db.wal", "usb_backup-1", "-", "_", "...", ".hidden", "a..b",
+		"a123456789b123456789c123456789d123456789e123456789f123456789g123", /* 64 */
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "a b", "a/b", "/", "a\tb", "a\nb", "ünïcode", "a:b", "a*",
+		"a123456789b123456789c123456789d123456789e123456789f123456789g1234", /* 65 */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++)
+		if (!volume_name_valid(good[i]))
+			fail_msg("'%s' should be a valid name", good[i]);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		if (volume_name_valid(bad[i]))
+			fail_msg("'%s' should not be a valid name", bad[i]);
+	assert_false(volume_name_valid(NULL));
+}
+
+#define GOOD(n) { .name = "good/" n, .test_func = test_good, .initial_state = (void *)n }
+#define BAD(n) { .name = "bad/" n, .test_func = test_bad, .initial_state = (void *)n }
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		GOOD("design"),
+		GOOD("example"),
+		GOOD("dropins"),
+		GOOD("include"),
+		GOOD("ranges"),
+		GOOD("only-dropins"),
+		GOOD("empty"),
+		BAD("lc-syntax"),
+		BAD("lc-duplicate-setting"),
+		BAD("lc-include-missing"),
+		BAD("lc-structure"),
+		BAD("lc-volumes-not-list"),
+		BAD("ini-syntax"),
+		BAD("ini-structure"),
+		BAD("ini-duplicate-key"),
+		BAD("unknown-key"),
+		BAD("wrong-type"),
+		BAD("names"),
+		BAD("duplicate-name"),
+		BAD("backing"),
+		BAD("size"),
+		BAD("match"),
+		BAD("numbers"),
+		BAD("paths"),
+		BAD("overlap-file"),
+		BAD("overlap-device"),
+		cmocka_unit_test(test_design_fields),
+		cmocka_unit_test(test_dropin_fields),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_main_is_directory),
+		cmocka_unit_test(test_dropin_dir_not_a_directory),
+		cmocka_unit_test(test_explicit_dropin_dir),
+		cmocka_unit_test(test_check_only_and_appending),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_volume_name_valid),
+	};
+
+	if (chdir(UNIT_DATA_DIR "/config") < 0) {
+		perror("chdir " UNIT_DATA_DIR "/config");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daemon/loop.c: preparing backing files in a scratch directory, and what
+ * loop_find / loop_attach refuse before touching any loop device.  The one
+ * test that binds a real loop device skips unless it can; autoclear frees
+ * the device when its descriptor closes, even if the test dies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "loop.h"
+
+struct scratch {
+	char dir[64];
+	char path[128];
+};
+
+static int setup_scratch(void **state)
+{
+	struct scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/test-loop.XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		free(s);
+		return -1;
+	}
+	snprintf(s->path, sizeof(s->path), "%s/vol.img", s->dir);
+	*state = s;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int teardown_scratch(void **state)
+{
+	struct scratch *s = *state;
+
+	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(s);
+	return 0;
+}
+
+static void write_file(const char *path, const char *content)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+/* ---- loop_prepare_file -------------------------------------------------- */
+
+static void test_creates_sparse(void **state)
+{
+	struct scratch *s = *state;
+	struct stat st;
+
+	assert_int_equal(loop_prepare_file(s->path, 64ull << 20), 0);
+	assert_int_equal(stat(s->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 64ll << 20);
+	assert_int_equal(st.st_blocks, 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+static void test_existing_untouched(void **state)
+{
+	struct scratch *s = *state;
+	struct stat before, after;
+	char buf[32] = {};
+	int fd;
+
+	write_file(s->path, "keep me");
+	assert_int_equal(stat(s->path, &before), 0);
+
+	/* a configured size never resizes a file that exists */
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 0), 0);
+
+	assert_int_equal(stat(s->path, &after), 0);
+	assert_int_equal(after.st_size, 7);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_mode, before.st_mode);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 7);
+	close(fd);
+	assert_string_equal(buf, "keep me");
+}
+
+static void test_missing_without_size(void **state)
+{
+	struct scratch *s = *state;
+
+	assert_int_equal(loop_prepare_file(s->path, 0), -ENOENT);
+	assert_int_equal(access(s->path, F_OK), -1);
+}
+
+static void test_missing_parent(void **state)
+{
+	struct scratch *s = *state;
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/vol.img", s->dir);
+	assert_int_equal(loop_prepare_file(path, 1 << 20), -ENOENT);
+	assert_int_equal(loop_prepare_file(path, 0), -ENOENT);
+}
+
+static void test_not_a_file(void **state)
+{
+	struct scratch *s = *state;
+
+	assert_int_equal(mkdir(s->path, 0700), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EISDIR);
+	assert_int_equal(rmdir(s->path), 0);
+
+	assert_int_equal(mkfifo(s->path, 0600), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EINVAL);
+}
+
+static void test_size_too_large(void **state)
+{
+	struct scratch *s = *state;
+
+	assert_int_equal(loop_prepare_file(s->path, (uint64_t)INT64_MAX + 1), -EFBIG);
+	assert_int_equal(access(s->path, F_OK), -1);
+}
+
+/* A file that cannot take its size is not left behind half made. */
+static void test_truncate_fails(void **state)
+{
+	struct scratch *s = *state;
+	struct rlimit old, small = { .rlim_cur = 1 << 20 };
+	void (*old_handler)(int);
+	int r;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+
+	r = loop_prepare_file(s->path, 2 << 20);
+
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_handler);
+	assert_int_equal(r, -EFBIG);
+	assert_int_equal(access(s->path, F_OK), -1);
+}
+
+/* ---- loop_find / loop_attach without a loop device ---------------------- */
+
+static void test_find_unattached(void **state)
+{
+	struct scratch *s = *state;
+	dev_t dev;
+
+	assert_int_equal(loop_find(s->path, &dev), -ENOENT);	/* no file */
+	write_file(s->path, "x");
+	assert_int_equal(loop_find(s->path, &dev), -ENOENT);	/* a file no loop uses */
+}
+
+static void test_attach_refuses(void **state)
+{
+	struct scratch *s = *state;
+	bool reused;
+	dev_t dev;
+	int fd = 42;
+
+	assert_int_equal(loop_attach(s->path, false, &dev, &fd, &reused), -ENOENT);
+
+	/* read-only opens a FIFO for reading: it must not wait for a writer */
+	assert_int_equal(mkfifo(s->path, 0600), 0);
+	assert_int_equal(loop_attach(s->path, true, &dev, &fd, &reused), -EINVAL);
+	assert_int_equal(unlink(s->path), 0);
+
+	assert_int_equal(mkdir(s->path, 0700), 0);
+	assert_int_equal(loop_attach(s->path, true, &dev, &fd, &reused), -EISDIR);
+	assert_int_equal(fd, 42);
+}
+
+/* ---- a real loop device, where there is one ----------------------------- */
+
+static void test_attach_find_reuse(void **state)
+{
+	struct scratch *s = *state;
+	bool reused = true, again = false;
+	dev_t dev, found, dev2;
+	int fd = -1, fd2 = 0, r;
+
+	if (access("/dev/loop-control", W_OK) < 0)
+		skip();
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	r = loop_attach(s->path, false, &dev, &fd, &reused);
+	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
+		skip();
+	assert_int_equal(r, 0);
+	assert_true(fd >= 0);
+	assert_false(reused);
+	assert_int_equal(major(dev), 7);
+
+	assert_int_equal(loop_find(s->path, &found), 0);
+	assert_int_equal(found, dev);
+
+	/* never attached twice */
+	assert_int_equal(loop_attach(s->path, true, &dev2, &fd2, &again), 0);
+	assert_true(again);
+	assert_int_equal(fd2, -1);
+	assert_int_equal(dev2, dev);
+
+	/* autoclear: the last close detaches it (asynchronously in newer kernels) */
+	close(fd);
+	for (int i = 0; i < 100 && loop_find(s->path, &found) == 0; i++)
+		usleep(10000);
+	assert_int_equal(loop_find(s->path, &found), -ENOENT);
+}
+
+/* A read-write volume cannot use a read-only loop device of its file. */
+static void test_attach_read_only_conflict(void **state)
+{
+	struct scratch *s = *state;
+	bool reused;
+	dev_t dev, dev2;
+	int fd = -1, fd2 = -1, r;
+
+	if (access("/dev/loop-control", W_OK) < 0)
+		skip();
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	r = loop_attach(s->path, true, &dev, &fd, &reused);
+	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(loop_attach(s->path, false, &dev2, &fd2, &reused), -EROFS);
+	assert_int_equal(fd2, -1);
+	close(fd);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_scratch, teardown_scratch)
+	const struct CMUnitTest tests[] = {
+		T(test_creates_sparse),
+		T(test_existing_untouched),
+		T(test_missing_without_size),
+		T(test_missing_parent),
+		T(test_not_a_file),
+		T(test_size_too_large),
+		T(test_truncate_fails),
+		T(test_find_unattached),
+		T(test_attach_refuses),
+		T(test_attach_find_reuse),
+		T(test_attach_read_only_conflict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The volume state machine against a fake kernel: libdevmapper (through
+ * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.
+ */
+// wrap: dm_map_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_property_value udev_device_get_devtype udev_device_unref udev_device_has_path udev_device_matches log_volume_event
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <cmocka.h>
+
+#include "dm.h"
+#include "volume.h"
+
+/* ---- the fake kernel ---- */
+
+static struct {
+	bool exists;
+	struct dm_table_spec spec;
+	dev_t devnum;
+	int creates, reloads, removes;
+	bool last_remove_deferred;
+	bool foreign; /* made by someone else, under the volume's name */
+	int create_error;
+} fake_map;
+
+static uint64_t fake_backing_sectors;
+static char events[16][64];
+static int n_events;
+
+int __wrap_dm_map_info(const char *name, struct dm_map_info *ret)
+{
+	if (!fake_map.exists)
+		return -ENODEV;
+	*ret = (struct dm_map_info){ .devnum = fake_map.devnum, .table = fake_map.spec,
+				     .table_is_ours = true, .read_only = fake_map.spec.read_only,
+				     .uuid = strdup(fake_map.foreign ? "CRYPT-LUKS2-x" : "BASICDM-data") };
+	return 0;
+}
+
+int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
+{
+	fake_map.creates++;
+	if (fake_map.create_error)
+		return fake_map.create_error;
+	fake_map.exists = true;
+	fake_map.spec = *t;
+	fake_map.devnum = makedev(253, 0);
+	return 0;
+}
+
+int __wrap_dm_map_reload(const char *name, const struct dm_table_spec *t)
+{
+	fake_map.reloads++;
+	fake_map.spec = *t;
+	return 0;
+}
+
+int __wrap_dm_map_remove(const char *name, bool deferred)
+{
+	fake_map.removes++;
+	fake_map.last_remove_deferred = deferred;
+	fake_map.exists = false;
+	return 0;
+}
+
+int __wrap_blockdev_get_sectors(dev_t dev, uint64_t *ret)
+{
+	*ret = fake_backing_sectors;
+	return 0;
+}
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size)
+{
+	return 0;
+}
+
+int __wrap_loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused)
+{
+	*devnum = makedev(7, 3);
+	*fd = -1;
+	*reused = false;
+	return 0;
+}
+
+void __wrap_log_volume_event(int level, const char *volume, const char *event, const char *backing,
+			     const char *fmt, ...)
+{
+	if (n_events < 16)
+		snprintf(events[n_events++], sizeof(events[0]), "%s:%s", volume, event);
+}
+
+/* Fake udev devices: the opaque pointer is one of these. */
+struct fake_dev {
+	dev_t devnum;
+	const char *devtype;
+	const char *link;	/* the one path it answers to */
+	const char *dm_uuid;
+	const char *dm_suspended;
+	const char *serial;
+};
+
+#define FAKE(d) ((struct fake_dev *)(void *)(d))
+
+static struct fake_dev *udev_db_entry; /* what udev_device_new_from_devnum finds */
+
+struct udev_device *__wrap_udev_device_new_from_devnum(struct udev *u, char type, dev_t devnum)
+{
+	if (!udev_db_entry || udev_db_entry->devnum != devnum)
+		return NULL;
+	return (struct udev_device *)(void *)udev_db_entry;
+}
+
+int __wrap_udev_device_get_is_initialized(struct udev_device *d)
+{
+	return 1;
+}
+
+dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
+{
+	return FAKE(d)->devnum;
+}
+
+const char *__wrap_udev_device_get_devtype(struct udev_device *d)
+{
+	return FAKE(d)->devtype;
+}
+
+const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
+{
+	if (!strcmp(key, "DM_UUID"))
+		return FAKE(d)->dm_uuid;
+	if (!strcmp(key, "DM_SUSPENDED"))
+		return FAKE(d)->dm_suspended;
+	if (!strcmp(key, "ID_SERIAL"))
+		return FAKE(d)->serial;
+	return NULL;
+}
+
+struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
+{
+	return NULL;
+}
+
+bool __wrap_udev_device_has_path(struct udev_device *d, const char *path)
+{
+	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
+}
+
+bool __wrap_udev_device_matches(struct udev_device *d, const char *const *keys,
+				const char *const *values, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = __wrap_udev_device_get_property_value(d, keys[i]);
+
+		if (!v || strcmp(v, values[i]))
+			return false;
+	}
+	return n > 0;
+}
+
+/* ---- fixtures ---- */
+
+static struct volume_config file_cfg = {
+	.name = "data", .kind = BACKING_FILE, .file = "/var/lib/basicdm/data.img", .offset = 2048,
+};
+
+static void assert_events(const char *const *expected, int n)
+{
+	assert_int_equal(n_events, n);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(events[i], expected[i]);
+}
+
+/* the map as udev shows it once processed (devnum set in reset) */
+static struct fake_dev dm_dev_ready = {
+	.link = "/dev/mapper/data", .dm_uuid = "BASICDM-data", .dm_suspended = "0",
+};
+
+static int reset(void **state)
+{
+	memset(&fake_map, 0, sizeof(fake_map));
+	fake_backing_sectors = 65536;
+	udev_db_entry = NULL;
+	n_events = 0;
+	dm_dev_ready.devnum = makedev(253, 0);
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_file_volume_comes_up(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(fake_map.spec.backing, makedev(7, 3));
+	assert_int_equal(fake_map.spec.offset, 2048);
+	assert_int_equal(fake_map.spec.sectors, 65536 - 2048);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_string_equal(v->backing_desc, "/dev/loop3 (/var/lib/basicdm/data.img)");
+
+	/* udev processed the map: active */
+	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&dm_dev_ready));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+	assert_events((const char *[]){ "data:attached", "data:active" }, 2);
+	volume_free(v);
+}
+
+static void test_active_at_once_when_udev_already_knows(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	udev_db_entry = &dm_dev_ready;
+	assert_int_equal(volume_attach_file(v, (struct udev *)(void *)1), 0);
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+	volume_free(v);
+}
+
+static void test_suspended_map_is_not_active(void **state)
+{
+	struct fake_dev suspended = dm_dev_ready;
+	struct volume *v = volume_new(&file_cfg);
+
+	suspended.dm_suspended = "1";
+	volume_attach_file(v, NULL);
+	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&suspended));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	volume_free(v);
+}
+
+static void test_identical_map_is_adopted_untouched(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_map.exists = true;
+	fake_map.devnum = makedev(253, 7);
+	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
+	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
+	assert_int_equal(v->map, makedev(253, 7));
+	assert_events((const char *[]){ "data:adopted", "data:attached" }, 2);
+	volume_free(v);
+}
+
+static void test_different_map_is_reloaded(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_map.exists = true;
+	fake_map.spec = (struct dm_table_spec){ 65536, makedev(7, 3), 0, false, false };
+	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.creates, 0);
+	assert_int_equal(fake_map.spec.offset, 2048);
+	volume_free(v);
+}
+
+static void test_offset_past_the_end_fails_without_touching_dm(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_backing_sectors = 2048;
+	assert_int_equal(volume_attach_file(v, NULL), -ERANGE);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_non_null(strstr(v->reason, "passes the end"));
+	assert_int_equal(fake_map.creates + fake_map.reloads, 0);
+	assert_events((const char *[]){ "data:failed" }, 1);
+	volume_free(v);
+}
+
+static void test_foreign_map_with_the_name_is_left_alone(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_map.exists = true;
+	fake_map.foreign = true;
+	assert_int_equal(volume_attach_file(v, NULL), -EEXIST);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_non_null(strstr(v->reason, "basicdm did not create"));
+	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
+	volume_free(v);
+}
+
+static void test_create_failure_is_reported(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_map.create_error = -EBUSY;
+	assert_int_equal(volume_attach_file(v, NULL), -EBUSY);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_non_null(strstr(v->reason, "cannot create the map"));
+	volume_free(v);
+}
+
+static void test_detach_removes_deferred_and_waits(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_attach_file(v, NULL);
+	assert_int_equal(volume_detach(v, "test"), 0);
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_int_equal(v->map, 0);
+	assert_int_equal(v->backing, 0);
+	assert_string_equal(events[n_events - 1], "data:removed");
+	volume_free(v);
+}
+
+static void test_reload_changes_only_the_table(void **state)
+{
+	struct volume_config cfg = file_cfg;
+	struct volume *v = volume_new(&cfg);
+
+	volume_attach_file(v, NULL);
+	cfg.offset = 4096;
+	cfg.read_only = true;
+	assert_int_equal(volume_reload(v, NULL), 0);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.offset, 4096);
+	assert_true(fake_map.spec.read_only);
+	assert_int_equal(fake_map.spec.sectors, 65536 - 4096);
+	volume_free(v);
+}
+
+static void test_which_devices_a_volume_wants(void **state)
+{
+	struct match_property serial[] = { { "ID_SERIAL", "ARCHIVE01" } };
+	struct volume_config match_cfg = {
+		.name = "archive", .kind = BACKING_MATCH, .match = serial, .n_match = 1,
+	};
+	struct volume_config dev_cfg = {
+		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
+	};
+	struct fake_dev disk = { .devnum = makedev(254, 16), .devtype = "disk", .serial = "ARCHIVE01" };
+	struct fake_dev part = { .devnum = makedev(254, 17), .devtype = "partition", .serial = "ARCHIVE01" };
+	struct fake_dev other = { .devnum = makedev(254, 32), .devtype = "disk", .serial = "OTHER" };
+	struct fake_dev raw = { .devnum = makedev(254, 48), .devtype = "disk",
+				.link = "/dev/disk/by-id/virtio-RAW01" };
+	struct fake_dev ours = { .devnum = makedev(253, 1), .devtype = "disk", .serial = "ARCHIVE01",
+				 .dm_uuid = "BASICDM-x" };
+	struct volume *m = volume_new(&match_cfg), *d = volume_new(&dev_cfg), *f = volume_new(&file_cfg);
+
+#define DEV(x) ((struct udev_device *)(void *)&(x))
+	assert_true(volume_wants_device(m, DEV(disk)));
+	assert_false(volume_wants_device(m, DEV(part)));  /* partitions share the serial */
+	assert_false(volume_wants_device(m, DEV(other)));
+	assert_false(volume_wants_device(m, DEV(ours)));  /* never stack on our own maps */
+	assert_true(volume_wants_device(d, DEV(raw)));
+	assert_false(volume_wants_device(d, DEV(disk)));
+	assert_false(volume_wants_device(f, DEV(disk)));  /* file volumes ignore udev */
+
+	m->state = VOLUME_ACTIVE;			  /* already has its backing */
+	assert_false(volume_wants_device(m, DEV(disk)));
+	volume_free(m);
+	volume_free(d);
+	volume_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_file_volume_comes_up, reset),
+		cmocka_unit_test_setup(test_active_at_once_when_udev_already_knows, reset),
+		cmocka_unit_test_setup(test_suspended_map_is_not_active, reset),
+		cmocka_unit_test_setup(test_identical_map_is_adopted_untouched, reset),
+		cmocka_unit_test_setup(test_different_map_is_reloaded, reset),
+		cmocka_unit_test_setup(test_offset_past_the_end_fails_without_touching_dm, reset),
+		cmocka_unit_test_setup(test_foreign_map_with_the_name_is_left_alone, reset),
+		cmocka_unit_test_setup(test_create_failure_is_reported, reset),
+		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
+		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
+		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
