@@ -21,7 +21,7 @@
 enum ini_section {
 	SECTION_NONE,	/* before the first header */
 	SECTION_VOLUME, /* the last member of root */
-	SECTION_OTHER,	/* reported (or left to inih); its keys are dropped */
+	SECTION_OTHER,	/* reported; its keys are dropped */
 };
 
 struct ini_file {
@@ -200,6 +200,7 @@ static int add_key(struct ini_file *ini, const char *key, const char *value)
 	return add_text(volume, key, value, ini->path, ini->line);
 }
 
+/* inih's SECTION is not needed: read_line() followed the headers already. */
 static int on_key(void *userdata, const char *section, const char *key, const char *value)
 {
 	struct ini_file *ini = userdata;

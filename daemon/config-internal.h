@@ -43,7 +43,6 @@ struct raw_setting *raw_setting_append(struct raw_setting *group, const char *ke
 void raw_setting_done(struct raw_setting *s);
 
 void volume_config_done(struct volume_config *v);
-bool volume_same_backing(const struct volume_config *a, const struct volume_config *b);
 
 /* Decimal digits only, no sign or blanks: -EINVAL, or -ERANGE past 64 bits. */
 int parse_uint64(const char *s, uint64_t *ret);

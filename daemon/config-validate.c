@@ -157,7 +157,7 @@ static int get_sectors(struct volume_check *v, const struct raw_setting *s, uint
 
 static int apply_name(struct volume_check *v, const struct raw_setting *s)
 {
-	const char *name;
+	const char *name = NULL;
 	int r;
 
 	r = get_string(v, s, &name);
@@ -184,7 +184,7 @@ static int claim_backing(struct volume_check *v, const struct raw_setting *s)
 static int apply_path(struct volume_check *v, const struct raw_setting *s,
 		      enum backing_kind kind, char **field)
 {
-	const char *path;
+	const char *path = NULL;
 	int r;
 
 	r = claim_backing(v, s);
@@ -364,10 +364,12 @@ static int check_size_fits(struct volume_check *v)
 	if (!v->vol.size_bytes || v->vol.kind != BACKING_FILE)
 		return 0;
 	if (sectors == 0 && offset >= size_sectors)
-		return volume_error(v, v->size, "'offset' %" PRIu64 " is past the end of 'size' (%" PRIu64 " sectors)",
+		return volume_error(v, v->size,
+				    "'offset' %" PRIu64 " is past the end of 'size' (%" PRIu64 " sectors)",
 				    offset, size_sectors);
 	if (sectors > 0 && offset + sectors > size_sectors)
-		return volume_error(v, v->size, "'offset' + 'sectors' = %" PRIu64 " is past the end of 'size' (%" PRIu64 " sectors)",
+		return volume_error(v, v->size,
+				    "'offset' + 'sectors' = %" PRIu64 " is past the end of 'size' (%" PRIu64 " sectors)",
 				    offset + sectors, size_sectors);
 	return 0;
 }
@@ -384,7 +386,8 @@ static int check_whole(struct volume_check *v)
 	if (r >= 0 && v->size && v->backing && !streq(v->backing->key, "file"))
 		r = volume_error(v, v->size, "'size' is only valid with 'file'");
 	if (r >= 0 && v->vol.offset + v->vol.sectors > SECTORS_MAX)
-		r = volume_error(v, NULL, "'offset' + 'sectors' is out of range, the most is %" PRIu64 " sectors",
+		r = volume_error(v, NULL,
+				 "'offset' + 'sectors' is out of range, the most is %" PRIu64 " sectors",
 				 SECTORS_MAX);
 	if (r >= 0)
 		r = check_size_fits(v);

@@ -222,17 +222,17 @@ static enum literal_reading read_literal(const char *literal, long long value)
 	return LITERAL_OTHER;
 }
 
-/* The number in "KEY = NUMBER" when KEY starts at AT, or NULL. */
+/* The number in "KEY = NUMBER" when KEY starts at AT, "" when none. */
 static char *literal_after_key(const char *line, const char *at, const char *key)
 {
 	const char *p = at + strlen(key);
 	size_t len;
 
 	if (at > line && (isalnum((unsigned char)at[-1]) || strchr("_-*", at[-1])))
-		return NULL;
+		return strdup("");
 	p += strspn(p, " \t");
 	if (*p != '=' && *p != ':')
-		return NULL;
+		return strdup("");
 	p++;
 	p += strspn(p, " \t");
 
@@ -241,59 +241,84 @@ static char *literal_after_key(const char *line, const char *at, const char *key
 	return strndup(p, len);
 }
 
-static char *source_line(const char *file, int line_number)
+static int source_line(const char *file, int line_number, char **ret)
 {
-	char *line = NULL;
+	_cleanup_(freep) char *line = NULL;
 	size_t size = 0;
 	FILE *f;
-	int n = 0;
+	int n = 0, r = 0;
 
 	f = fopen(file, "re");
 	if (!f)
-		return NULL;
+		return negative_errno();
 	while (n < line_number && getline(&line, &size, f) >= 0)
 		n++;
+	if (ferror(f))
+		r = negative_errno();
 	fclose(f);
-	if (n < line_number) {
-		free(line);
-		return NULL;
-	}
-	return line;
+	if (r < 0)
+		return r;
+	if (n < line_number)
+		return -EIO;	/* shorter than when libconfig read it */
+
+	*ret = TAKE_PTR(line);
+	return 0;
 }
 
-/* The literal libconfig cut to VALUE, or NULL when it read the line right. */
-static char *truncated_literal(const char *file, int line_number, const char *key, long long value)
+/* *RET: the literal libconfig cut to VALUE, or NULL when it read the line right. */
+static int truncated_literal(const char *file, int line_number, const char *key,
+			     long long value, char **ret)
 {
-	_cleanup_(freep) char *line = source_line(file, line_number);
+	_cleanup_(freep) char *line = NULL;
 	_cleanup_(freep) char *cut = NULL;
+	int r;
+
+	r = source_line(file, line_number, &line);
+	if (r < 0)
+		return r;
 
 	/* Several volumes may share a line: any exact reading clears VALUE. */
-	for (const char *at = line ? strstr(line, key) : NULL; at; at = strstr(at + 1, key)) {
+	for (const char *at = strstr(line, key); at; at = strstr(at + 1, key)) {
 		_cleanup_(freep) char *literal = literal_after_key(line, at, key);
-		enum literal_reading reading = literal ? read_literal(literal, value) : LITERAL_OTHER;
 
-		if (reading == LITERAL_EXACT)
-			return NULL;
-		if (reading == LITERAL_CUT && !cut)
-			cut = TAKE_PTR(literal);
+		if (!literal)
+			return -ENOMEM;
+		switch (read_literal(literal, value)) {
+		case LITERAL_EXACT:
+			return 0;
+		case LITERAL_CUT:
+			if (!cut)
+				cut = TAKE_PTR(literal);
+			break;
+		case LITERAL_OTHER:
+			break;
+		}
 	}
-	return TAKE_PTR(cut);
+	*ret = TAKE_PTR(cut);
+	return 0;
 }
 #else
-static char *truncated_literal(const char *file, int line_number, const char *key, long long value)
+static int truncated_literal(const char *file, int line_number, const char *key,
+			     long long value, char **ret)
 {
-	return NULL;
+	return 0;
 }
 #endif
 
-static int convert_setting(const char *main_path, const config_setting_t *cs,
+/* The main file being converted, and where its problems go. */
+struct main_file {
+	const char *path;
+	struct config_errors *errors;
+};
+
+static int convert_setting(const struct main_file *m, const config_setting_t *cs,
 			   struct raw_setting *parent);
 
-static int convert_members(const char *main_path, const config_setting_t *cs,
+static int convert_members(const struct main_file *m, const config_setting_t *cs,
 			   struct raw_setting *group)
 {
 	for (int i = 0; i < config_setting_length(cs); i++) {
-		int r = convert_setting(main_path, config_setting_get_elem(cs, i), group);
+		int r = convert_setting(m, config_setting_get_elem(cs, i), group);
 
 		if (r < 0)
 			return r;
@@ -320,10 +345,33 @@ static enum raw_kind raw_kind_of(int type)
 	}
 }
 
-static int convert_setting(const char *main_path, const config_setting_t *cs,
+static int convert_integer(const struct main_file *m, const config_setting_t *cs,
+			   struct raw_setting *s)
+{
+	int r;
+
+	s->integer = config_setting_get_int64(cs);
+	if (config_setting_type(cs) != CONFIG_TYPE_INT || !s->key)
+		return 0;
+
+	r = truncated_literal(s->where.file, s->where.line, s->key, s->integer, &s->text);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (config_error_add(m->errors, s->where.file, 0, "cannot read again: %s",
+				     strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	if (s->text)
+		s->kind = RAW_TRUNCATED;
+	return 0;
+}
+
+static int convert_setting(const struct main_file *m, const config_setting_t *cs,
 			   struct raw_setting *parent)
 {
-	_cleanup_(freep) char *file = source_path(main_path, config_setting_source_file(cs));
+	_cleanup_(freep) char *file = source_path(m->path, config_setting_source_file(cs));
 	struct raw_setting *s;
 
 	if (!file)
@@ -336,7 +384,7 @@ static int convert_setting(const char *main_path, const config_setting_t *cs,
 
 	switch (s->kind) {
 	case RAW_GROUP:
-		return convert_members(main_path, cs, s);
+		return convert_members(m, cs, s);
 	case RAW_STRING:
 		s->text = strdup(config_setting_get_string(cs));
 		return s->text ? 0 : -ENOMEM;
@@ -344,37 +392,31 @@ static int convert_setting(const char *main_path, const config_setting_t *cs,
 		s->boolean = config_setting_get_bool(cs);
 		return 0;
 	case RAW_INTEGER:
-		s->integer = config_setting_get_int64(cs);
-		if (config_setting_type(cs) == CONFIG_TYPE_INT && s->key) {
-			s->text = truncated_literal(file, s->where.line, s->key, s->integer);
-			if (s->text)
-				s->kind = RAW_TRUNCATED;
-		}
-		return 0;
+		return convert_integer(m, cs, s);
 	default:
 		return 0;
 	}
 }
 
-static int convert_volumes(const char *main_path, const config_setting_t *volumes,
-			   struct raw_setting *root, struct config_errors *errors)
+static int convert_volumes(const struct main_file *m, const config_setting_t *volumes,
+			   struct raw_setting *root)
 {
-	_cleanup_(freep) char *file = source_path(main_path, config_setting_source_file(volumes));
+	_cleanup_(freep) char *file = source_path(m->path, config_setting_source_file(volumes));
 	int r;
 
 	if (!file)
 		return -ENOMEM;
 	if (!config_setting_is_list(volumes))
-		return config_error_add(errors, file, config_setting_source_line(volumes),
+		return config_error_add(m->errors, file, config_setting_source_line(volumes),
 					"'volumes' must be a list: volumes = ( { ... }, { ... } );");
 
 	for (int i = 0; i < config_setting_length(volumes); i++) {
 		const config_setting_t *v = config_setting_get_elem(volumes, i);
 
 		if (config_setting_is_group(v))
-			r = convert_setting(main_path, v, root);
+			r = convert_setting(m, v, root);
 		else
-			r = config_error_add(errors, file, config_setting_source_line(v),
+			r = config_error_add(m->errors, file, config_setting_source_line(v),
 					     "each entry of 'volumes' must be a group { ... }");
 		if (r < 0)
 			return r;
@@ -382,8 +424,7 @@ static int convert_volumes(const char *main_path, const config_setting_t *volume
 	return 0;
 }
 
-static int convert_root(const char *main_path, const config_t *cfg, struct raw_setting *root,
-			struct config_errors *errors)
+static int convert_root(const struct main_file *m, const config_t *cfg, struct raw_setting *root)
 {
 	const config_setting_t *top = config_root_setting(cfg);
 
@@ -393,12 +434,12 @@ static int convert_root(const char *main_path, const config_t *cfg, struct raw_s
 		int r;
 
 		if (streq(config_setting_name(s), "volumes")) {
-			r = convert_volumes(main_path, s, root, errors);
+			r = convert_volumes(m, s, root);
 		} else {
-			file = source_path(main_path, config_setting_source_file(s));
+			file = source_path(m->path, config_setting_source_file(s));
 			if (!file)
 				return -ENOMEM;
-			r = config_error_add(errors, file, config_setting_source_line(s),
+			r = config_error_add(m->errors, file, config_setting_source_line(s),
 					     "unknown setting '%s', expected 'volumes'",
 					     config_setting_name(s));
 		}
@@ -446,6 +487,7 @@ static int report_read_error(const char *path, const config_t *cfg, struct confi
 /* A syntax error is reported and loading goes on with the drop-ins. */
 static int load_main(const char *path, struct raw_setting *root, struct config_errors *errors)
 {
+	const struct main_file m = { .path = path, .errors = errors };
 	_cleanup_(freep) char *dir = NULL;
 	const char *slash = strrchr(path, '/');
 	config_t cfg;
@@ -459,7 +501,7 @@ static int load_main(const char *path, struct raw_setting *root, struct config_e
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
 	if (config_read_file(&cfg, path))
-		r = convert_root(path, &cfg, root, errors);
+		r = convert_root(&m, &cfg, root);
 	else
 		r = report_read_error(path, &cfg, errors);
 	config_destroy(&cfg);

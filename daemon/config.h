@@ -70,6 +70,9 @@ void config_errors_clear(struct config_errors *e);
 
 const struct volume_config *config_find(const struct config *c, const char *name);
 
+/* True when both name the same backing: file, device path or match set. */
+bool volume_same_backing(const struct volume_config *a, const struct volume_config *b);
+
 /* True when the two definitions would produce the same map and backing. */
 bool volume_config_equal(const struct volume_config *a, const struct volume_config *b);
 

@@ -15,27 +15,6 @@ const char *plan_action_to_string(enum plan_action a)
 	return a < ELEMENTSOF(names) ? names[a] : "unknown";
 }
 
-static bool same_backing(const struct volume_config *a, const struct volume_config *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case BACKING_FILE:
-		return streq(a->file, b->file);
-	case BACKING_DEVICE:
-		return streq(a->device, b->device);
-	case BACKING_MATCH:
-		if (a->n_match != b->n_match)
-			return false;
-		for (size_t i = 0; i < a->n_match; i++) /* both sorted by key */
-			if (!streq(a->match[i].key, b->match[i].key) ||
-			    !streq(a->match[i].value, b->match[i].value))
-				return false;
-		return true;
-	}
-	return false;
-}
-
 static bool same_table(const struct volume_config *a, const struct volume_config *b)
 {
 	return a->offset == b->offset && a->sectors == b->sectors &&
@@ -44,7 +23,7 @@ static bool same_table(const struct volume_config *a, const struct volume_config
 
 static enum plan_action compare(const struct volume_config *old, const struct volume_config *new)
 {
-	if (!same_backing(old, new))
+	if (!volume_same_backing(old, new))
 		return PLAN_REPLACE;
 	/* size only matters when the file is created: not a reason to touch the map */
 	return same_table(old, new) ? PLAN_KEEP : PLAN_RELOAD;

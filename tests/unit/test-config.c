@@ -297,7 +297,8 @@ static void test_explicit_dropin_dir(void **state)
 	_cleanup_(config_freep) struct config *c = NULL;
 	struct config_errors errors = {};
 
-	assert_int_equal(config_load("good/design.conf", "good/only-dropins.conf.d", &c, &errors), 0);
+	assert_int_equal(config_load("good/design.conf", "good/only-dropins.conf.d", &c, &errors),
+			 0);
 	assert_int_equal(c->n_volumes, 4);
 	assert_string_equal(c->volumes[3].name, "data");
 	assert_string_equal(c->volumes[3].where.file, "good/only-dropins.conf.d/data.conf");
@@ -308,7 +309,8 @@ static void test_explicit_dropin_dir(void **state)
 	assert_int_equal(c->n_volumes, 3);
 	config_free(TAKE_PTR(c));
 
-	assert_int_equal(config_load("good/empty.conf", "good/only-dropins.conf.d/", &c, &errors), 0);
+	assert_int_equal(config_load("good/empty.conf", "good/only-dropins.conf.d/", &c, &errors),
+			 0);
 	assert_string_equal(c->volumes[0].where.file, "good/only-dropins.conf.d/data.conf");
 	assert_int_equal(errors.n, 0);
 }
@@ -325,7 +327,8 @@ static void test_check_only_and_appending(void **state)
 	assert_int_equal(config_load("bad/unknown-key.conf", NULL, NULL, &errors), -EINVAL);
 	assert_int_equal(errors.n, 5);
 	assert_string_equal(errors.messages[0], "bad/lc-syntax.conf:3: syntax error");
-	assert_string_equal(errors.messages[1], "bad/unknown-key.conf:4: volume 'data': unknown key 'sise'");
+	assert_string_equal(errors.messages[1],
+			    "bad/unknown-key.conf:4: volume 'data': unknown key 'sise'");
 	config_errors_clear(&errors);
 	config_errors_clear(NULL);
 }
@@ -453,7 +456,8 @@ static void test_parse_size(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		bytes = 42;
 		if (parse_size(bad[i].text, &bytes) != bad[i].error)
-			fail_msg("parse_size(\"%s\") did not fail with %d", bad[i].text, bad[i].error);
+			fail_msg("parse_size(\"%s\") did not fail with %d", bad[i].text,
+				 bad[i].error);
 		assert_int_equal(bytes, 42);
 	}
 	assert_int_equal(parse_size(NULL, &bytes), -EINVAL);
