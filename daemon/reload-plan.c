@@ -23,7 +23,9 @@ static bool same_table(const struct volume_config *a, const struct volume_config
 
 static enum plan_action compare(const struct volume_config *old, const struct volume_config *new)
 {
-	if (!volume_same_backing(old, new))
+	/* a loop device keeps the read-only flag it was attached with */
+	if (!volume_same_backing(old, new) ||
+	    (new->kind == BACKING_FILE && old->read_only != new->read_only))
 		return PLAN_REPLACE;
 	/* size only matters when the file is created: not a reason to touch the map */
 	return same_table(old, new) ? PLAN_KEEP : PLAN_RELOAD;

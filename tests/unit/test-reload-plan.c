@@ -58,7 +58,8 @@ static void test_every_action(void **state)
 	assert_null(p[0].new);
 	assert_int_equal(action_of(p, n, "keep"), PLAN_KEEP);
 	assert_int_equal(action_of(p, n, "offset"), PLAN_RELOAD);
-	assert_int_equal(action_of(p, n, "ro"), PLAN_RELOAD);
+	/* a loop device keeps its read-only flag: a new one is needed */
+	assert_int_equal(action_of(p, n, "ro"), PLAN_REPLACE);
 	assert_int_equal(action_of(p, n, "moved"), PLAN_REPLACE);
 	assert_int_equal(action_of(p, n, "disk"), PLAN_REPLACE);
 	assert_int_equal(action_of(p, n, "sized"), PLAN_KEEP);
@@ -89,18 +90,22 @@ static void test_trace_and_kind_changes(void **state)
 	struct volume_config old_v[] = {
 		{ .name = "t", .kind = BACKING_DEVICE, .device = "/dev/vdb" },
 		{ .name = "k", .kind = BACKING_DEVICE, .device = "/dev/vdc" },
+		{ .name = "r", .kind = BACKING_DEVICE, .device = "/dev/vdd" },
 	};
 	struct volume_config new_v[] = {
 		{ .name = "t", .kind = BACKING_DEVICE, .device = "/dev/vdb", .trace = true },
 		{ .name = "k", .kind = BACKING_MATCH, .match = serial_a, .n_match = 1 },
+		{ .name = "r", .kind = BACKING_DEVICE, .device = "/dev/vdd", .read_only = true },
 	};
-	struct config old = { old_v, 2 }, new = { new_v, 2 };
+	struct config old = { old_v, 3 }, new = { new_v, 3 };
 	struct plan_entry *p;
 	size_t n;
 
 	assert_int_equal(reload_plan(&old, &new, &p, &n), 0);
 	assert_int_equal(action_of(p, n, "t"), PLAN_RELOAD);
 	assert_int_equal(action_of(p, n, "k"), PLAN_REPLACE);
+	/* a disk's map changes mode by a table reload */
+	assert_int_equal(action_of(p, n, "r"), PLAN_RELOAD);
 	free(p);
 }
 

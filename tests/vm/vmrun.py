@@ -155,13 +155,16 @@ def qemu_command(args, image, tmp):
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
                     "-b", os.path.join(image, "rootfs.img"), overlay],
                    check=True)
-    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 "
-              "systemd.show_status=0 panic=-1 "
-              f"basicdm.run={args.run}")
+    # panic=-1 turns a panic into a reboot, which -no-reboot turns into an
+    # exit; a scenario that reboots on purpose halts on a panic instead.
+    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 systemd.show_status=0 "
+              f"panic={0 if args.allow_reboot else -1} basicdm.run={args.run}")
+    if args.bare:
+        append += " basicdm.bare"
     cmd = [args.qemu,
            "-machine", "pc", "-accel", "tcg,thread=multi",
            "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
-           "-nodefaults", "-no-reboot", "-display", "none",
+           "-nodefaults", "-display", "none",
            "-kernel", os.path.join(image, "vmlinuz"),
            "-initrd", os.path.join(image, "initrd.img"),
            "-append", append,
@@ -174,6 +177,11 @@ def qemu_command(args, image, tmp):
            "-device", "virtserialport,chardev=ctl,name=basicdm.ctl",
            "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
            "-device", "virtio-rng-pci"]
+    if not args.allow_reboot:
+        cmd += ["-no-reboot"]
+    if args.source:
+        cmd += ["-virtfs", f"local,path={args.source},mount_tag=source,"
+                           "security_model=none,readonly=on"]
     if args.interactive:
         cmd += ["-serial", "mon:stdio"]
     else:
@@ -285,11 +293,18 @@ def main():
     p.add_argument("--qemu", default="qemu-system-x86_64")
     p.add_argument("--interactive", action="store_true",
                    help="serial console on this terminal")
+    p.add_argument("--allow-reboot", action="store_true",
+                   help="the guest may reboot (the payload runs again after each boot)")
+    p.add_argument("--source", help="also share this folder, read-only, as 9p tag 'source'")
+    p.add_argument("--bare", action="store_true",
+                   help="install nothing of ours in the guest before the payload runs")
     args = p.parse_args()
     if shutil.which(args.qemu) is None:
         print(f"FAIL {args.run}: {args.qemu} not found: the VM tests cannot run", flush=True)
         return 1
     args.payload = os.path.abspath(args.payload)
+    if args.source:
+        args.source = os.path.abspath(args.source)
     args.logs = os.path.abspath(args.logs)
     return run(args)
 

@@ -1,30 +1,45 @@
-# The demo: the tutorial's target on a real kernel, narrated on the console.
-# Run by `./dev demo`; reports to the host like a scenario.
+# The demo (`./dev demo`): basicdm installed as a service with the example
+# /etc/basicdm.conf; a disk is hot-plugged and becomes a mapped device.
+# Narrated on the console; reports to the host like a scenario.
 c=/dev/console
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >"$c"; }
 show() { printf '\033[36m# %s\033[0m\n' "$*" >"$c"; "$@" >"$c" 2>&1; }
+journal_tail() { journalctl -u basicdm -o short-precise --no-pager --since "@$1" >"$c" 2>&1; }
 
-step "basic_target on $(uname -r): load the module (no modprobe: a table load does it)"
-dd if=/dev/zero of=/var/tmp/disk1 bs=512 count=20000 status=none
-loop=$(losetup -f --show /var/tmp/disk1)
-show sh -c "echo 0 20000 basic_target $loop 0 1 trace | dmsetup create demo"
-show sh -c "lsmod | grep basic_target"
-show dmsetup table demo
-step "One 512-byte write at sector 10, traced by the target"
-klog_mark
-show dd if=/dev/urandom of=/dev/mapper/demo bs=512 seek=10 count=1 oflag=direct status=none
-klog_since | grep basic_target >"$c"
-step "I/O counters (reads, read sectors, writes, written sectors, flushes, discards, ...)"
-show dmsetup status demo
-show mkfs.ext4 -q /dev/mapper/demo
-show dmsetup status demo
-check "demo: the map took the filesystem's writes" \
-	test "$(dmsetup status demo | cut -d' ' -f6)" -gt 1
-step "Reset, switch tracing off, tear down"
-show dmsetup message demo 0 stats reset
-show dmsetup message demo 0 trace off
-show dmsetup status demo
-show dmsetup remove demo
-show losetup -d "$loop"
-show rmmod basic_target
+install_root
+step "basicdm installed as a service; the example /etc/basicdm.conf:"
+grep -v '^#' /etc/basicdm.conf | grep . >"$c"
+show basicdmd --check
+
+step "systemctl start basicdm: the file volume comes up, the disk volumes wait"
+t0=$(date +%s.%N)
+show systemctl start basicdm
+journal_tail "$t0"
+show systemctl status basicdm --no-pager --lines=0
+show ls -l /dev/basicdm/
+
+step "Hot-plug a disk with serial QEMU_HARDDISK_ARCHIVE01 (QEMU monitor, device_add)"
+t0=$(date +%s.%N)
+check "demo: disk hot-added" host disk-add archive 64 QEMU_HARDDISK_ARCHIVE01
+check "demo: /dev/basicdm/archive appears" wait_until 120 test -b /dev/basicdm/archive
+wait_until 30 sh -c 'journalctl -u basicdm BASICDM_VOLUME=archive BASICDM_EVENT=active -o cat | grep -q .'
+journal_tail "$t0"
+show ls -l /dev/basicdm/
+show dmsetup table archive
+show sh -c 'journalctl -u basicdm BASICDM_VOLUME=archive -o verbose --no-pager | grep -E "^ +(MESSAGE|BASICDM_)"'
+
+step "I/O through the volume moves the target's counters (reads, read sectors, writes, written sectors, flushes, discards, ...)"
+show dmsetup status archive
+show dd if=/dev/urandom of=/dev/basicdm/archive bs=1M count=4 oflag=direct status=none
+show dd if=/dev/basicdm/archive of=/dev/null bs=64k count=16 iflag=direct status=none
+show dmsetup status archive
+check "demo: the counters moved" test "$(dmsetup status archive | cut -d' ' -f6)" -ge 4
+
+step "Unplug the disk: the map goes away"
+t0=$(date +%s.%N)
+check "demo: disk hot-removed" host disk-del archive
+check "demo: /dev/basicdm/archive is gone" wait_until 120 sh -c '! test -e /dev/basicdm/archive'
+wait_until 30 sh -c 'journalctl -u basicdm BASICDM_VOLUME=archive BASICDM_EVENT=removed -o cat | grep -q .'
+journal_tail "$t0"
+show systemctl status basicdm --no-pager --lines=0
 step "Done."

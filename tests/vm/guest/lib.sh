@@ -14,7 +14,8 @@ fail() {
 	say "FAIL $name: $(printf '%s' "$*" | tr '\n' '|' | cut -c1-600)"
 }
 
-# check CHECK CMD...: passes when CMD succeeds; its output explains a failure.
+# check CHECK CMD...: passes when CMD succeeds; its output explains a
+# failure.  Returns CMD's success, so a scenario can stop: check ... || return
 check() {
 	local name=$1 out
 	shift
@@ -22,6 +23,7 @@ check() {
 		pass "$name"
 	else
 		fail "$name" "$* -> $out"
+		return 1
 	fi
 }
 
@@ -104,16 +106,19 @@ host() {
 	[ "$reply" = OK ] || { printf '%s\n' "$reply" >&2; return 1; }
 }
 
-# Installs the payload's daemon, as `cmake --install` would.
-install_daemon() {
-	install -m 755 "$PAYLOAD/daemon/basicdmd" /usr/sbin/basicdmd
+# Installs the project as `cmake --install` laid it out on the host (the
+# module itself comes from install_module).
+install_root() {
+	# tar keeps /lib -> usr/lib (merged /usr) where cp would trip over it
+	tar -C "$PAYLOAD/root" -cf - . | tar -C / -xf - --keep-directory-symlink --no-same-owner
+	systemctl daemon-reload
+	udevadm control --reload
 }
 
-# daemon_start [ARGS...]: basicdmd as the notify service "basicdm"; returns
-# once it has sent READY=1 (systemd-run waits for the start job).
+# daemon_start: the installed basicdm.service; returns once it has sent
+# READY=1 (systemctl waits for the start job of a Type=notify unit).
 daemon_start() {
-	systemd-run --quiet --unit=basicdm --service-type=notify -p NotifyAccess=main \
-		-p TimeoutStartSec=300 -p WatchdogSec=60 /usr/sbin/basicdmd "$@"
+	systemctl start basicdm
 }
 
 daemon_stop() {

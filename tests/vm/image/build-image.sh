@@ -55,8 +55,14 @@ truncate -s "$size" "$work/rootfs.img"
 mkfs.ext4 -q -F -L basicdm-vm -d "$work/root" "$work/rootfs.img"
 rm -rf "$work/root"
 
+echo "$variant" > "$work/variant"
 touch "$work/ready"
 rm -rf "$out"
 mv "$work" "$out"
 trap - EXIT
+# an image of this variant with other inputs is stale now
+for old in "$cache"/*/variant; do
+	[ -f "$old" ] && [ "$(cat "$old")" = "$variant" ] && [ "${old%/variant}" != "$out" ] &&
+		rm -rf "${old%/variant}"
+done
 echo "$out"

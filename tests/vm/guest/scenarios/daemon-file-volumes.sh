@@ -1,7 +1,7 @@
 # basicdmd brings file volumes up at start: a sparse file created from
 # `size`, an existing file mapped from an offset; one loop device each, the
 # data where the table says, journal events with the fixed fields.
-install_daemon
+install_root
 mkdir -p /var/lib/basicdm
 head -c $((8 * 1024 * 1024)) /dev/zero > /var/lib/basicdm/existing.img
 cat > /etc/basicdm.conf <<'CONF'
@@ -16,8 +16,8 @@ volumes = (
 );
 CONF
 
-check "basicdmd --check accepts the config" basicdmd --check --config /etc/basicdm.conf
-check "basicdmd starts and reports READY=1" daemon_start --config /etc/basicdm.conf
+check "basicdmd --check accepts the config" basicdmd --check
+check "basicdmd starts and reports READY=1" daemon_start
 check "/dev/mapper/scratch exists at READY" test -b /dev/mapper/scratch
 check "/dev/mapper/existing exists at READY" test -b /dev/mapper/existing
 expect_eq "scratch.img created with 64 MiB" 67108864 "$(stat -c %s /var/lib/basicdm/scratch.img)"
@@ -43,6 +43,11 @@ done
 check "journal: BASICDM_BACKING names the loop device and the file" \
 	sh -c "journalctl -u basicdm -o export BASICDM_VOLUME=existing BASICDM_EVENT=attached | grep -q '^BASICDM_BACKING=$loop (/var/lib/basicdm/existing.img)$'"
 expect_eq "STATUS= counts" "StatusText=2 active, 0 waiting, 0 failed" "$(systemctl show -p StatusText basicdm)"
+check "udev rule: /dev/basicdm/scratch links to the map" \
+	test "$(readlink -f /dev/basicdm/scratch)" = "$(readlink -f /dev/mapper/scratch)"
+first=$(systemctl show -p WatchdogTimestampMonotonic --value basicdm)
+check "the daemon pings the watchdog" \
+	wait_until 60 sh -c "[ \"\$(systemctl show -p WatchdogTimestampMonotonic --value basicdm)\" != '$first' ]"
 
 # --check on a broken config: every error, file:line, exit 1
 cat > /tmp/broken.conf <<'CONF'

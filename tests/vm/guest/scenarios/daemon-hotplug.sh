@@ -1,6 +1,6 @@
 # Disks hot-added through QMP become maps when a volume matches them, and
 # hot-removing them removes the maps; the daemon serves on.
-install_daemon
+install_root
 cat > /etc/basicdm.conf <<'CONF'
 volumes = (
   { name = "archive";
@@ -11,7 +11,7 @@ volumes = (
     read_only = true; }
 );
 CONF
-check "daemon starts with no backing present" daemon_start --config /etc/basicdm.conf
+check "daemon starts with no backing present" daemon_start
 expect_eq "both volumes wait" "StatusText=0 active, 2 waiting, 0 failed" "$(systemctl show -p StatusText basicdm)"
 expect_eq "journal: archive waiting" 1 "$(journal_count BASICDM_VOLUME=archive BASICDM_EVENT=waiting)"
 

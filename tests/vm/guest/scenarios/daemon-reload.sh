@@ -1,7 +1,7 @@
 # SIGHUP applies the difference: new volumes come up, removed ones go down,
 # changed ones get their table reloaded, untouched maps keep their device
 # numbers and open file handles; a broken config changes nothing.
-install_daemon
+install_root
 mkdir -p /var/lib/basicdm
 conf() {
 	cat > /etc/basicdm.conf
@@ -13,7 +13,7 @@ volumes = (
   { name = "c"; file = "/var/lib/basicdm/c.img"; size = "16M"; offset = 0; }
 );
 CONF
-check "daemon starts" daemon_start --config /etc/basicdm.conf
+check "daemon starts" daemon_start
 write_pattern /dev/mapper/b 0 "b-sector-0"
 write_pattern /dev/mapper/c 8 "c-sector-8"
 b_dev=$(map_devnum b)
