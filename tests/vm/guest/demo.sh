@@ -18,9 +18,9 @@ journal_tail "$t0"
 show systemctl status basicdm --no-pager --lines=0
 show ls -l /dev/basicdm/
 
-step "Hot-plug a disk with serial QEMU_HARDDISK_ARCHIVE01 (QEMU monitor, device_add)"
+step "Hot-plug a virtio disk with serial ARCHIVE01 (its udev ID_SERIAL), through the QEMU monitor"
 t0=$(date +%s.%N)
-check "demo: disk hot-added" host disk-add archive 64 QEMU_HARDDISK_ARCHIVE01
+check "demo: disk hot-added" host disk-add archive 64 ARCHIVE01
 check "demo: /dev/basicdm/archive appears" wait_until 120 test -b /dev/basicdm/archive
 wait_until 30 sh -c 'journalctl -u basicdm BASICDM_VOLUME=archive BASICDM_EVENT=active -o cat | grep -q .'
 journal_tail "$t0"
