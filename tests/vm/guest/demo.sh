@@ -2,6 +2,7 @@
 # /etc/basicdm.conf; a disk is hot-plugged and becomes a mapped device.
 # Narrated on the console; reports to the host like a scenario.
 c=/dev/console
+export SYSTEMD_URLIFY=0 SYSTEMD_COLORS=0
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >"$c"; }
 show() { printf '\033[36m# %s\033[0m\n' "$*" >"$c"; "$@" >"$c" 2>&1; }
 journal_tail() { journalctl -u basicdm -o short-precise --no-pager --since "@$1" >"$c" 2>&1; }
