@@ -582,6 +582,7 @@ static int map_info_basic(const char *name, struct dm_map_info *ret, bool *live)
 	i.suspended = info.suspended;
 	i.open_count = info.open_count;
 	i.read_only = info.read_only;
+	i.deferred_remove = info.deferred_remove;
 	*live = info.live_table;
 	*ret = i;
 	return 0;
@@ -649,6 +650,12 @@ int dm_map_message(const char *name, const char *message)
 	if (!dm_task_set_sector(t, 0) || !dm_task_set_message(t, message))
 		return -ENOMEM;
 	return task_run(t);
+}
+
+int dm_map_cancel_deferred_remove(const char *name)
+{
+	/* device-mapper's own message, understood by every target */
+	return dm_map_message(name, "@cancel_deferred_remove");
 }
 
 /* ---- listing ----------------------------------------------------------- */

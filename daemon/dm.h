@@ -36,6 +36,7 @@ struct dm_map_info {
 	bool suspended;
 	int open_count;
 	bool read_only;
+	bool deferred_remove;	/* removal requested, waiting for the last close */
 	struct dm_table_spec table; /* parsed when the table is one basic_target line */
 	bool table_is_ours;
 };
@@ -56,6 +57,8 @@ int dm_map_remove(const char *name, bool deferred);
 int dm_map_info(const char *name, struct dm_map_info *ret);		/* -ENODEV if absent */
 int dm_map_counters(const char *name, struct dm_counters *ret);
 int dm_map_message(const char *name, const char *message);
+/* Takes back a deferred removal that is still waiting for the last close. */
+int dm_map_cancel_deferred_remove(const char *name);
 
 /* Every map whose UUID starts with DM_UUID_PREFIX. */
 int dm_list_ours(struct dm_map_info **ret, size_t *n);

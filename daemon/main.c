@@ -17,13 +17,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: basicdmd [--config PATH] [--check] [--debug]\n"
-		"  -c, --config PATH  configuration file (default %s);\n"
-		"                     drop-ins are read from PATH.d/*.conf\n"
-		"  -C, --check        validate the configuration, print every problem, exit\n"
-		"  -d, --debug        log debug messages too\n"
-		"  -h, --help         this text\n",
-		BASICDM_CONFIG_PATH);
+		"Usage: basicdmd [--config PATH] [--runtime-dir DIR] [--check] [--debug]\n"
+		"  -c, --config PATH      configuration file (default %s);\n"
+		"                         drop-ins are read from PATH.d/*.conf\n"
+		"  -r, --runtime-dir DIR  control socket and state kept across restarts\n"
+		"                         (default %s)\n"
+		"  -C, --check            validate the configuration, print every problem, exit\n"
+		"  -d, --debug            log debug messages too\n"
+		"  -h, --help             this text\n",
+		BASICDM_CONFIG_PATH, BASICDM_RUNTIME_DIR);
 }
 
 static int check_config(const char *path)
@@ -47,21 +49,26 @@ int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "runtime-dir", required_argument, NULL, 'r' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *config_path = BASICDM_CONFIG_PATH;
+	const char *runtime_dir = BASICDM_RUNTIME_DIR;
 	struct manager *m = NULL;
 	bool check = false;
 	sigset_t mask;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c:Cdh", options, NULL)) >= 0)
+	while ((c = getopt_long(argc, argv, "c:r:Cdh", options, NULL)) >= 0)
 		switch (c) {
 		case 'c':
 			config_path = optarg;
+			break;
+		case 'r':
+			runtime_dir = optarg;
 			break;
 		case 'C':
 			check = true;
@@ -91,7 +98,7 @@ int main(int argc, char *argv[])
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	r = manager_new(config_path, NULL, &m);
+	r = manager_new(config_path, NULL, runtime_dir, &m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot set up the event loop: %m");
 		return EXIT_FAILURE;

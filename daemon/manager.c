@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "manager.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "control-commands.h"
 #include "dm.h"
+#include "inactive.h"
 #include "log.h"
 #include "reload-plan.h"
 #include "util.h"
@@ -17,7 +21,8 @@
 
 static void notify_status(struct manager *m)
 {
-	size_t active = 0, waiting = 0, failed = 0;
+	size_t active = 0, waiting = 0, failed = 0, inactive = 0;
+	char extra[64] = "";
 
 	for (size_t i = 0; i < m->n_volumes; i++)
 		switch (m->volumes[i]->state) {
@@ -27,10 +32,17 @@ static void notify_status(struct manager *m)
 		case VOLUME_FAILED:
 			failed++;
 			break;
+		case VOLUME_INACTIVE:
+			inactive++;
+			break;
 		default:
 			waiting++;
 		}
-	sd_notifyf(false, "STATUS=%zu active, %zu waiting, %zu failed", active, waiting, failed);
+	/* only when there are some: the usual line stays as it always was */
+	if (inactive)
+		snprintf(extra, sizeof(extra), ", %zu inactive", inactive);
+	sd_notifyf(false, "STATUS=%zu active, %zu waiting, %zu failed%s", active, waiting, failed,
+		   extra);
 }
 
 static bool any_activating(struct manager *m)
@@ -52,10 +64,10 @@ static void send_ready(struct manager *m)
 
 static void state_changed(struct manager *m)
 {
-	if (!m->ready && !any_activating(m))
-		send_ready(m);
-	else if (m->ready)
+	if (m->ready)
 		notify_status(m);
+	else if (m->started && !any_activating(m))
+		send_ready(m);
 }
 
 struct volume *manager_find_volume(struct manager *m, const char *name)
@@ -78,7 +90,9 @@ static void on_block_device(struct udev_device *dev, enum udev_action action, vo
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		v = m->volumes[i];
 		if (action == UDEV_ACTION_REMOVE) {
-			if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
+			if (v->map == devnum)
+				volume_map_vanished(v);
+			else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
 				volume_detach(v, "its backing device went away");
 				log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
 						 "waiting for its backing device");
@@ -105,7 +119,9 @@ static int add_volume(struct manager *m, const struct volume_config *cfg)
 		return -ENOMEM;
 	m->volumes[m->n_volumes++] = v;
 
-	if (cfg->kind == BACKING_FILE)
+	if (m->runtime_dir && inactive_is_marked(m->runtime_dir, cfg->name))
+		volume_deactivate(v);
+	else if (cfg->kind == BACKING_FILE)
 		volume_attach_file(v, udev_watch_udev(m->udev));
 	else
 		log_volume_event(LOG_INFO, cfg->name, "waiting", NULL,
@@ -131,19 +147,27 @@ static void log_config_errors(struct config_errors *errors)
 		log_error("%s", errors->messages[i]);
 }
 
-static int load_config(struct manager *m, struct config **ret)
+/* Every problem is logged; KEEP, when not NULL, gets them too. */
+static int load_config(struct manager *m, struct config **ret, struct config_errors *keep)
 {
 	struct config_errors errors = {};
 	int r;
 
 	r = config_load(m->config_path, m->dropin_dir, ret, &errors);
 	log_config_errors(&errors);
-	config_errors_clear(&errors);
+	if (keep)
+		*keep = errors;
+	else
+		config_errors_clear(&errors);
 	return r;
 }
 
-/* Maps that carry our UUID but are no longer configured are removed. */
-static void remove_unconfigured_maps(struct manager *m)
+/*
+ * Maps that carry our UUID but that no volume holds: before the start-up
+ * pass, those no longer configured; after it, also those whose backing is
+ * gone (a disk unplugged while the daemon was stopped).
+ */
+static void remove_stray_maps(struct manager *m, bool after_coldplug)
 {
 	struct dm_map_info *maps = NULL;
 	size_t n = 0;
@@ -151,18 +175,27 @@ static void remove_unconfigured_maps(struct manager *m)
 
 	r = dm_list_ours(&maps, &n);
 	if (r < 0) {
-		log_warning_errno(r, "Cannot list device-mapper maps, not adopting any: %m");
+		log_warning_errno(r, "Cannot list device-mapper maps: %m");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (config_find(m->config, maps[i].name))
+		struct volume *v = manager_find_volume(m, maps[i].name);
+		const char *why;
+
+		if (!config_find(m->config, maps[i].name))
+			why = "no longer configured";
+		else if (after_coldplug && v && v->state == VOLUME_INACTIVE && v->map != maps[i].devnum)
+			why = "the volume is inactive";
+		else if (after_coldplug && v && v->map != maps[i].devnum)
+			why = "its backing is gone";
+		else
 			continue;
 		r = dm_map_remove(maps[i].name, true);
 		if (r < 0)
-			log_warning_errno(r, "Cannot remove unconfigured map %s: %m", maps[i].name);
+			log_warning_errno(r, "Cannot remove map %s (%s): %m", maps[i].name, why);
 		else
-			log_volume_event(LOG_INFO, maps[i].name, "removed", NULL,
-					 "map removed (no longer configured)");
+			log_volume_event(LOG_INFO, maps[i].name, "removed", NULL, "map removed (%s)",
+					 why);
 	}
 	dm_map_info_free_array(maps, n);
 }
@@ -179,8 +212,28 @@ static int on_ready_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	manager_reload(userdata);
+	manager_reload(userdata, NULL);
 	return 0;
+}
+
+static struct json_object *on_control_request(const struct control_request *req,
+					      const struct ucred *peer, void *userdata)
+{
+	return control_commands_handle(userdata, req, peer);
+}
+
+/* The runtime directory: systemd makes it (RuntimeDirectory=), a manual start may not. */
+static int start_control(struct manager *m)
+{
+	char path[PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/" CONTROL_SOCKET_NAME, m->runtime_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
+		return negative_errno();
+	return control_new(m->event, path, on_control_request, m, &m->control);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -192,7 +245,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	return sd_event_exit(m->event, 0);
 }
 
-int manager_new(const char *config_path, const char *dropin_dir, struct manager **ret)
+int manager_new(const char *config_path, const char *dropin_dir, const char *runtime_dir,
+		struct manager **ret)
 {
 	struct manager *m;
 	int r;
@@ -202,7 +256,8 @@ int manager_new(const char *config_path, const char *dropin_dir, struct manager 
 		return -ENOMEM;
 	m->config_path = strdup(config_path);
 	m->dropin_dir = dropin_dir ? strdup(dropin_dir) : NULL;
-	if (!m->config_path || (dropin_dir && !m->dropin_dir)) {
+	m->runtime_dir = runtime_dir ? strdup(runtime_dir) : NULL;
+	if (!m->config_path || (dropin_dir && !m->dropin_dir) || (runtime_dir && !m->runtime_dir)) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -229,6 +284,7 @@ struct manager *manager_free(struct manager *m)
 {
 	if (!m)
 		return NULL;
+	control_free(m->control);
 	for (size_t i = 0; i < m->n_volumes; i++)
 		volume_free(m->volumes[i]);
 	free(m->volumes);
@@ -238,6 +294,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_unref(m->event);
 	free(m->config_path);
 	free(m->dropin_dir);
+	free(m->runtime_dir);
 	free(m);
 	return NULL;
 }
@@ -246,7 +303,7 @@ int manager_start(struct manager *m)
 {
 	int r;
 
-	r = load_config(m, &m->config);
+	r = load_config(m, &m->config, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Refusing to start with a broken configuration %s",
 				       m->config_path);
@@ -257,7 +314,7 @@ int manager_start(struct manager *m)
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch udev block events: %m");
 
-	remove_unconfigured_maps(m);
+	remove_stray_maps(m, false);
 	for (size_t i = 0; i < m->config->n_volumes; i++) {
 		r = add_volume(m, &m->config->volumes[i]);
 		if (r < 0)
@@ -266,7 +323,22 @@ int manager_start(struct manager *m)
 	r = udev_watch_coldplug(m->udev);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enumerate block devices: %m");
+	remove_stray_maps(m, true);
 
+	if (m->runtime_dir) {
+		r = start_control(m);
+		/* a second daemon would fight the first over every map */
+		if (r == -EADDRINUSE)
+			return log_error_errno(r, "Another basicdmd serves %s/" CONTROL_SOCKET_NAME,
+					       m->runtime_dir);
+		/* the volumes matter more than basicdmctl: serve them anyway */
+		if (r < 0)
+			log_error_errno(r, "Cannot create the control socket in %s, "
+					   "basicdmctl will not reach the daemon: %m",
+					m->runtime_dir);
+	}
+
+	m->started = true;
 	if (any_activating(m)) {
 		r = sd_event_add_time_relative(m->event, &m->ready_timer, CLOCK_MONOTONIC,
 					       READY_TIMEOUT_USEC, 0, on_ready_timeout, m);
@@ -291,6 +363,9 @@ static void apply_entry(struct manager *m, const struct plan_entry *p)
 	switch (p->action) {
 	case PLAN_KEEP:
 		v->cfg = p->new;
+		/* a reload is the administrator's "try again" */
+		if (v->state == VOLUME_FAILED && v->cfg->kind == BACKING_FILE)
+			volume_attach_file(v, udev);
 		break;
 	case PLAN_ADD:
 		add_volume(m, p->new);
@@ -298,6 +373,8 @@ static void apply_entry(struct manager *m, const struct plan_entry *p)
 	case PLAN_REMOVE:
 		volume_detach(v, "removed from the configuration");
 		drop_volume(m, v);
+		if (m->runtime_dir)
+			(void)inactive_mark(m->runtime_dir, p->old->name, false);
 		break;
 	case PLAN_RELOAD:
 		v->cfg = p->new;
@@ -314,7 +391,13 @@ static void apply_entry(struct manager *m, const struct plan_entry *p)
 	}
 }
 
-int manager_reload(struct manager *m)
+void reload_result_clear(struct reload_result *r)
+{
+	config_errors_clear(&r->errors);
+	*r = (struct reload_result){};
+}
+
+int manager_reload(struct manager *m, struct reload_result *result)
 {
 	size_t counts[PLAN_REPLACE + 1] = {};
 	struct config *new = NULL;
@@ -324,7 +407,7 @@ int manager_reload(struct manager *m)
 
 	sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
 	log_info("reloading %s", m->config_path);
-	r = load_config(m, &new);
+	r = load_config(m, &new, result ? &result->errors : NULL);
 	if (r < 0) {
 		log_reload_result(false, "configuration %s refused, nothing changed", m->config_path);
 		goto done;
@@ -348,8 +431,59 @@ int manager_reload(struct manager *m)
 				"%zu replaced, %zu unchanged",
 			  counts[PLAN_ADD], counts[PLAN_REMOVE], counts[PLAN_RELOAD],
 			  counts[PLAN_REPLACE], counts[PLAN_KEEP]);
+	if (result) {
+		result->added = counts[PLAN_ADD];
+		result->removed = counts[PLAN_REMOVE];
+		result->reloaded = counts[PLAN_RELOAD];
+		result->replaced = counts[PLAN_REPLACE];
+		result->unchanged = counts[PLAN_KEEP];
+	}
 done:
-	sd_notify(false, "READY=1");
-	notify_status(m);
+	/* before the first READY=1, the start-up pass sends it */
+	if (m->ready) {
+		sd_notify(false, "READY=1");
+		notify_status(m);
+	}
+	return r;
+}
+
+int manager_activate(struct manager *m, const char *name)
+{
+	struct volume *v = manager_find_volume(m, name);
+	int r;
+
+	if (!v)
+		return -ENOENT;
+	if (m->runtime_dir) {
+		r = inactive_mark(m->runtime_dir, name, false);
+		if (r < 0)
+			log_warning_errno(r, "Cannot clear the inactive mark of %s, ignoring: %m", name);
+	}
+	r = volume_activate(v, udev_watch_udev(m->udev));
+	/* its backing may be there already: udev will not announce it again */
+	if (r >= 0 && v->state == VOLUME_WAITING)
+		r = udev_watch_coldplug(m->udev);
+	state_changed(m);
+	return r;
+}
+
+int manager_deactivate(struct manager *m, const char *name)
+{
+	struct volume *v = manager_find_volume(m, name);
+	int r;
+
+	if (!v)
+		return -ENOENT;
+	if (v->state == VOLUME_INACTIVE)
+		return 0;
+	/* marked first: a crash half-way must not bring it back */
+	if (m->runtime_dir) {
+		r = inactive_mark(m->runtime_dir, name, true);
+		if (r < 0)
+			log_warning_errno(r, "Cannot mark %s inactive, a restarted daemon will "
+					     "bring it back: %m", name);
+	}
+	r = volume_deactivate(v);
+	state_changed(m);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "control.h"
 #include "udev-watch.h"
 #include "volume.h"
 
@@ -18,21 +19,40 @@ struct manager {
 	struct udev_watch *udev;
 	char *config_path;
 	char *dropin_dir;
+	char *runtime_dir;	/* control socket, inactive marks; NULL: neither */
+	struct control *control;
 	struct config *config;
 	struct volume **volumes;
 	size_t n_volumes;
-	bool ready;
+	bool started;	/* the start-up pass (adoption, attach, coldplug) is over */
+	bool ready;	/* READY=1 sent */
 	sd_event_source *ready_timer;
 };
 
-int manager_new(const char *config_path, const char *dropin_dir, struct manager **ret);
+int manager_new(const char *config_path, const char *dropin_dir, const char *runtime_dir,
+		struct manager **ret);
 struct manager *manager_free(struct manager *m);
 
 /* Loads the configuration, adopts existing maps, attaches what is there, coldplugs. */
 int manager_start(struct manager *m);
 int manager_run(struct manager *m);
 
-/* SIGHUP: apply the difference to a new configuration, or refuse it whole. */
-int manager_reload(struct manager *m);
+/* What a reload did, for basicdmctl: the plan's counts, or every problem found. */
+struct reload_result {
+	size_t added, removed, reloaded, replaced, unchanged;
+	struct config_errors errors;
+};
+
+/*
+ * SIGHUP: apply the difference to a new configuration, or refuse it whole.
+ * RESULT, when not NULL, is filled in either way (reload_result_clear()).
+ */
+int manager_reload(struct manager *m, struct reload_result *result);
+void reload_result_clear(struct reload_result *r);
 
 struct volume *manager_find_volume(struct manager *m, const char *name);
+
+/* basicdmctl activate: -ENOENT for no such volume, else as volume_activate(). */
+int manager_activate(struct manager *m, const char *name);
+/* basicdmctl deactivate: the volume stays inactive, even across a daemon restart. */
+int manager_deactivate(struct manager *m, const char *name);

@@ -22,6 +22,7 @@ static const char *const state_names[_VOLUME_STATE_MAX] = {
 	[VOLUME_ACTIVATING] = "activating",
 	[VOLUME_ACTIVE] = "active",
 	[VOLUME_FAILED] = "failed",
+	[VOLUME_INACTIVE] = "inactive",
 };
 
 const char *volume_state_to_string(enum volume_state s)
@@ -147,6 +148,14 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 		return fail(v, -EEXIST, "a map named %s exists that basicdm did not create (UUID %s)",
 			    name, info.uuid && *info.uuid ? info.uuid : "none");
 	}
+	if (r >= 0 && info.deferred_remove) {
+		/* deactivated while open, wanted again before the last close */
+		r = dm_map_cancel_deferred_remove(name);
+		if (r < 0) {
+			dm_map_info_clear(&info);
+			return fail(v, r, "cannot cancel the pending removal of the map: %m");
+		}
+	}
 	if (r == -ENODEV) {
 		r = dm_map_create(name, t);
 		if (r < 0)
@@ -218,7 +227,10 @@ int volume_attach_file(struct volume *v, struct udev *udev)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
 	snprintf(desc, sizeof(desc), "/dev/loop%u (%s)", minor(loop), v->cfg->file);
 	/* once mapped, the map holds the loop device; autoclear frees it with the map */
-	return volume_attach(v, udev, loop, desc);
+	r = volume_attach(v, udev, loop, desc);
+	if (r < 0 && !reused)
+		v->backing = 0; /* closing fd releases the loop device: forget its number */
+	return r;
 }
 
 int volume_reload(struct volume *v, struct udev *udev)
@@ -260,6 +272,61 @@ int volume_detach(struct volume *v, const char *why)
 	v->backing = 0;
 	set_state(v, VOLUME_WAITING);
 	return r == -ENODEV ? 0 : r;
+}
+
+void volume_map_vanished(struct volume *v)
+{
+	struct dm_map_info info = {};
+	bool still_there;
+
+	/* a late remove event of an older map may carry a reused number */
+	still_there = dm_map_info(v->cfg->name, &info) >= 0 && info.devnum == v->map;
+	dm_map_info_clear(&info);
+	if (still_there)
+		return;
+	v->map = 0;
+	fail(v, -ENODEV, "its map was removed outside basicdm; reload to create it again");
+}
+
+int volume_deactivate(struct volume *v)
+{
+	int r;
+
+	r = volume_detach(v, "deactivated on request");
+	free(v->reason);
+	v->reason = NULL;
+	set_state(v, VOLUME_INACTIVE);
+	log_volume_event(LOG_INFO, v->cfg->name, "inactive", NULL,
+			 "inactive until activated again");
+	return r;
+}
+
+int volume_activate(struct volume *v, struct udev *udev)
+{
+	if (v->state == VOLUME_ACTIVE || v->state == VOLUME_ACTIVATING)
+		return 0;
+	if (v->cfg->kind == BACKING_FILE)
+		return volume_attach_file(v, udev);
+
+	free(v->reason);
+	v->reason = NULL;
+	set_state(v, VOLUME_WAITING);
+	log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL, "waiting for its backing device");
+	return 0;
+}
+
+int volume_message(struct volume *v, const char *message)
+{
+	int r;
+
+	if (!v->map)
+		return -ENODEV;
+	r = dm_map_message(v->cfg->name, message);
+	if (r < 0)
+		return r;
+	log_volume_event(LOG_INFO, v->cfg->name, "message", v->backing_desc, "message sent: %s",
+			 message);
+	return 0;
 }
 
 bool volume_handle_dm_device(struct volume *v, struct udev_device *dev)

@@ -6,6 +6,7 @@
  *      ▲                              │                                      │
  *      └──────── backing leaves (map removed, deferred while open) ─────────┘
  *   any step that fails ─▶ failed (retried on the next event or reload)
+ *   basicdmctl deactivate ─▶ inactive (map removed; only activate leaves it)
  */
 #pragma once
 
@@ -21,6 +22,7 @@ enum volume_state {
 	VOLUME_ACTIVATING,
 	VOLUME_ACTIVE,
 	VOLUME_FAILED,
+	VOLUME_INACTIVE,	/* taken down on request: udev events leave it alone */
 	_VOLUME_STATE_MAX,
 };
 
@@ -54,6 +56,24 @@ int volume_reload(struct volume *v, struct udev *udev);
 
 /* Removes the map (deferred while open) and goes back to waiting. */
 int volume_detach(struct volume *v, const char *why);
+
+/* The map went away behind basicdm's back (dmsetup remove): failed, not re-created. */
+void volume_map_vanished(struct volume *v);
+
+/*
+ * Taken down on request: removes the map (deferred while open) and stays
+ * inactive, whatever udev reports, until volume_activate().
+ */
+int volume_deactivate(struct volume *v);
+
+/*
+ * Out of inactive or failed: a file volume is attached at once, a device
+ * or match volume waits for its backing (the caller looks for it).
+ */
+int volume_activate(struct volume *v, struct udev *udev);
+
+/* "trace on", "trace off", "stats reset": a message to the volume's map. */
+int volume_message(struct volume *v, const char *message);
 
 /* udev has processed DEV: if it is this volume's map with its link, active. */
 bool volume_handle_dm_device(struct volume *v, struct udev_device *dev);

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control-commands.h"
+
+#include <errno.h>
+#include <libudev.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dm.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static struct json_object *no_such_volume(const char *name)
+{
+	return control_reply_new_error(CONTROL_ERROR_NO_SUCH_VOLUME,
+				       "no volume named %s is configured", name);
+}
+
+/* The node of block device DEVNUM ("/dev/vdb"), malloc'ed; NULL if unknown. */
+static char *device_node(struct manager *m, dev_t devnum)
+{
+	struct udev_device *d;
+	const char *node;
+	char *ret = NULL;
+
+	if (!m->udev || !devnum)
+		return NULL;
+	d = udev_device_new_from_devnum(udev_watch_udev(m->udev), 'b', devnum);
+	if (!d)
+		return NULL;
+	node = udev_device_get_devnode(d);
+	if (node)
+		ret = strdup(node);
+	udev_device_unref(d);
+	return ret;
+}
+
+/* The map of volume NAME, if there is one: a foreign map of that name is not it. */
+static bool find_map(const char *name, struct dm_map_info *ret)
+{
+	char uuid[sizeof(DM_UUID_PREFIX) + VOLUME_NAME_MAX];
+
+	snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX "%s", name);
+	if (dm_map_info(name, ret) < 0)
+		return false;
+	if (!streq_ptr(ret->uuid, uuid)) {
+		dm_map_info_clear(ret);
+		return false;
+	}
+	return true;
+}
+
+static struct json_object *volume_to_json(struct manager *m, struct volume *v)
+{
+	_cleanup_(freep) char *node = device_node(m, v->backing);
+	struct control_volume_status s = {
+		.cfg = v->cfg,
+		.state = volume_state_to_string(v->state),
+		.since_usec = v->since_usec,
+		.reason = v->reason,
+		.backing = v->backing,
+		.backing_node = node,
+	};
+	struct dm_map_info info = {};
+	struct dm_counters counters;
+	struct json_object *o;
+
+	/* the kernel's view, not the daemon's memory of it */
+	if (find_map(v->cfg->name, &info)) {
+		s.map = &info;
+		if (dm_map_counters(v->cfg->name, &counters) >= 0)
+			s.counters = &counters;
+	}
+	o = control_volume_to_json(&s);
+	dm_map_info_clear(&info);
+	return o;
+}
+
+static struct json_object *do_status(struct manager *m, const char *name)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
+	struct json_object *list = json_object_new_array();
+
+	if (control_json_add(reply, "volumes", list) < 0)
+		return NULL;
+	if (*name && !manager_find_volume(m, name))
+		return no_such_volume(name);
+	for (size_t i = 0; i < m->n_volumes; i++) {
+		struct volume *v = m->volumes[i];
+		struct json_object *o;
+
+		if (*name && !streq(v->cfg->name, name))
+			continue;
+		o = volume_to_json(m, v);
+		if (!o)
+			return NULL;
+		if (json_object_array_add(list, o) < 0) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(reply);
+}
+
+static struct json_object *do_reload(struct manager *m)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = NULL;
+	struct reload_result res = {};
+	struct json_object *details;
+	int r;
+
+	r = manager_reload(m, &res);
+	if (r < 0) {
+		reply = control_reply_new_error(CONTROL_ERROR_FAILED,
+						"configuration %s refused, nothing changed",
+						m->config_path);
+		details = json_object_new_array();
+		r = control_json_add(reply, "details", details);
+		for (size_t i = 0; r >= 0 && i < res.errors.n; i++) {
+			struct json_object *e = json_object_new_string(res.errors.messages[i]);
+
+			if (!e || json_object_array_add(details, e) < 0) {
+				json_object_put(e);
+				r = -ENOMEM;
+			}
+		}
+	} else {
+		char message[256];
+
+		snprintf(message, sizeof(message),
+			 "configuration reloaded: %zu added, %zu removed, %zu reloaded, "
+			 "%zu replaced, %zu unchanged",
+			 res.added, res.removed, res.reloaded, res.replaced, res.unchanged);
+		reply = control_reply_new();
+		r = control_json_add(reply, "message", json_object_new_string(message));
+	}
+	reload_result_clear(&res);
+	return r < 0 ? NULL : TAKE_PTR(reply);
+}
+
+/* {"ok":true,"volume":NAME,"state":STATE}, the reply of a volume's change. */
+static struct json_object *volume_reply(struct volume *v)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
+
+	if (control_json_add(reply, "volume", json_object_new_string(v->cfg->name)) < 0 ||
+	    control_json_add(reply, "state",
+			     json_object_new_string(volume_state_to_string(v->state))) < 0)
+		return NULL;
+	return TAKE_PTR(reply);
+}
+
+static struct json_object *do_activate(struct manager *m, struct volume *v)
+{
+	int r;
+
+	r = manager_activate(m, v->cfg->name);
+	if (r < 0)
+		return control_reply_new_error(CONTROL_ERROR_FAILED, "cannot activate %s: %s",
+					       v->cfg->name, v->reason ?: strerror(-r));
+	return volume_reply(v);
+}
+
+static struct json_object *do_deactivate(struct manager *m, struct volume *v)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = NULL;
+	struct dm_map_info info = {};
+	bool deferred = false;
+	int r;
+
+	r = manager_deactivate(m, v->cfg->name);
+	if (r < 0)
+		return control_reply_new_error(CONTROL_ERROR_FAILED,
+					       "cannot remove the map of %s: %s", v->cfg->name,
+					       strerror(-r));
+	/* still there: open, so the kernel removes it at the last close */
+	if (find_map(v->cfg->name, &info)) {
+		deferred = info.deferred_remove;
+		dm_map_info_clear(&info);
+	}
+	reply = volume_reply(v);
+	if (control_json_add(reply, "deferred", json_object_new_boolean(deferred)) < 0)
+		return NULL;
+	return TAKE_PTR(reply);
+}
+
+static struct json_object *do_message(struct volume *v, const struct control_request *req)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = NULL;
+	const char *message;
+	int r;
+
+	if (req->command == CONTROL_TRACE)
+		message = req->on ? "trace on" : "trace off";
+	else
+		message = "stats reset";
+	r = volume_message(v, message);
+	if (r == -ENODEV)
+		return control_reply_new_error(CONTROL_ERROR_FAILED, "%s has no map (it is %s)",
+					       v->cfg->name, volume_state_to_string(v->state));
+	if (r < 0)
+		return control_reply_new_error(CONTROL_ERROR_FAILED, "cannot send \"%s\" to %s: %s",
+					       message, v->cfg->name, strerror(-r));
+	reply = volume_reply(v);
+	if (req->command == CONTROL_TRACE &&
+	    control_json_add(reply, "trace", json_object_new_boolean(req->on)) < 0)
+		return NULL;
+	return TAKE_PTR(reply);
+}
+
+struct json_object *control_commands_handle(struct manager *m, const struct control_request *req,
+					    const struct ucred *peer)
+{
+	const char *command = control_command_to_string(req->command);
+	char line[CONTROL_REQUEST_MAX];
+	struct volume *v = NULL;
+
+	if (control_command_changes_state(req->command)) {
+		/* SO_PEERCRED: the kernel's word, taken when the client connected */
+		if (peer->uid != 0)
+			return control_reply_new_error(CONTROL_ERROR_PERMISSION_DENIED,
+						       "permission denied: %s needs root", command);
+		if (control_request_format(req, line, sizeof(line)) >= 0) {
+			line[strcspn(line, "\n")] = '\0';
+			log_info("basicdmctl %s, requested by pid %d", line, (int)peer->pid);
+		}
+	}
+	if (req->command == CONTROL_STATUS)
+		return do_status(m, req->name);
+	if (req->command == CONTROL_RELOAD)
+		return do_reload(m);
+
+	v = manager_find_volume(m, req->name);
+	if (!v)
+		return no_such_volume(req->name);
+	switch (req->command) {
+	case CONTROL_ACTIVATE:
+		return do_activate(m, v);
+	case CONTROL_DEACTIVATE:
+		return do_deactivate(m, v);
+	case CONTROL_TRACE:
+	case CONTROL_STATS_RESET:
+		return do_message(v, req);
+	default:
+		return control_reply_new_error(CONTROL_ERROR_UNKNOWN_COMMAND, "unknown command");
+	}
+}

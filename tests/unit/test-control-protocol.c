@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control protocol without a socket: what the parser takes and refuses
+ * (its input comes from any local user), request lines round trip, and the
+ * replies' JSON, key for key, as basicdmctl(8) documents it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <cmocka.h>
+
+#include "control-protocol.h"
+
+/* ---- helpers ---- */
+
+static int parse(const char *buf, size_t len, struct control_request *req)
+{
+	const char *why = "unset";
+	int r;
+
+	memset(req, 0xaa, sizeof(*req));
+	r = control_request_parse(buf, len, req, &why);
+	/* every refusal says why, every success says nothing */
+	if (r < 0)
+		assert_true(why && *why);
+	else
+		assert_null(why);
+	return r;
+}
+
+static int parse_str(const char *s, struct control_request *req)
+{
+	return parse(s, strlen(s), req);
+}
+
+static int parse_error(const char *s)
+{
+	struct control_request req;
+
+	return parse_str(s, &req);
+}
+
+/* The reply as it goes on the wire; frees REPLY. */
+static char *wire(struct json_object *reply)
+{
+	char *text;
+	size_t len;
+
+	assert_non_null(reply);
+	text = control_reply_to_string(reply, &len);
+	json_object_put(reply);
+	assert_non_null(text);
+	assert_int_equal(len, strlen(text));
+	/* one line: exactly one newline, at the end */
+	assert_true(len > 0 && text[len - 1] == '\n');
+	assert_null(memchr(text, '\n', len - 1));
+	return text;
+}
+
+static void assert_wire(struct json_object *reply, const char *expected)
+{
+	char *text = wire(reply);
+
+	assert_string_equal(text, expected);
+	free(text);
+}
+
+/* ---- the parser: accepted ---- */
+
+static void test_parse_every_command(void **state)
+{
+	struct control_request req;
+
+	assert_int_equal(parse_str("status\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_STATUS);
+	assert_string_equal(req.name, "");
+
+	assert_int_equal(parse_str("status data\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_STATUS);
+	assert_string_equal(req.name, "data");
+
+	assert_int_equal(parse_str("reload\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_RELOAD);
+	assert_string_equal(req.name, "");
+
+	assert_int_equal(parse_str("activate a.b_c-1\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_ACTIVATE);
+	assert_string_equal(req.name, "a.b_c-1");
+
+	assert_int_equal(parse_str("deactivate data\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_DEACTIVATE);
+
+	assert_int_equal(parse_str("trace data on\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_TRACE);
+	assert_true(req.on);
+	assert_int_equal(parse_str("trace data off\n", &req), 0);
+	assert_false(req.on);
+
+	assert_int_equal(parse_str("stats-reset data\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_STATS_RESET);
+	assert_string_equal(req.name, "data");
+}
+
+static void test_parse_framing(void **state)
+{
+	struct control_request req;
+	static const char after[] = "status data\nreload\0\xff junk";
+
+	/* no newline: the request ends where the client shut down */
+	assert_int_equal(parse_str("status data", &req), 0);
+	assert_string_equal(req.name, "data");
+	/* blanks around and between words */
+	assert_int_equal(parse_str(" \tstatus  \t data \n", &req), 0);
+	assert_string_equal(req.name, "data");
+	/* one request per connection: what follows the newline is not read */
+	assert_int_equal(parse(after, sizeof(after) - 1, &req), 0);
+	assert_int_equal(req.command, CONTROL_STATUS);
+	assert_string_equal(req.name, "data");
+	/* the parser reads only LEN bytes: "status data" cut to "status" */
+	assert_int_equal(parse("status data\n", 6, &req), 0);
+	assert_string_equal(req.name, "");
+}
+
+static void test_parse_longest_name_and_line(void **state)
+{
+	char line[CONTROL_REQUEST_MAX + 16];
+	struct control_request req;
+
+	snprintf(line, sizeof(line), "status %064d\n", 0);
+	assert_int_equal(parse_str(line, &req), 0);
+	assert_int_equal(strlen(req.name), VOLUME_NAME_MAX);
+
+	/* 4095 bytes and the newline: as long as a request may be */
+	memset(line, ' ', CONTROL_REQUEST_MAX - 1);
+	memcpy(line, "reload", 6);
+	line[CONTROL_REQUEST_MAX - 1] = '\n';
+	assert_int_equal(parse(line, CONTROL_REQUEST_MAX, &req), 0);
+	assert_int_equal(req.command, CONTROL_RELOAD);
+}
+
+/* ---- the parser: refused ---- */
+
+static void test_parse_oversized(void **state)
+{
+	char *big = malloc(3 * CONTROL_REQUEST_MAX);
+
+	assert_non_null(big);
+	memset(big, 'a', 3 * CONTROL_REQUEST_MAX);
+	/* a full buffer without a newline */
+	assert_int_equal(control_request_parse(big, CONTROL_REQUEST_MAX, &(struct control_request){},
+					       &(const char *){ NULL }),
+			 -EMSGSIZE);
+	/* a newline, but too late */
+	big[CONTROL_REQUEST_MAX] = '\n';
+	assert_int_equal(control_request_parse(big, 2 * CONTROL_REQUEST_MAX,
+					       &(struct control_request){}, &(const char *){ NULL }),
+			 -EMSGSIZE);
+	/* blanks count too: 4096 bytes before the newline */
+	memset(big, ' ', CONTROL_REQUEST_MAX);
+	memcpy(big, "status", 6);
+	assert_int_equal(parse(big, CONTROL_REQUEST_MAX + 1, &(struct control_request){}),
+			 -EMSGSIZE);
+	assert_int_equal(control_parse_error(-EMSGSIZE), CONTROL_ERROR_TOO_LARGE);
+	free(big);
+}
+
+static void test_parse_bad_bytes(void **state)
+{
+	struct control_request req;
+	static const char nul[] = "sta\0tus\n";
+	static const char nul_arg[] = "status da\0ta\n";
+
+	assert_int_equal(parse(nul, sizeof(nul) - 1, &req), -EBADMSG);
+	assert_int_equal(parse(nul_arg, sizeof(nul_arg) - 1, &req), -EBADMSG);
+	assert_int_equal(parse_error("status\r\n"), -EBADMSG);
+	assert_int_equal(parse_error("status \x1b[2J\n"), -EBADMSG);
+	assert_int_equal(parse_error("status d\xc3\xa4ta\n"), -EBADMSG);
+	assert_int_equal(parse_error("status \x7f\n"), -EBADMSG);
+	assert_int_equal(control_parse_error(-EBADMSG), CONTROL_ERROR_BAD_REQUEST);
+}
+
+static void test_parse_empty(void **state)
+{
+	struct control_request req;
+
+	assert_int_equal(parse("", 0, &req), -EBADMSG);
+	assert_int_equal(parse_error("\n"), -EBADMSG);
+	assert_int_equal(parse_error(" \t \n"), -EBADMSG);
+}
+
+static void test_parse_unknown_command(void **state)
+{
+	assert_int_equal(parse_error("stat\n"), -EOPNOTSUPP);
+	assert_int_equal(parse_error("STATUS\n"), -EOPNOTSUPP);
+	assert_int_equal(parse_error("statusx\n"), -EOPNOTSUPP);
+	/* the client's "stats reset NAME" is "stats-reset NAME" on the wire */
+	assert_int_equal(parse_error("stats reset data\n"), -EOPNOTSUPP);
+	assert_int_equal(parse_error("check\n"), -EOPNOTSUPP);
+	assert_int_equal(control_parse_error(-EOPNOTSUPP), CONTROL_ERROR_UNKNOWN_COMMAND);
+}
+
+static void test_parse_wrong_arguments(void **state)
+{
+	/* missing */
+	assert_int_equal(parse_error("activate\n"), -EINVAL);
+	assert_int_equal(parse_error("deactivate\n"), -EINVAL);
+	assert_int_equal(parse_error("trace data\n"), -EINVAL);
+	assert_int_equal(parse_error("trace\n"), -EINVAL);
+	assert_int_equal(parse_error("stats-reset\n"), -EINVAL);
+	/* extra */
+	assert_int_equal(parse_error("reload now\n"), -EINVAL);
+	assert_int_equal(parse_error("status a b\n"), -EINVAL);
+	assert_int_equal(parse_error("activate a b\n"), -EINVAL);
+	assert_int_equal(parse_error("trace data on now\n"), -EINVAL);
+	assert_int_equal(parse_error("status a b c d e f g\n"), -EINVAL);
+	/* trace takes on or off, nothing else */
+	assert_int_equal(parse_error("trace data ON\n"), -EINVAL);
+	assert_int_equal(parse_error("trace data 1\n"), -EINVAL);
+	assert_int_equal(parse_error("trace data yes\n"), -EINVAL);
+	assert_int_equal(control_parse_error(-EINVAL), CONTROL_ERROR_BAD_REQUEST);
+}
+
+static void test_parse_bad_names(void **state)
+{
+	char line[128];
+
+	assert_int_equal(parse_error("status .\n"), -EINVAL);
+	assert_int_equal(parse_error("status ..\n"), -EINVAL);
+	assert_int_equal(parse_error("status ../etc\n"), -EINVAL);
+	assert_int_equal(parse_error("activate a/b\n"), -EINVAL);
+	assert_int_equal(parse_error("activate a*\n"), -EINVAL);
+	assert_int_equal(parse_error("deactivate $(reboot)\n"), -EINVAL);
+	assert_int_equal(parse_error("trace a:b on\n"), -EINVAL);
+	snprintf(line, sizeof(line), "status %065d\n", 0);
+	assert_int_equal(parse_error(line), -EINVAL);
+}
+
+static void test_who_may_change(void **state)
+{
+	assert_false(control_command_changes_state(CONTROL_STATUS));
+	assert_true(control_command_changes_state(CONTROL_RELOAD));
+	assert_true(control_command_changes_state(CONTROL_ACTIVATE));
+	assert_true(control_command_changes_state(CONTROL_DEACTIVATE));
+	assert_true(control_command_changes_state(CONTROL_TRACE));
+	assert_true(control_command_changes_state(CONTROL_STATS_RESET));
+	assert_true(control_command_changes_state(_CONTROL_COMMAND_MAX));
+}
+
+/* ---- request lines ---- */
+
+static void test_format_round_trip(void **state)
+{
+	static const struct {
+		struct control_request req;
+		const char *line;
+	} cases[] = {
+		{ { CONTROL_STATUS, "", false }, "status\n" },
+		{ { CONTROL_STATUS, "data", false }, "status data\n" },
+		{ { CONTROL_RELOAD, "", false }, "reload\n" },
+		{ { CONTROL_ACTIVATE, "data", false }, "activate data\n" },
+		{ { CONTROL_DEACTIVATE, "data", false }, "deactivate data\n" },
+		{ { CONTROL_TRACE, "data", true }, "trace data on\n" },
+		{ { CONTROL_TRACE, "data", false }, "trace data off\n" },
+		{ { CONTROL_STATS_RESET, "data", false }, "stats-reset data\n" },
+	};
+	char line[CONTROL_REQUEST_MAX];
+	struct control_request back;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(control_request_format(&cases[i].req, line, sizeof(line)), 0);
+		assert_string_equal(line, cases[i].line);
+		assert_int_equal(parse_str(line, &back), 0);
+		assert_int_equal(back.command, cases[i].req.command);
+		assert_string_equal(back.name, cases[i].req.name);
+		assert_int_equal(back.on, cases[i].req.on);
+	}
+}
+
+static void test_format_refuses(void **state)
+{
+	char line[CONTROL_REQUEST_MAX];
+
+	assert_int_equal(control_request_format(&(struct control_request){ CONTROL_ACTIVATE, "", false },
+						line, sizeof(line)),
+			 -EINVAL);
+	assert_int_equal(control_request_format(&(struct control_request){ CONTROL_RELOAD, "x", false },
+						line, sizeof(line)),
+			 -EINVAL);
+	assert_int_equal(control_request_format(&(struct control_request){ CONTROL_STATUS, "..", false },
+						line, sizeof(line)),
+			 -EINVAL);
+	assert_int_equal(control_request_format(&(struct control_request){ _CONTROL_COMMAND_MAX, "", false },
+						line, sizeof(line)),
+			 -EINVAL);
+	assert_int_equal(control_request_format(&(struct control_request){ CONTROL_STATUS, "data", false },
+						line, 8),
+			 -ENOBUFS);
+}
+
+/* ---- replies ---- */
+
+static void test_reply_ok_and_errors(void **state)
+{
+	enum control_error e;
+
+	assert_wire(control_reply_new(), "{\"ok\":true}\n");
+	assert_wire(control_reply_new_error(CONTROL_ERROR_NO_SUCH_VOLUME, "no volume named %s", "x"),
+		    "{\"ok\":false,\"error\":\"no-such-volume\",\"message\":\"no volume named x\"}\n");
+	assert_wire(control_reply_new_error(CONTROL_ERROR_PERMISSION_DENIED, "root only"),
+		    "{\"ok\":false,\"error\":\"permission-denied\",\"message\":\"root only\"}\n");
+	/* a newline in a message cannot split the reply */
+	assert_wire(control_reply_new_error(CONTROL_ERROR_FAILED, "a\nb \"q\" /p"),
+		    "{\"ok\":false,\"error\":\"failed\",\"message\":\"a\\nb \\\"q\\\" /p\"}\n");
+
+	/* every code has a name, and the name leads back to it */
+	for (int i = 0; i < _CONTROL_ERROR_MAX; i++) {
+		assert_int_equal(control_error_from_string(control_error_to_string(i), &e), 0);
+		assert_int_equal(e, i);
+	}
+	assert_string_equal(control_error_to_string(CONTROL_ERROR_BAD_REQUEST), "bad-request");
+	assert_string_equal(control_error_to_string(CONTROL_ERROR_TOO_LARGE), "too-large");
+	assert_string_equal(control_error_to_string(CONTROL_ERROR_UNKNOWN_COMMAND), "unknown-command");
+	assert_string_equal(control_error_to_string(CONTROL_ERROR_BUSY), "busy");
+	assert_string_equal(control_error_to_string(CONTROL_ERROR_TIMEOUT), "timeout");
+	assert_int_equal(control_error_from_string("no-such-thing", &e), -EINVAL);
+}
+
+static void test_timestamp(void **state)
+{
+	char buf[32];
+
+	assert_int_equal(control_format_timestamp(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	assert_int_equal(control_format_timestamp(1714564801123456ULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2024-05-01T12:00:01Z");
+	assert_int_equal(control_format_timestamp(1714564801123456ULL, buf, 10), -ENOBUFS);
+}
+
+static struct volume_config file_cfg = {
+	.name = "scratch", .kind = BACKING_FILE, .file = "/var/lib/basicdm/scratch.img",
+	.offset = 2048, .trace = false,
+};
+
+static void test_status_of_an_active_file_volume(void **state)
+{
+	struct dm_map_info map = {
+		.name = "scratch", .uuid = "BASICDM-scratch", .devnum = makedev(253, 0),
+		.open_count = 1, .table_is_ours = true,
+		.table = { .sectors = 129024, .backing = makedev(7, 0), .offset = 2048 },
+	};
+	struct dm_counters counters = {
+		.reads = 1, .read_sectors = 2, .writes = 3, .write_sectors = 4, .flushes = 5,
+		.discards = 6, .discard_sectors = 7, .write_zeroes = 8, .write_zeroes_sectors = 9,
+		.secure_erases = 10, .trace = true,
+	};
+	struct control_volume_status s = {
+		.cfg = &file_cfg, .state = "active", .since_usec = 1714564801123456ULL,
+		.backing = makedev(7, 0), .backing_node = "/dev/loop0", .map = &map,
+		.counters = &counters,
+	};
+
+	assert_wire(control_volume_to_json(&s),
+		    "{\"name\":\"scratch\",\"state\":\"active\",\"since\":\"2024-05-01T12:00:01Z\","
+		    "\"since_usec\":1714564801123456,\"reason\":null,"
+		    "\"backing\":{\"kind\":\"file\",\"file\":\"/var/lib/basicdm/scratch.img\","
+		    "\"path\":null,\"match\":null,\"device\":\"/dev/loop0\","
+		    "\"loop_device\":\"/dev/loop0\",\"devnum\":\"7:0\"},"
+		    "\"offset_sectors\":2048,\"size_sectors\":129024,\"read_only\":false,"
+		    "\"trace\":true,"
+		    "\"dm\":{\"name\":\"scratch\",\"uuid\":\"BASICDM-scratch\",\"devnum\":\"253:0\","
+		    "\"device\":\"/dev/mapper/scratch\",\"open_count\":1,\"read_only\":false,"
+		    "\"suspended\":false,\"deferred_remove\":false},"
+		    "\"counters\":{\"reads\":1,\"read_sectors\":2,\"writes\":3,\"write_sectors\":4,"
+		    "\"flushes\":5,\"discards\":6,\"discard_sectors\":7,\"write_zeroes\":8,"
+		    "\"write_zeroes_sectors\":9,\"secure_erases\":10}}\n");
+}
+
+static void test_status_of_a_waiting_match_volume(void **state)
+{
+	struct match_property match[] = { { "ID_SERIAL", "ARCHIVE01" }, { "ID_TYPE", "disk" } };
+	struct volume_config cfg = {
+		.name = "archive", .kind = BACKING_MATCH, .match = match, .n_match = 2,
+		.read_only = true, .trace = true,
+	};
+	struct control_volume_status s = {
+		.cfg = &cfg, .state = "waiting", .since_usec = 0,
+	};
+
+	/* no map: nulls, and trace as configured */
+	assert_wire(control_volume_to_json(&s),
+		    "{\"name\":\"archive\",\"state\":\"waiting\",\"since\":\"1970-01-01T00:00:00Z\","
+		    "\"since_usec\":0,\"reason\":null,"
+		    "\"backing\":{\"kind\":\"match\",\"file\":null,\"path\":null,"
+		    "\"match\":{\"ID_SERIAL\":\"ARCHIVE01\",\"ID_TYPE\":\"disk\"},"
+		    "\"device\":null,\"loop_device\":null,\"devnum\":null},"
+		    "\"offset_sectors\":0,\"size_sectors\":null,\"read_only\":true,\"trace\":true,"
+		    "\"dm\":null,\"counters\":null}\n");
+}
+
+static void test_status_of_a_failed_device_volume(void **state)
+{
+	struct volume_config cfg = {
+		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
+	};
+	struct dm_map_info map = {
+		.name = "raw", .uuid = "BASICDM-raw", .devnum = makedev(253, 3),
+		.deferred_remove = true, .suspended = true, .read_only = true,
+		.table_is_ours = false,
+	};
+	struct control_volume_status s = {
+		.cfg = &cfg, .state = "failed", .since_usec = 1000000,
+		.reason = "offset 8 + 16 sectors passes the end of /dev/vdb (8 sectors)",
+		.backing = makedev(254, 16), .backing_node = "/dev/vdb", .map = &map,
+	};
+	char *text = wire(control_volume_to_json(&s));
+
+	assert_non_null(strstr(text, "\"reason\":\"offset 8 + 16 sectors passes the end of /dev/vdb (8 sectors)\""));
+	assert_non_null(strstr(text, "\"backing\":{\"kind\":\"device\",\"file\":null,"
+				     "\"path\":\"/dev/disk/by-id/virtio-RAW01\",\"match\":null,"
+				     "\"device\":\"/dev/vdb\",\"loop_device\":null,\"devnum\":\"254:16\"}"));
+	/* a table that is not one basic_target line has no size of ours */
+	assert_non_null(strstr(text, "\"size_sectors\":null"));
+	assert_non_null(strstr(text, "\"read_only\":true,\"suspended\":true,\"deferred_remove\":true}"));
+	assert_non_null(strstr(text, "\"counters\":null"));
+	free(text);
+}
+
+static void test_status_reply_of_many_volumes(void **state)
+{
+	struct json_object *reply = control_reply_new(), *list = json_object_new_array();
+	struct control_volume_status s = { .cfg = &file_cfg, .state = "waiting" };
+	char *text;
+
+	assert_int_equal(control_json_add(reply, "volumes", list), 0);
+	for (int i = 0; i < 1024; i++)
+		assert_int_equal(json_object_array_add(list, control_volume_to_json(&s)), 0);
+	text = wire(reply);
+	assert_true(strncmp(text, "{\"ok\":true,\"volumes\":[{\"name\":\"scratch\"", 38) == 0);
+	free(text);
+	/* a failed add (NULL object) frees the value and says so */
+	assert_int_equal(control_json_add(NULL, "x", json_object_new_int(1)), -ENOMEM);
+	reply = json_object_new_object();
+	assert_int_equal(control_json_add(reply, "x", NULL), -ENOMEM);
+	json_object_put(reply);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_every_command),
+		cmocka_unit_test(test_parse_framing),
+		cmocka_unit_test(test_parse_longest_name_and_line),
+		cmocka_unit_test(test_parse_oversized),
+		cmocka_unit_test(test_parse_bad_bytes),
+		cmocka_unit_test(test_parse_empty),
+		cmocka_unit_test(test_parse_unknown_command),
+		cmocka_unit_test(test_parse_wrong_arguments),
+		cmocka_unit_test(test_parse_bad_names),
+		cmocka_unit_test(test_who_may_change),
+		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_format_refuses),
+		cmocka_unit_test(test_reply_ok_and_errors),
+		cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_status_of_an_active_file_volume),
+		cmocka_unit_test(test_status_of_a_waiting_match_volume),
+		cmocka_unit_test(test_status_of_a_failed_device_volume),
+		cmocka_unit_test(test_status_reply_of_many_volumes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control socket's plumbing, in one process: clients are non-blocking
+ * sockets, the server runs one sd-event iteration at a time, so a test can
+ * stop reading, hold connections open or flood, and check that the server
+ * neither blocks nor changes anything it should not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "control.h"
+
+#define BIG_REPLY (1024 * 1024)
+
+static char dir[64], path[128];
+static sd_event *event;
+static struct control *control;
+static int handled;
+static struct control_request last;
+static struct ucred last_peer;
+static bool big;
+
+static struct json_object *handler(const struct control_request *req, const struct ucred *peer,
+				   void *userdata)
+{
+	struct json_object *reply = control_reply_new();
+
+	handled++;
+	last = *req;
+	last_peer = *peer;
+	if (big) {
+		char *s = malloc(BIG_REPLY);
+
+		memset(s, 'x', BIG_REPLY - 1);
+		s[BIG_REPLY - 1] = '\0';
+		control_json_add(reply, "big", json_object_new_string(s));
+		free(s);
+	}
+	return reply;
+}
+
+/* Runs the server until it has nothing more to do right now. */
+static void pump(void)
+{
+	while (sd_event_run(event, 0) > 0)
+		;
+}
+
+static int client(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return fd;
+}
+
+static void send_bytes(int fd, const void *buf, size_t len)
+{
+	assert_int_equal(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Everything the server sends until it closes; malloc'ed, NUL-terminated. */
+static char *reply_of(int fd, size_t *ret_len)
+{
+	size_t len = 0, size = BIG_REPLY * 2;
+	char *buf = malloc(size);
+
+	assert_non_null(buf);
+	for (int idle = 0; idle < 1000;) {
+		ssize_t n;
+
+		pump();
+		n = recv(fd, buf + len, size - len - 1, 0);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			assert_true(errno == EAGAIN || errno == ECONNRESET);
+			if (errno == ECONNRESET)
+				break;
+			idle++;
+			continue;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	close(fd);
+	return buf;
+}
+
+static void assert_reply(int fd, const char *expected)
+{
+	char *text = reply_of(fd, NULL);
+
+	assert_string_equal(text, expected);
+	free(text);
+}
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test-control.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/control", dir);
+	assert_int_equal(sd_event_new(&event), 0);
+	assert_int_equal(control_new(event, path, handler, NULL, &control), 0);
+	handled = 0;
+	big = false;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	control = control_free(control);
+	/* the socket file goes with the server */
+	assert_int_equal(access(path, F_OK), -1);
+	event = sd_event_unref(event);
+	rmdir(dir);
+	return 0;
+}
+
+static void test_a_request_and_its_reply(void **state)
+{
+	struct stat st;
+	int fd;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0666);
+
+	fd = client();
+	send_bytes(fd, "trace data on\n", 14);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 1);
+	assert_int_equal(last.command, CONTROL_TRACE);
+	assert_string_equal(last.name, "data");
+	assert_true(last.on);
+	/* the kernel's word on who asked */
+	assert_int_equal(last_peer.uid, getuid());
+	assert_int_equal(last_peer.pid, getpid());
+}
+
+static void test_request_in_pieces_and_at_eof(void **state)
+{
+	int fd = client();
+
+	send_bytes(fd, "sta", 3);
+	pump();
+	assert_int_equal(handled, 0);
+	send_bytes(fd, "tus da", 6);
+	pump();
+	send_bytes(fd, "ta", 2);
+	/* no newline: the end of the client's side ends the request */
+	shutdown(fd, SHUT_WR);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 1);
+	assert_string_equal(last.name, "data");
+}
+
+static void test_malformed_and_oversized(void **state)
+{
+	char *big_request = malloc(3 * CONTROL_REQUEST_MAX);
+	int fd;
+
+	fd = client();
+	send_bytes(fd, "stat\0us\n", 8);
+	assert_reply(fd, "{\"ok\":false,\"error\":\"bad-request\",\"message\":\"NUL byte in the request\"}\n");
+
+	fd = client();
+	send_bytes(fd, "frobnicate\n", 11);
+	assert_reply(fd, "{\"ok\":false,\"error\":\"unknown-command\",\"message\":\"unknown command\"}\n");
+
+	memset(big_request, 'x', 3 * CONTROL_REQUEST_MAX);
+	fd = client();
+	send_bytes(fd, big_request, 3 * CONTROL_REQUEST_MAX);
+	assert_reply(fd, "{\"ok\":false,\"error\":\"too-large\",\"message\":\"request longer than 4096 bytes\"}\n");
+	free(big_request);
+
+	/* a client that leaves without a word gets nothing, and nothing breaks */
+	fd = client();
+	shutdown(fd, SHUT_WR);
+	assert_reply(fd, "");
+	fd = client();
+	close(fd);
+	pump();
+
+	assert_int_equal(handled, 0);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 1);
+}
+
+static void test_too_many_clients(void **state)
+{
+	int held[CONTROL_CONNECTIONS_MAX], fd;
+
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		held[i] = client();
+	pump();
+	fd = client();
+	assert_reply(fd, "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients at once, try again\"}\n");
+	/* the ones held are still served */
+	send_bytes(held[0], "status\n", 7);
+	assert_reply(held[0], "{\"ok\":true}\n");
+	/* and their slot is free again */
+	fd = client();
+	send_bytes(fd, "reload\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	for (int i = 1; i < CONTROL_CONNECTIONS_MAX; i++)
+		close(held[i]);
+	pump();
+}
+
+static void test_a_slow_reader_blocks_nobody(void **state)
+{
+	int slow = client(), fd;
+	size_t len;
+	char *text;
+
+	big = true;
+	send_bytes(slow, "status\n", 7);
+	/* the reply is far bigger than the socket buffers and nobody reads it */
+	pump();
+	assert_int_equal(handled, 1);
+
+	big = false;
+	fd = client();
+	send_bytes(fd, "status x\n", 9);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 2);
+
+	text = reply_of(slow, &len);
+	assert_true(len > BIG_REPLY);
+	assert_true(strncmp(text, "{\"ok\":true,\"big\":\"xxx", 21) == 0);
+	assert_string_equal(text + len - 3, "\"}\n");
+	free(text);
+}
+
+static void test_stale_and_live_sockets(void **state)
+{
+	struct control *second = NULL;
+	int fd;
+
+	/* a live server owns the path */
+	assert_int_equal(control_new(event, path, handler, NULL, &second), -EADDRINUSE);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+
+	/* a stale file (a crashed daemon's) is replaced */
+	control = control_free(control);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(control_new(event, path, handler, NULL, &control), 0);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_request_and_its_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_in_pieces_and_at_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_and_oversized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_slow_reader_blocks_nobody, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_and_live_sockets, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,28 @@
+# Helpers for the basicdmctl scenarios (ctl-*.sh), sourced after lib.sh.
+# shellcheck shell=bash
+
+# json_flat: basicdmctl's JSON on stdin as "path=value" lines (jsonflat.awk).
+json_flat() { awk -f "$PAYLOAD/guest/jsonflat.awk"; }
+
+# vol_json NAME: `basicdmctl status --json NAME` flattened, "volumes.0." cut off.
+vol_json() {
+	basicdmctl status --json "$1" | json_flat | sed -n 's/^volumes\.0\.//p'
+}
+
+# jv FLAT KEY: the value of KEY in flattened JSON (a vol_json result).
+jv() { printf '%s\n' "$1" | awk -v k="$2=" 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }'; }
+
+# vol_state NAME: the volume's state as the daemon reports it.
+vol_state() { jv "$(vol_json "$1")" state; }
+
+# rc CMD...: the exit status of CMD, its output dropped.
+rc() {
+	"$@" >/dev/null 2>&1
+	echo $?
+}
+
+# dm_counters NAME: the ten counters and trace|notrace of `dmsetup status`.
+dm_counters() { dmsetup status "$1" | cut -d' ' -f4-; }
+
+# is_state NAME STATE: for wait_until.
+is_state() { [ "$(vol_state "$1")" = "$2" ]; }
