@@ -366,11 +366,7 @@ static int check_config(const char *path)
 		if (o)
 			print_json(o);
 	} else {
-		for (size_t i = 0; i < errors.n; i++)
-			fprintf(stderr, "%s\n", errors.messages[i]);
-		if (r >= 0)
-			printf("%s: %zu volume%s, configuration valid\n", path, c->n_volumes,
-			       c->n_volumes == 1 ? "" : "s");
+		config_print_check(path, r, c, &errors);
 	}
 	config_errors_clear(&errors);
 	config_free(c);

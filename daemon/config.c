@@ -543,3 +543,13 @@ int config_load(const char *path, const char *dropin_dir, struct config **ret,
 		*ret = TAKE_PTR(c);
 	return 0;
 }
+
+void config_print_check(const char *path, int r, const struct config *c,
+			const struct config_errors *errors)
+{
+	for (size_t i = 0; i < errors->n; i++)
+		fprintf(stderr, "%s\n", errors->messages[i]);
+	if (r >= 0 && c)
+		printf("%s: %zu volume%s, configuration valid\n", path, c->n_volumes,
+		       c->n_volumes == 1 ? "" : "s");
+}

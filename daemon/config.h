@@ -65,6 +65,13 @@ struct config_errors {
 int config_load(const char *path, const char *dropin_dir, struct config **ret,
 		struct config_errors *errors);
 
+/*
+ * What `basicdmd --check` and `basicdmctl check` print for the result R of
+ * config_load(PATH): every error on stderr, the volume count on stdout.
+ */
+void config_print_check(const char *path, int r, const struct config *c,
+			const struct config_errors *errors);
+
 void config_free(struct config *c);
 void config_errors_clear(struct config_errors *e);
 
