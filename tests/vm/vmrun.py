@@ -13,6 +13,7 @@ executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
                                      hot-add a new, zeroed virtio disk of MIB MiB
                                      with that serial (guest: /dev/disk/by-id/virtio-SERIAL)
                   HOST disk-del ID   hot-remove it (returns once QEMU has let go)
+                  DATA FILE <line>   append <line> to FILE in --data (results of a bench)
                   END                the payload is done; the guest powers off
   host -> guest   <json>             the reply to a QMP request
                   OK | ERR <reason>  the reply to a HOST request
@@ -25,6 +26,7 @@ failure the serial console log and the result lines are kept in --logs.
 import argparse
 import json
 import os
+import re
 import selectors
 import shutil
 import socket
@@ -166,6 +168,8 @@ def qemu_command(args, image, tmp):
               f"panic={0 if args.allow_reboot else -1} basicdm.run={args.run}")
     if args.bare:
         append += " basicdm.bare"
+    for param in args.param:
+        append += f" basicdm.{param}"
     cmd = [args.qemu,
            "-machine", "pc", "-accel", "tcg,thread=multi",
            "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
@@ -192,6 +196,17 @@ def qemu_command(args, image, tmp):
     else:
         cmd += ["-serial", f"file:{tmp}/console.log"]
     return cmd
+
+
+def save_data(folder, rest):
+    """DATA FILE LINE: results the guest measured, kept on the host."""
+    name, _, line = rest.partition(" ")
+    if not folder or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        log(f"DATA for {name!r} dropped (no --data folder or a bad file name)")
+        return
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "a") as f:
+        f.write(line + "\n")
 
 
 def run(args):
@@ -247,6 +262,8 @@ def run(args):
                 elif word == "HOST":
                     answer = disks.request(rest.split())
                     ctl.sendall(answer.encode() + b"\n")
+                elif word == "DATA":
+                    save_data(args.data, rest)
                 elif word == "END":
                     ended = True
         if ended:
@@ -304,6 +321,9 @@ def main():
     p.add_argument("--source", help="also share this folder, read-only, as 9p tag 'source'")
     p.add_argument("--bare", action="store_true",
                    help="install nothing of ours in the guest before the payload runs")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="pass basicdm.KEY=VALUE on the guest's kernel command line")
+    p.add_argument("--data", help="folder for the guest's DATA lines")
     args = p.parse_args()
     if shutil.which(args.qemu) is None:
         print(f"FAIL {args.run}: {args.qemu} not found: the VM tests cannot run", flush=True)

@@ -27,6 +27,18 @@ check() {
 	fi
 }
 
+# vm_param KEY: the value of basicdm.KEY=VALUE on the kernel command line.
+vm_param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^basicdm\.$1=//p" | tail -n 1; }
+# vm_long: true when the long fault rounds were asked for (BASICDM_VM_LONG=1).
+vm_long() { [ "$(vm_param long)" = 1 ]; }
+
+# data FILE FIELDS...: one result line for the host (vmrun.py --data).
+data() {
+	local file=$1
+	shift
+	say "DATA $file $*"
+}
+
 # expect_eq CHECK EXPECTED ACTUAL
 expect_eq() {
 	if [ "$2" = "$3" ]; then
