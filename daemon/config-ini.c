@@ -12,8 +12,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "config-internal.h"
 #include "util.h"
@@ -210,34 +212,32 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 	return ini->r < 0 ? 0 : 1;
 }
 
-static int load_file(const char *path, struct raw_setting *root, struct config_errors *errors)
+int config_ini_load_file(FILE *f, const char *path, struct raw_setting *root,
+			 struct config_errors *errors)
 {
-	struct ini_file ini = { .path = path, .root = root, .errors = errors };
-	int line, r = 0;
-
-	ini.f = fopen(path, "re");
-	if (!ini.f) {
-		r = negative_errno();
-		goto unreadable;
-	}
+	struct ini_file ini = { .f = f, .path = path, .root = root, .errors = errors };
+	int line;
 
 	line = ini_parse_stream(read_line, &ini, on_key, &ini);
-	if (ferror(ini.f))
-		r = negative_errno();
-	fclose(ini.f);
-
 	if (ini.r < 0)
 		return ini.r;
-	if (r < 0)
-		goto unreadable;
+	if (ferror(f)) {
+		int r = negative_errno();
+
+		if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
 	if (line < 0)
 		return -ENOMEM;
 	/* Should our reader and inih ever disagree on a line, inih wins. */
 	if (line > 0 && line != ini.first_syntax_error)
 		return config_error_add(errors, path, line, "syntax error");
 	return 0;
+}
 
-unreadable:
+static int cannot_read(const char *path, int r, struct config_errors *errors)
+{
 	if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
 		return -ENOMEM;
 	return r;
@@ -258,24 +258,59 @@ static int compare_names(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static int load_entry(const char *dir, const char *name, struct raw_setting *root,
-		      struct config_errors *errors)
+/* NAME in the directory open at DIR_FD, judged by what was opened. */
+static int load_entry(int dir_fd, const char *dir, const char *name, uid_t owner,
+		      struct raw_setting *root, struct config_errors *errors)
 {
 	_cleanup_(freep) char *path = NULL;
 	size_t n = strlen(dir);
+	struct stat st;
+	FILE *f;
+	int fd, r;
 
 	if (asprintf(&path, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name) < 0)
 		return -ENOMEM;
-	return load_file(path, root, errors);
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cannot_read(path, negative_errno(), errors);
+	if (fstat(fd, &st) < 0) {
+		r = negative_errno();
+		close(fd);
+		return cannot_read(path, r, errors);
+	}
+	/* A directory named *.conf is no drop-in, whatever readdir() said of it. */
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	r = config_check_trusted(path, &st, owner, errors);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		r = negative_errno();
+		close(fd);
+		return cannot_read(path, r, errors);
+	}
+	r = config_ini_load_file(f, path, root, errors);
+	fclose(f);
+	return r;
 }
 
-int config_ini_load_dir(const char *dir, struct raw_setting *root, struct config_errors *errors)
+int config_ini_load_dir(const char *dir, uid_t owner, struct raw_setting *root,
+			struct config_errors *errors)
 {
+	_cleanup_(closep) int dir_fd = -1;
 	struct dirent **entries = NULL;
+	struct stat st;
 	int n, r = 0;
 
-	n = scandir(dir, &entries, is_dropin, compare_names);
-	if (n < 0) {
+	/* The directory is judged as its files are: who may add a drop-in to it? */
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || fstat(dir_fd, &st) < 0) {
 		r = negative_errno();
 		if (r == -ENOENT)
 			return 0;
@@ -283,10 +318,21 @@ int config_ini_load_dir(const char *dir, struct raw_setting *root, struct config
 			return -ENOMEM;
 		return r;
 	}
+	r = config_check_trusted(dir, &st, owner, errors);
+	if (r < 0)
+		return r;
+
+	n = scandirat(dir_fd, ".", &entries, is_dropin, compare_names);
+	if (n < 0) {
+		r = negative_errno();
+		if (config_error_add(errors, dir, 0, "cannot read directory: %s", strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
 
 	for (int i = 0; i < n; i++) {
 		if (r >= 0)
-			r = load_entry(dir, entries[i]->d_name, root, errors);
+			r = load_entry(dir_fd, dir, entries[i]->d_name, owner, root, errors);
 		free(entries[i]);
 	}
 	free(entries);

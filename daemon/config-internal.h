@@ -8,6 +8,9 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -54,11 +57,28 @@ int config_error_addv(struct config_errors *e, const char *file, int line,
 		      const char *format, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /*
+ * StrictModes, as sshd has it: PATH, as fstat() saw it in ST, must belong
+ * to OWNER and be writable by neither group nor others.  Returns 0, or
+ * -EPERM with each problem in ERRORS as "PATH: reason; refusing it: fix".
+ */
+int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
+			 struct config_errors *errors);
+
+/*
  * Appends the volumes of every *.conf in DIR to ROOT.  Mistakes go to
  * ERRORS and parsing goes on; returns a negative errno only when a file
- * cannot be read at all or memory runs out.  A missing DIR is fine.
+ * cannot be read at all, is refused by config_check_trusted() (as is DIR
+ * itself), or memory runs out.  A missing DIR is fine.
  */
-int config_ini_load_dir(const char *dir, struct raw_setting *root, struct config_errors *errors);
+int config_ini_load_dir(const char *dir, uid_t owner, struct raw_setting *root,
+			struct config_errors *errors);
+
+/*
+ * One drop-in, already opened and judged, read from F; PATH names it in
+ * messages.  Returns as config_ini_load_dir() does.
+ */
+int config_ini_load_file(FILE *f, const char *path, struct raw_setting *root,
+			 struct config_errors *errors);
 
 /*
  * Checks every volume of ROOT and appends it to C.  Every problem goes to

@@ -164,7 +164,7 @@ static int apply_name(struct volume_check *v, const struct raw_setting *s)
 	if (r <= 0)
 		return r;
 	if (!volume_name_valid(name))
-		return volume_error(v, s, "invalid name, use 1-%d of A-Z a-z 0-9 . _ - (not '.' or '..')",
+		return volume_error(v, s, "invalid name, use 1-%d of A-Z a-z 0-9 . _ - (not '.', '..' or 'control')",
 				    VOLUME_NAME_MAX);
 
 	v->vol.name = strdup(name);

@@ -15,10 +15,37 @@
 #include "config-internal.h"
 #include "util.h"
 
+/*
+ * One message is one line: a control character that came from the file
+ * (a libconfig "\n" escape in a name, say) is shown as \xNN rather than
+ * starting a line of its own in the journal or in --check's output.
+ */
+static char *escape_controls(const char *s)
+{
+	size_t n = 0;
+	char *out, *p;
+
+	for (const char *q = s; *q; q++)
+		n += (unsigned char)*q < 0x20 || *q == 0x7f ? 4 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (p = out; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}
+
 int config_error_addv(struct config_errors *e, const char *file, int line,
 		      const char *format, va_list ap)
 {
-	_cleanup_(freep) char *reason = NULL;
+	_cleanup_(freep) char *reason = NULL, *raw = NULL;
 	char *message;
 	char **messages;
 	int r;
@@ -27,10 +54,13 @@ int config_error_addv(struct config_errors *e, const char *file, int line,
 		return -ENOMEM;
 
 	if (line > 0)
-		r = asprintf(&message, "%s:%d: %s", file, line, reason);
+		r = asprintf(&raw, "%s:%d: %s", file, line, reason);
 	else
-		r = asprintf(&message, "%s: %s", file, reason);
+		r = asprintf(&raw, "%s: %s", file, reason);
 	if (r < 0)
+		return -ENOMEM;
+	message = escape_controls(raw);
+	if (!message)
 		return -ENOMEM;
 
 	messages = reallocarray(e->messages, e->n + 1, sizeof(*messages));
@@ -449,34 +479,107 @@ static int convert_root(const struct main_file *m, const config_t *cfg, struct r
 	return 0;
 }
 
-/* libconfig only says "file I/O error"; ask the system what went wrong. */
-static int unreadable_reason(const char *path)
-{
-	struct stat st;
-	int fd, r = -EIO;
+/* ---- sshd's StrictModes: who could have written what we read ---------- */
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		r = negative_errno();
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	close(fd);
+int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
+			 struct config_errors *errors)
+{
+	static const char *const writers[] = { "", "others", "group", "group and others" };
+	static const char *const fixes[] = { "", "o-w", "g-w", "go-w" };
+	unsigned writable = (st->st_mode & S_IWGRP ? 2 : 0) | (st->st_mode & S_IWOTH ? 1 : 0);
+	char want[32] = "root", chown_to[32] = "root";
+	int r = 0;
+
+	if (st->st_uid != owner) {
+		if (owner != 0) {
+			snprintf(want, sizeof(want), "uid %u", (unsigned)owner);
+			snprintf(chown_to, sizeof(chown_to), "%u", (unsigned)owner);
+		}
+		if (config_error_add(errors, path, 0, "owned by uid %u, not by %s; refusing it: chown %s %s",
+				     (unsigned)st->st_uid, want, chown_to, path) < 0)
+			return -ENOMEM;
+		r = -EPERM;
+	}
+	if (writable) {
+		if (config_error_add(errors, path, 0,
+				     "writable by %s (mode %04o); refusing it: chmod %s %s",
+				     writers[writable], (unsigned)(st->st_mode & 07777),
+				     fixes[writable], path) < 0)
+			return -ENOMEM;
+		r = -EPERM;
+	}
+	return r;
+}
+
+/*
+ * libconfig 1.5 opens what @include names itself, so an included file is
+ * judged once it has been read: every file a setting came from.
+ */
+static int check_included(const char *main_path, const struct raw_setting *s, uid_t owner,
+			  char ***checked, size_t *n_checked, struct config_errors *errors)
+{
+	const char *file = s->where.file;
+	int r = 0;
+
+	if (file && !streq(file, main_path)) {
+		bool seen = false;
+
+		for (size_t i = 0; i < *n_checked && !seen; i++)
+			seen = streq((*checked)[i], file);
+		if (!seen) {
+			char **grown = reallocarray(*checked, *n_checked + 1, sizeof(**checked));
+			_cleanup_(closep) int fd = -1;
+			struct stat st;
+
+			if (!grown)
+				return -ENOMEM;
+			*checked = grown;
+			grown[*n_checked] = strdup(file);
+			if (!grown[*n_checked])
+				return -ENOMEM;
+			(*n_checked)++;
+
+			fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			if (fd < 0 || fstat(fd, &st) < 0) {
+				r = negative_errno();
+				if (config_error_add(errors, file, 0, "cannot read again: %s",
+						     strerror(-r)) < 0)
+					return -ENOMEM;
+				return r;
+			}
+			r = config_check_trusted(file, &st, owner, errors);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < s->n_members; i++) {
+		int k = check_included(main_path, &s->members[i], owner, checked, n_checked, errors);
+
+		if (k == -ENOMEM)
+			return k;
+		if (k < 0 && r >= 0)
+			r = k;
+	}
+	return r;
+}
+
+static int check_included_files(const char *main_path, const struct raw_setting *root,
+				uid_t owner, struct config_errors *errors)
+{
+	char **checked = NULL;
+	size_t n_checked = 0;
+	int r;
+
+	r = check_included(main_path, root, owner, &checked, &n_checked, errors);
+	for (size_t i = 0; i < n_checked; i++)
+		free(checked[i]);
+	free(checked);
 	return r;
 }
 
 static int report_read_error(const char *path, const config_t *cfg, struct config_errors *errors)
 {
 	_cleanup_(freep) char *file = NULL;
-	int r;
-
-	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
-		r = unreadable_reason(path);
-		if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
-			return -ENOMEM;
-		return r;
-	}
 
 	file = source_path(path, config_error_file(cfg));
 	if (!file)
@@ -484,32 +587,78 @@ static int report_read_error(const char *path, const config_t *cfg, struct confi
 	return config_error_add(errors, file, config_error_line(cfg), "%s", config_error_text(cfg));
 }
 
-/* A syntax error is reported and loading goes on with the drop-ins. */
-static int load_main(const char *path, struct raw_setting *root, struct config_errors *errors)
+static int cannot_read(const char *path, int r, struct config_errors *errors)
+{
+	if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
+		return -ENOMEM;
+	return r;
+}
+
+/*
+ * The file is judged by what was opened (fstat), then read through that
+ * same descriptor: no window in which it could be swapped.  A syntax
+ * error is reported and loading goes on with the drop-ins.
+ */
+static int load_main(const char *path, uid_t owner, struct raw_setting *root,
+		     struct config_errors *errors)
 {
 	const struct main_file m = { .path = path, .errors = errors };
 	_cleanup_(freep) char *dir = NULL;
 	const char *slash = strrchr(path, '/');
+	struct stat st;
 	config_t cfg;
-	int r;
+	FILE *f;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cannot_read(path, negative_errno(), errors);
+	if (fstat(fd, &st) < 0) {
+		r = negative_errno();
+		close(fd);
+		return cannot_read(path, r, errors);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return cannot_read(path, -EISDIR, errors);
+	}
+	r = config_check_trusted(path, &st, owner, errors);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		r = negative_errno();
+		close(fd);
+		return r == -ENOMEM ? r : cannot_read(path, r, errors);
+	}
 
 	/* @include "x" is relative to the main file, not to our working directory. */
 	dir = slash ? strndup(path, slash == path ? 1 : slash - path) : strdup(".");
-	if (!dir)
+	if (!dir) {
+		fclose(f);
 		return -ENOMEM;
+	}
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
-	if (config_read_file(&cfg, path))
+	if (config_read(&cfg, f)) {
 		r = convert_root(&m, &cfg, root);
-	else
+		if (r >= 0)
+			r = check_included_files(path, root, owner, errors);
+	} else if (ferror(f)) {
+		r = cannot_read(path, -EIO, errors);
+	} else {
 		r = report_read_error(path, &cfg, errors);
+	}
 	config_destroy(&cfg);
+	fclose(f);
 	return r;
 }
 
-int config_load(const char *path, const char *dropin_dir, struct config **ret,
-		struct config_errors *errors)
+int config_load_owned_by(const char *path, const char *dropin_dir, uid_t owner,
+			 struct config **ret, struct config_errors *errors)
 {
 	_cleanup_(raw_setting_done) struct raw_setting root = {};
 	_cleanup_(config_freep) struct config *c = NULL;
@@ -517,7 +666,7 @@ int config_load(const char *path, const char *dropin_dir, struct config **ret,
 	size_t n_errors = errors->n;
 	int r;
 
-	r = load_main(path, &root, errors);
+	r = load_main(path, owner, &root, errors);
 	if (r < 0)
 		return r;
 
@@ -526,7 +675,7 @@ int config_load(const char *path, const char *dropin_dir, struct config **ret,
 			return -ENOMEM;
 		dropin_dir = default_dir;
 	}
-	r = config_ini_load_dir(dropin_dir, &root, errors);
+	r = config_ini_load_dir(dropin_dir, owner, &root, errors);
 	if (r < 0)
 		return r;
 
@@ -542,6 +691,12 @@ int config_load(const char *path, const char *dropin_dir, struct config **ret,
 	if (ret)
 		*ret = TAKE_PTR(c);
 	return 0;
+}
+
+int config_load(const char *path, const char *dropin_dir, struct config **ret,
+		struct config_errors *errors)
+{
+	return config_load_owned_by(path, dropin_dir, 0, ret, errors);
 }
 
 void config_print_check(const char *path, int r, const struct config *c,

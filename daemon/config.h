@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define VOLUME_NAME_MAX 64
 
@@ -61,9 +62,24 @@ struct config_errors {
  * success stores the model in *ret.  Returns 0, or -EINVAL with every
  * problem in *errors (the caller frees them), or another -errno when a
  * file cannot be read at all (also described in *errors).
+ *
+ * Like sshd's StrictModes, PATH, the files it @includes, the drop-in
+ * directory and every drop-in must be owned by root and writable by
+ * neither group nor others: judged with fstat() on the descriptor that is
+ * then read.  Otherwise -EPERM, and *errors holds "file: reason; refusing
+ * it: fix", e.g. "/etc/basicdm.conf: writable by group (mode 0664);
+ * refusing it: chmod g-w /etc/basicdm.conf".
  */
 int config_load(const char *path, const char *dropin_dir, struct config **ret,
 		struct config_errors *errors);
+
+/*
+ * config_load() trusting files of OWNER instead of root: for tests and
+ * fuzzers, whose files belong to whoever runs them.  The daemon and
+ * basicdmctl always use config_load().
+ */
+int config_load_owned_by(const char *path, const char *dropin_dir, uid_t owner,
+			 struct config **ret, struct config_errors *errors);
 
 /*
  * What `basicdmd --check` and `basicdmctl check` print for the result R of
@@ -86,5 +102,5 @@ bool volume_config_equal(const struct volume_config *a, const struct volume_conf
 /* "64M", "1G", "4096", "2T": bytes, binary multiples (K M G T, optional "iB"/"B"). */
 int parse_size(const char *s, uint64_t *ret);
 
-/* [A-Za-z0-9._-], 1..VOLUME_NAME_MAX characters, not "." or "..". */
+/* [A-Za-z0-9._-], 1..VOLUME_NAME_MAX characters, not ".", ".." or "control". */
 bool volume_name_valid(const char *name);

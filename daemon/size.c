@@ -111,8 +111,12 @@ bool volume_name_valid(const char *name)
 	if (n == 0 || n > VOLUME_NAME_MAX)
 		return false;
 
-	/* The name becomes a path component under /dev/mapper and /dev/basicdm. */
-	if (streq(name, ".") || streq(name, ".."))
+	/*
+	 * The name becomes a path component under /dev/mapper and
+	 * /dev/basicdm: "." and ".." would leave them, and /dev/mapper/control
+	 * is device-mapper's own device (newer kernels refuse the name too).
+	 */
+	if (streq(name, ".") || streq(name, "..") || streq(name, "control"))
 		return false;
 
 	return strspn(name, allowed) == n;

@@ -119,13 +119,23 @@ static void config_freep(struct config **c)
 	config_free(*c);
 }
 
+/*
+ * The corpus belongs to whoever checked it out: trust that user where the
+ * daemon trusts root.  test_strict_* below check the rule itself.
+ */
+static int load(const char *path, const char *dropin_dir, struct config **ret,
+		struct config_errors *errors)
+{
+	return config_load_owned_by(path, dropin_dir, getuid(), ret, errors);
+}
+
 static struct config *load_good(const char *path)
 {
 	struct config_errors errors = {};
 	struct config *c = NULL;
 	int r;
 
-	r = config_load(path, NULL, &c, &errors);
+	r = load(path, NULL, &c, &errors);
 	if (errors.n > 0)
 		print_error("unexpected: %s\n", errors.messages[0]);
 	assert_int_equal(errors.n, 0);
@@ -163,7 +173,7 @@ static void test_bad(void **state)
 	assert_true(asprintf(&conf, "bad/%s.conf", name) > 0);
 	assert_true(asprintf(&expected_path, "bad/%s.expected", name) > 0);
 
-	r = config_load(conf, NULL, &c, &errors);
+	r = load(conf, NULL, &c, &errors);
 	assert_int_equal(r, -EINVAL);
 	assert_null(c);
 
@@ -253,7 +263,7 @@ static void test_missing_file(void **state)
 	struct config_errors errors = {};
 	struct config *c = NULL;
 
-	assert_int_equal(config_load("bad/no-such.conf", NULL, &c, &errors), -ENOENT);
+	assert_int_equal(load("bad/no-such.conf", NULL, &c, &errors), -ENOENT);
 	assert_null(c);
 	assert_int_equal(errors.n, 1);
 	assert_string_equal(errors.messages[0],
@@ -271,7 +281,7 @@ static void test_main_is_directory(void **state)
 	_cleanup_(freep) char *expected = NULL;
 
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(config_load(dir, NULL, &c, &errors), -EISDIR);
+	assert_int_equal(load(dir, NULL, &c, &errors), -EISDIR);
 	assert_int_equal(errors.n, 1);
 	assert_true(asprintf(&expected, "%s: cannot read: Is a directory", dir) > 0);
 	assert_string_equal(errors.messages[0], expected);
@@ -284,7 +294,7 @@ static void test_dropin_dir_not_a_directory(void **state)
 	struct config_errors errors = {};
 	struct config *c = NULL;
 
-	assert_int_equal(config_load("good/empty.conf", "good/design.conf", &c, &errors), -ENOTDIR);
+	assert_int_equal(load("good/empty.conf", "good/design.conf", &c, &errors), -ENOTDIR);
 	assert_null(c);
 	assert_int_equal(errors.n, 1);
 	assert_string_equal(errors.messages[0],
@@ -297,7 +307,7 @@ static void test_explicit_dropin_dir(void **state)
 	_cleanup_(config_freep) struct config *c = NULL;
 	struct config_errors errors = {};
 
-	assert_int_equal(config_load("good/design.conf", "good/only-dropins.conf.d", &c, &errors),
+	assert_int_equal(load("good/design.conf", "good/only-dropins.conf.d", &c, &errors),
 			 0);
 	assert_int_equal(c->n_volumes, 4);
 	assert_string_equal(c->volumes[3].name, "data");
@@ -305,11 +315,11 @@ static void test_explicit_dropin_dir(void **state)
 	config_free(TAKE_PTR(c));
 
 	/* A missing drop-in directory is no error, and a trailing slash is no harm. */
-	assert_int_equal(config_load("good/design.conf", "good/no-such.d", &c, &errors), 0);
+	assert_int_equal(load("good/design.conf", "good/no-such.d", &c, &errors), 0);
 	assert_int_equal(c->n_volumes, 3);
 	config_free(TAKE_PTR(c));
 
-	assert_int_equal(config_load("good/empty.conf", "good/only-dropins.conf.d/", &c, &errors),
+	assert_int_equal(load("good/empty.conf", "good/only-dropins.conf.d/", &c, &errors),
 			 0);
 	assert_string_equal(c->volumes[0].where.file, "good/only-dropins.conf.d/data.conf");
 	assert_int_equal(errors.n, 0);
@@ -320,11 +330,11 @@ static void test_check_only_and_appending(void **state)
 {
 	struct config_errors errors = {};
 
-	assert_int_equal(config_load("good/design.conf", NULL, NULL, &errors), 0);
-	assert_int_equal(config_load("bad/lc-syntax.conf", NULL, NULL, &errors), -EINVAL);
+	assert_int_equal(load("good/design.conf", NULL, NULL, &errors), 0);
+	assert_int_equal(load("bad/lc-syntax.conf", NULL, NULL, &errors), -EINVAL);
 	assert_int_equal(errors.n, 1);
-	assert_int_equal(config_load("good/ranges.conf", NULL, NULL, &errors), 0);
-	assert_int_equal(config_load("bad/unknown-key.conf", NULL, NULL, &errors), -EINVAL);
+	assert_int_equal(load("good/ranges.conf", NULL, NULL, &errors), 0);
+	assert_int_equal(load("bad/unknown-key.conf", NULL, NULL, &errors), -EINVAL);
 	assert_int_equal(errors.n, 5);
 	assert_string_equal(errors.messages[0], "bad/lc-syntax.conf:3: syntax error");
 	assert_string_equal(errors.messages[1],
@@ -467,10 +477,13 @@ static void test_volume_name_valid(void **state)
 {
 	static const char *const good[] = {
 		"a", "A", "0", "data", "db.wal", "usb_backup-1", "-", "_", "...", ".hidden", "a..b",
+		/* none of these can leave /dev/mapper or /dev/basicdm: allowed */
+		"-leading-dash", ".leading-dot", "Control", "control.d",
 		"a123456789b123456789c123456789d123456789e123456789f123456789g123", /* 64 */
 	};
 	static const char *const bad[] = {
-		"", ".", "..", "a b", "a/b", "/", "a\tb", "a\nb", "ünïcode", "a:b", "a*",
+		"", ".", "..", "control", "a b", "a/b", "/", "../x", "a/..", "a\tb", "a\nb", "a\x01",
+		"\x7f", " a", "a ", "-x y", "ünïcode", "a:b", "a*", "a\\b", "$x", "a|b", "a\"",
 		"a123456789b123456789c123456789d123456789e123456789f123456789g1234", /* 65 */
 	};
 
@@ -483,8 +496,208 @@ static void test_volume_name_valid(void **state)
 	assert_false(volume_name_valid(NULL));
 }
 
+/* ---- StrictModes ------------------------------------------------------ */
+
+struct strict_dir {
+	char dir[sizeof("/tmp/test-config-strict-XXXXXX")];
+	char *conf, *dropins, *dropin, *inc;
+};
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* DIR/basicdm.conf (one volume, one @include), DIR/basicdm.conf.d/10-b.conf. */
+static int strict_setup(void **state)
+{
+	struct strict_dir *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	strcpy(d->dir, "/tmp/test-config-strict-XXXXXX");
+	assert_non_null(mkdtemp(d->dir));
+	assert_true(asprintf(&d->conf, "%s/basicdm.conf", d->dir) > 0);
+	assert_true(asprintf(&d->inc, "%s/more.inc", d->dir) > 0);
+	assert_true(asprintf(&d->dropins, "%s/basicdm.conf.d", d->dir) > 0);
+	assert_true(asprintf(&d->dropin, "%s/10-b.conf", d->dropins) > 0);
+	write_file(d->conf,
+		   "volumes = (\n"
+		   "  { name = \"a\"; device = \"/dev/vda\"; },\n"
+		   "  @include \"more.inc\"\n"
+		   ");\n", 0644);
+	write_file(d->inc, "{ name = \"i\"; device = \"/dev/vdi\"; }\n", 0644);
+	assert_int_equal(mkdir(d->dropins, 0755), 0);
+	assert_int_equal(chmod(d->dropins, 0755), 0);
+	write_file(d->dropin, "[volume b]\ndevice = /dev/vdb\n", 0644);
+	*state = d;
+	return 0;
+}
+
+static int strict_teardown(void **state)
+{
+	struct strict_dir *d = *state;
+
+	unlink(d->dropin);
+	rmdir(d->dropins);
+	unlink(d->inc);
+	unlink(d->conf);
+	rmdir(d->dir);
+	free(d->conf);
+	free(d->inc);
+	free(d->dropins);
+	free(d->dropin);
+	free(d);
+	return 0;
+}
+
+/* Loads D's config trusting OWNER: refused, with "PATH: REASON; refusing it: FIX PATH". */
+static void assert_refused(struct strict_dir *d, uid_t owner, const char *path,
+			   const char *reason, const char *fix)
+{
+	_cleanup_(freep) char *expected = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_true(asprintf(&expected, "%s: %s; refusing it: %s %s", path, reason, fix, path) > 0);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, owner, &c, &errors), -EPERM);
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+}
+
+static void test_strict_good(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(config_freep) struct config *c = NULL;
+	struct config_errors errors = {};
+
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
+	assert_int_equal(errors.n, 0);
+	assert_int_equal(c->n_volumes, 3);
+	assert_string_equal(c->volumes[2].name, "b");
+	config_free(TAKE_PTR(c));
+
+	/* Read by anyone is fine; so are the execute bits. */
+	assert_int_equal(chmod(d->conf, 0755), 0);
+	assert_int_equal(chmod(d->dropin, 0400), 0);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
+	assert_int_equal(errors.n, 0);
+	config_free(TAKE_PTR(c));
+
+	/* The daemon's own default: root, and only root. */
+	if (getuid() == 0) {
+		assert_int_equal(config_load(d->conf, NULL, &c, &errors), 0);
+		assert_int_equal(errors.n, 0);
+	}
+}
+
+static void test_strict_group_writable(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(chmod(d->conf, 0664), 0);
+	assert_refused(d, getuid(), d->conf, "writable by group (mode 0664)",
+		       "chmod g-w");
+	assert_int_equal(chmod(d->conf, 0620), 0);
+	assert_refused(d, getuid(), d->conf, "writable by group (mode 0620)",
+		       "chmod g-w");
+}
+
+static void test_strict_world_writable(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(chmod(d->conf, 0646), 0);
+	assert_refused(d, getuid(), d->conf, "writable by others (mode 0646)",
+		       "chmod o-w");
+	assert_int_equal(chmod(d->conf, 0666), 0);
+	assert_refused(d, getuid(), d->conf, "writable by group and others (mode 0666)",
+		       "chmod go-w");
+}
+
+static void test_strict_wrong_owner(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(freep) char *format = NULL;
+	uid_t other = getuid() == 0 ? 1 : 0;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_true(asprintf(&format, "owned by uid %u, not by %s", (unsigned)getuid(),
+			     other == 0 ? "root" : "uid 1") > 0);
+	assert_refused(d, other, d->conf, format, other == 0 ? "chown root" : "chown 1");
+
+	/* Both problems at once: both are told. */
+	assert_int_equal(chmod(d->conf, 0666), 0);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, other, &c, &errors), -EPERM);
+	assert_int_equal(errors.n, 2);
+	assert_non_null(strstr(errors.messages[0], "owned by uid"));
+	assert_non_null(strstr(errors.messages[1], "writable by group and others (mode 0666)"));
+	config_errors_clear(&errors);
+	assert_int_equal(chmod(d->conf, 0644), 0);
+
+	/* The daemon's default: a file root does not own is refused. */
+	if (getuid() == 0) {
+		assert_int_equal(chown(d->conf, 65534, 65534), 0);
+		assert_int_equal(config_load(d->conf, NULL, &c, &errors), -EPERM);
+		assert_int_equal(errors.n, 1);
+		free(format);
+		assert_true(asprintf(&format,
+				     "%s: owned by uid 65534, not by root; refusing it: chown root %s",
+				     d->conf, d->conf) > 0);
+		assert_string_equal(errors.messages[0], format);
+		config_errors_clear(&errors);
+	}
+}
+
+static void test_strict_included(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(chmod(d->inc, 0664), 0);
+	assert_refused(d, getuid(), d->inc, "writable by group (mode 0664)",
+		       "chmod g-w");
+}
+
+static void test_strict_dropin_file(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(chmod(d->dropin, 0666), 0);
+	assert_refused(d, getuid(), d->dropin, "writable by group and others (mode 0666)",
+		       "chmod go-w");
+	assert_int_equal(chmod(d->dropin, 0644), 0);
+
+	/* A drop-in someone else owns, next to the main file root owns. */
+	if (getuid() == 0) {
+		assert_int_equal(chown(d->dropin, 65534, 65534), 0);
+		assert_refused(d, 0, d->dropin, "owned by uid 65534, not by root",
+		       "chown root");
+	}
+}
+
+static void test_strict_dropin_dir(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(chmod(d->dropins, 0775), 0);
+	assert_refused(d, getuid(), d->dropins, "writable by group (mode 0775)",
+		       "chmod g-w");
+	/* Sticky as /tmp is still anyone's to add a file to. */
+	assert_int_equal(chmod(d->dropins, 01777), 0);
+	assert_refused(d, getuid(), d->dropins, "writable by group and others (mode 1777)",
+		       "chmod go-w");
+}
+
 #define GOOD(n) { .name = "good/" n, .test_func = test_good, .initial_state = (void *)n }
 #define BAD(n) { .name = "bad/" n, .test_func = test_bad, .initial_state = (void *)n }
+#define STRICT(f) cmocka_unit_test_setup_teardown(f, strict_setup, strict_teardown)
 
 int main(void)
 {
@@ -526,6 +739,13 @@ int main(void)
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_volume_name_valid),
+		STRICT(test_strict_good),
+		STRICT(test_strict_group_writable),
+		STRICT(test_strict_world_writable),
+		STRICT(test_strict_wrong_owner),
+		STRICT(test_strict_included),
+		STRICT(test_strict_dropin_file),
+		STRICT(test_strict_dropin_dir),
 	};
 
 	if (chdir(UNIT_DATA_DIR "/config") < 0) {
