@@ -759,3 +759,27 @@ int dm_list_ours(struct dm_map_info **ret, size_t *n)
 	*n = arr.n;
 	return 0;
 }
+
+/*
+ * Whether the kernel has the basic_target target type: a table load says
+ * only EINVAL when the module is missing, which tells the user nothing.
+ * When the kernel cannot be asked, the answer is yes (nothing to add).
+ */
+bool dm_target_present(void)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	struct dm_versions *v, *last;
+
+	if (task_new(DM_DEVICE_LIST_VERSIONS, &t) < 0 || task_run(t) < 0)
+		return true;
+	v = dm_task_get_versions(t);
+	if (!v)
+		return true;
+	do {
+		if (streq(v->name, DM_TARGET_NAME))
+			return true;
+		last = v;
+		v = (struct dm_versions *)((char *)v + v->next);
+	} while (last != v);
+	return false;
+}

@@ -60,6 +60,9 @@ int dm_map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */
 int dm_map_cancel_deferred_remove(const char *name);
 
+/* Whether the kernel knows the basic_target target (its module is loaded). */
+bool dm_target_present(void);
+
 /* Every map whose UUID starts with DM_UUID_PREFIX. */
 int dm_list_ours(struct dm_map_info **ret, size_t *n);
 void dm_map_info_clear(struct dm_map_info *i);

@@ -87,6 +87,21 @@ static int fail(struct volume *v, int r, const char *fmt, ...)
 	return r;
 }
 
+/*
+ * A table the kernel refuses with EINVAL: most often the target type itself
+ * is missing (the module is not installed or failed to load), and the
+ * errno alone does not say so.
+ */
+static int fail_table(struct volume *v, int r, const char *what)
+{
+	if (r == -EINVAL && !dm_target_present())
+		return fail(v, r,
+			    "%s: the kernel has no " DM_TARGET_NAME " target (is the module "
+			    "installed? modprobe " DM_TARGET_NAME "); reload once it is loaded",
+			    what);
+	return fail(v, r, "%s: %m", what);
+}
+
 static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t)
 {
 	const struct volume_config *c = v->cfg;
@@ -159,14 +174,14 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 	if (r == -ENODEV) {
 		r = dm_map_create(name, t);
 		if (r < 0)
-			return fail(v, r, "cannot create the map: %m");
+			return fail_table(v, r, "cannot create the map");
 		r = dm_map_info(name, &info);
 	} else if (r >= 0 && (!info.table_is_ours || !spec_equal(&info.table, t) ||
 			      info.read_only != t->read_only)) {
 		r = dm_map_reload(name, t);
 		if (r < 0) {
 			dm_map_info_clear(&info);
-			return fail(v, r, "cannot reload the existing map: %m");
+			return fail_table(v, r, "cannot reload the existing map");
 		}
 		log_volume_event(LOG_INFO, name, "reloaded", v->backing_desc,
 				 "existing map reloaded with the configured table");
@@ -220,6 +235,10 @@ int volume_attach_file(struct volume *v, struct udev *udev)
 	int r;
 
 	r = loop_prepare_file(v->cfg->file, v->cfg->size_bytes);
+	if (r == -ENOSPC)
+		return fail(v, r,
+			    "cannot create %s: no room for its %" PRIu64 " bytes on that filesystem; "
+			    "free some space and reload", v->cfg->file, v->cfg->size_bytes);
 	if (r < 0)
 		return fail(v, r, "cannot prepare %s: %m", v->cfg->file);
 	r = loop_attach(v->cfg->file, v->cfg->read_only, &loop, &fd, &reused);
@@ -245,7 +264,7 @@ int volume_reload(struct volume *v, struct udev *udev)
 		return r;
 	r = dm_map_reload(v->cfg->name, &t);
 	if (r < 0)
-		return fail(v, r, "cannot reload the map: %m");
+		return fail_table(v, r, "cannot reload the map");
 	log_volume_event(LOG_INFO, v->cfg->name, "reloaded", v->backing_desc,
 			 "table reloaded: %" PRIu64 " sectors from sector %" PRIu64 "%s", t.sectors,
 			 t.offset, t.read_only ? ", read-only" : "");
