@@ -318,11 +318,11 @@ static int map_uuid(const char *name, char *buf, size_t size)
 }
 
 /*
- * A task with the udev flags every task carries.  With sync off,
- * dm_task_set_cookie() only records the flags and leaves the cookie 0: no
- * semaphore exists, so nothing ever has to be waited on or released.
+ * A task, with the udev flags every task carries but the create: with sync
+ * off, dm_task_set_cookie() only records the flags and leaves the cookie 0,
+ * so no semaphore exists and nothing is ever waited on or released.
  */
-static int task_new(int type, struct dm_task **ret)
+static int task_new_flags(int type, bool udev_flags, struct dm_task **ret)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
 	uint32_t cookie = 0;
@@ -338,10 +338,15 @@ static int task_new(int type, struct dm_task **ret)
 	t = dm_task_create(type);
 	if (!t)
 		return errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
-	if (!dm_task_set_cookie(t, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK))
+	if (udev_flags && !dm_task_set_cookie(t, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK))
 		return -ENOMEM;
 	*ret = TAKE_PTR(t);
 	return 0;
+}
+
+static int task_new(int type, struct dm_task **ret)
+{
+	return task_new_flags(type, true, ret);
 }
 
 /* A task on volume NAME's map, found by its UUID. */
@@ -456,10 +461,19 @@ int dm_map_create(const char *name, const struct dm_table_spec *t)
 	if (r < 0)
 		return r;
 
-	r = task_new(DM_DEVICE_CREATE, &task);
+	/*
+	 * The map's "add" uevent, before it has a table, carries no cookie:
+	 * any cookie makes 55-dm.rules and 95-dm-notify.rules run dmsetup
+	 * twice (udevflags, udevcomplete), and a new map is then still only
+	 * "no live table yet", as it is for an event without a cookie.  The
+	 * udev work per map is most of what bringing volumes up costs
+	 * (tests/bench).  The node is udev's job, made at the resume.
+	 */
+	r = task_new_flags(DM_DEVICE_CREATE, false, &task);
 	if (r < 0)
 		return r;
-	if (!dm_task_set_name(task, name) || !dm_task_set_uuid(task, uuid))
+	if (!dm_task_set_name(task, name) || !dm_task_set_uuid(task, uuid) ||
+	    !dm_task_set_add_node(task, DM_ADD_NODE_ON_RESUME))
 		return -ENOMEM;
 	r = task_run(task);
 	if (r < 0)

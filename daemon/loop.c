@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -97,16 +98,16 @@ static bool is_loop_name(const char *name)
  * and then its device number and flags.  Only bound devices have a
  * "loop" directory in sysfs; unbound ones are not even opened.
  */
-static bool loop_matches(int sysfs_fd, const char *name, const struct stat *st, dev_t *devnum,
+static bool loop_matches(const char *name, const struct stat *st, dev_t *devnum,
 			 uint32_t *flags)
 {
 	_cleanup_(closep) int fd = -1;
 	struct loop_info64 info = {};
-	char subdir[NAME_MAX + 8], dev[NAME_MAX + 8];
+	char subdir[PATH_MAX], dev[NAME_MAX + 8];
 	struct stat lst;
 
-	snprintf(subdir, sizeof(subdir), "%s/loop", name);
-	if (faccessat(sysfs_fd, subdir, F_OK, 0) < 0)
+	snprintf(subdir, sizeof(subdir), SYSFS_BLOCK "/%s/loop", name);
+	if (access(subdir, F_OK) < 0)
 		return false;
 
 	snprintf(dev, sizeof(dev), "/dev/%s", name);
@@ -134,14 +135,10 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
+static int scan_loops(const struct stat *st, dev_t *devnum, uint32_t *flags)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return negative_errno();
 
 	/* sysfs lists only the loop devices that exist */
 	d = opendir(SYSFS_BLOCK);
@@ -149,8 +146,106 @@ static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
 		return negative_errno();
 	while ((de = readdir(d)))
 		if (is_loop_name(de->d_name) &&
-		    loop_matches(dirfd(d), de->d_name, &st, devnum, flags))
+		    loop_matches(de->d_name, st, devnum, flags))
 			return 0;
+	return -ENOENT;
+}
+
+/*
+ * A batch: the bound loop devices indexed by backing inode, read once.
+ * Without it, attaching N files scans up to N loop devices each, N^2
+ * opens and ioctls in all: minutes at start-up with a thousand volumes.
+ * An entry is only a hint, checked against the device before it is used.
+ */
+struct loop_entry {
+	dev_t file_dev;
+	ino_t file_ino;
+	unsigned number;	/* loop<number> */
+};
+
+static struct {
+	bool active, indexed;
+	struct loop_entry *entries;
+	size_t n, allocated;
+} batch;
+
+static void batch_add(dev_t file_dev, ino_t file_ino, unsigned number)
+{
+	if (batch.n == batch.allocated) {
+		size_t a = batch.allocated ? 2 * batch.allocated : 64;
+		struct loop_entry *e = reallocarray(batch.entries, a, sizeof(*e));
+
+		if (!e)
+			return;	/* a hint less: the device is found by a scan */
+		batch.entries = e;
+		batch.allocated = a;
+	}
+	batch.entries[batch.n++] = (struct loop_entry){ file_dev, file_ino, number };
+}
+
+static void batch_index(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir(SYSFS_BLOCK);
+	struct dirent *de;
+
+	batch.indexed = true;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_(closep) int fd = -1;
+		struct loop_info64 info = {};
+		char dev[NAME_MAX + 8];
+
+		if (!is_loop_name(de->d_name))
+			continue;
+		snprintf(dev, sizeof(dev), "%s/loop", de->d_name);
+		if (faccessat(dirfd(d), dev, F_OK, 0) < 0)
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
+		fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0 && ioctl(fd, LOOP_GET_STATUS64, &info) == 0)
+			batch_add((dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
+	}
+}
+
+void loop_batch_begin(void)
+{
+	batch.active = true;
+	batch.indexed = false;
+	batch.n = 0;
+}
+
+void loop_batch_end(void)
+{
+	batch.active = false;
+	batch.n = batch.allocated = 0;
+	free(batch.entries);
+	batch.entries = NULL;
+}
+
+static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return negative_errno();
+	if (!batch.active)
+		return scan_loops(&st, devnum, flags);
+
+	if (!batch.indexed)
+		batch_index();
+	for (size_t i = 0; i < batch.n; i++) {
+		const struct loop_entry *e = &batch.entries[i];
+		char name[32];
+
+		if (e->file_dev != st.st_dev || e->file_ino != st.st_ino)
+			continue;
+		snprintf(name, sizeof(name), "loop%u", e->number);
+		if (loop_matches(name, &st, devnum, flags))
+			return 0;
+		/* detached or rebound since the index was read */
+		return scan_loops(&st, devnum, flags);
+	}
 	return -ENOENT;
 }
 
@@ -245,6 +340,7 @@ int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *
 {
 	_cleanup_(closep) int file_fd = -1, loop_fd = -1;
 	uint32_t flags;
+	struct loop_info64 info;
 	struct stat st;
 	dev_t found;
 	int r;
@@ -271,6 +367,8 @@ int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *
 	if (fstat(loop_fd, &st) < 0)
 		return negative_errno();
 
+	if (batch.active && ioctl(loop_fd, LOOP_GET_STATUS64, &info) == 0)
+		batch_add((dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
 	/* the loop device holds its own reference to the file now */
 	*devnum = st.st_rdev;
 	*fd = TAKE_FD(loop_fd);

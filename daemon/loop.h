@@ -23,3 +23,11 @@ int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *
 
 /* The loop device currently backed by PATH: 0 and *devnum, or -ENOENT. */
 int loop_find(const char *path, dev_t *devnum);
+
+/*
+ * Between these, loop_attach() and loop_find() look files up in an index of
+ * the bound loop devices read once, instead of scanning every loop device
+ * for every file: for a pass over many volumes (start-up, a reload).
+ */
+void loop_batch_begin(void);
+void loop_batch_end(void);

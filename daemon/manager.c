@@ -13,6 +13,7 @@
 #include "dm.h"
 #include "inactive.h"
 #include "log.h"
+#include "loop.h"
 #include "reload-plan.h"
 #include "util.h"
 
@@ -79,6 +80,33 @@ struct volume *manager_find_volume(struct manager *m, const char *name)
 }
 
 
+/* The device DEVNUM is still there (udev has it in sysfs). */
+static bool device_present(struct udev *udev, dev_t devnum)
+{
+	struct udev_device *dev = udev_device_new_from_devnum(udev, 'b', devnum);
+
+	udev_device_unref(dev);
+	return dev != NULL;
+}
+
+/* After lost udev events: the removals among them, found by looking. */
+static void forget_vanished(struct manager *m, struct udev *udev)
+{
+	for (size_t i = 0; i < m->n_volumes; i++) {
+		struct volume *v = m->volumes[i];
+
+		if (v->map && !device_present(udev, v->map)) {
+			volume_map_vanished(v);
+		} else if (v->backing && v->cfg->kind != BACKING_FILE &&
+			   !device_present(udev, v->backing)) {
+			volume_detach(v, "its backing device went away");
+			log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
+					 "waiting for its backing device");
+		}
+	}
+	state_changed(m);
+}
+
 static void on_block_device(struct udev_device *dev, enum udev_action action, void *userdata)
 {
 	struct manager *m = userdata;
@@ -86,6 +114,10 @@ static void on_block_device(struct udev_device *dev, enum udev_action action, vo
 	struct udev *udev = udev_watch_udev(m->udev);
 	struct volume *v;
 
+	if (action == UDEV_ACTION_LOST) {
+		forget_vanished(m, udev);
+		return;
+	}
 	/* one disk may back several volumes, at different offsets */
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		v = m->volumes[i];
@@ -315,11 +347,15 @@ int manager_start(struct manager *m)
 		return log_error_errno(r, "Cannot watch udev block events: %m");
 
 	remove_stray_maps(m, false);
+	loop_batch_begin();
 	for (size_t i = 0; i < m->config->n_volumes; i++) {
 		r = add_volume(m, &m->config->volumes[i]);
-		if (r < 0)
+		if (r < 0) {
+			loop_batch_end();
 			return log_error_errno(r, "Out of memory");
+		}
 	}
+	loop_batch_end();
 	r = udev_watch_coldplug(m->udev);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enumerate block devices: %m");
@@ -418,10 +454,12 @@ int manager_reload(struct manager *m, struct reload_result *result)
 		config_free(new);
 		goto done;
 	}
+	loop_batch_begin();
 	for (size_t i = 0; i < n; i++) {
 		apply_entry(m, &plan[i]);
 		counts[plan[i].action]++;
 	}
+	loop_batch_end();
 	free(plan);
 	config_free(m->config);
 	m->config = new;

@@ -3,7 +3,8 @@
  * Block-device events from udev inside the sd-event loop.  The monitor is
  * enabled before the coldplug enumeration so no device slips between the
  * two; devices udev has not initialized yet are skipped (their own event
- * follows).
+ * follows).  When the socket overflows (a burst of events while the daemon
+ * was busy), fn hears UDEV_ACTION_LOST and then every present device again.
  */
 #pragma once
 
@@ -14,6 +15,7 @@
 enum udev_action {
 	UDEV_ACTION_ADD,    /* add, change, coldplug: the device is there */
 	UDEV_ACTION_REMOVE, /* remove */
+	UDEV_ACTION_LOST,   /* dev is NULL: events were lost, a coldplug follows */
 };
 
 typedef void (*udev_block_fn)(struct udev_device *dev, enum udev_action action, void *userdata);

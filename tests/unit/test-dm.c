@@ -6,7 +6,7 @@
  * its task as one string ("RELOAD uuid=BASICDM-data ro table=...") that the
  * test expects, and returns the errno the test queued.
  */
-// wrap: dm_task_create dm_task_destroy dm_task_set_cookie dm_task_no_open_count dm_task_set_sector dm_task_update_nodes dm_task_run dm_task_get_errno dm_task_get_info dm_task_get_uuid dm_get_next_target dm_task_get_names dm_task_set_name dm_task_set_uuid dm_task_set_major dm_task_set_minor dm_task_set_ro dm_task_deferred_remove dm_task_add_target dm_task_set_message
+// wrap: dm_task_create dm_task_destroy dm_task_set_cookie dm_task_set_add_node dm_task_no_open_count dm_task_set_sector dm_task_update_nodes dm_task_run dm_task_get_errno dm_task_get_info dm_task_get_uuid dm_get_next_target dm_task_get_names dm_task_set_name dm_task_set_uuid dm_task_set_major dm_task_set_minor dm_task_set_ro dm_task_deferred_remove dm_task_add_target dm_task_set_message
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -32,7 +32,7 @@ struct task_rec {
 	bool used;
 	char name[130], uuid[130], table[200], msg[64];
 	int major, minor;
-	bool ro, deferred, udev_flags, no_open_count;
+	bool ro, deferred, udev_flags, no_open_count, add_node_on_resume;
 	uint64_t sector;
 	int err;
 };
@@ -85,6 +85,12 @@ int __wrap_dm_task_set_cookie(struct dm_task *t, uint32_t *cookie, uint16_t flag
 	assert_int_equal(flags, DM_UDEV_DISABLE_LIBRARY_FALLBACK);
 	assert_int_equal(*cookie, 0);
 	rec_of(t)->udev_flags = true;
+	return 1;
+}
+
+int __wrap_dm_task_set_add_node(struct dm_task *t, dm_add_node_t add_node)
+{
+	rec_of(t)->add_node_on_resume = add_node == DM_ADD_NODE_ON_RESUME;
 	return 1;
 }
 
@@ -201,7 +207,17 @@ int __wrap_dm_task_run(struct dm_task *t)
 	if (r->table[0])
 		snprintf(desc + n, sizeof(desc) - n, " table=%s", r->table);
 
-	assert_true(r->udev_flags);
+	/*
+	 * The create's uevent goes without a cookie, and libdevmapper must
+	 * not make the node itself: udev does at the resume.  Every other
+	 * task carries the flags.
+	 */
+	if (r->type == DM_DEVICE_CREATE) {
+		assert_false(r->udev_flags);
+		assert_true(r->add_node_on_resume);
+	} else {
+		assert_true(r->udev_flags);
+	}
 	if (r->type == DM_DEVICE_TARGET_MSG)
 		assert_int_equal(r->sector, 0);
 	check_expected_ptr(desc);

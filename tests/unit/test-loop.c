@@ -257,6 +257,57 @@ static void test_attach_read_only_conflict(void **state)
 	close(fd);
 }
 
+/*
+ * In a batch the bound devices are looked up in an index read once: a file
+ * bound before the batch is still found, one bound in it is reused, and a
+ * device detached since the index was read is not handed out again.
+ */
+static void test_batch(void **state)
+{
+	struct scratch *s = *state;
+	char other[160];
+	bool reused;
+	dev_t before, dev, again, dev_other, found;
+	int fd_before = -1, fd = -1, fd_other = -1, r;
+
+	if (access("/dev/loop-control", W_OK) < 0)
+		skip();
+	snprintf(other, sizeof(other), "%s/other.img", s->dir);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	assert_int_equal(loop_prepare_file(other, 1 << 20), 0);
+	r = loop_attach(s->path, false, &before, &fd_before, &reused);
+	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
+		skip();
+	assert_int_equal(r, 0);
+
+	loop_batch_begin();
+	assert_int_equal(loop_attach(s->path, false, &dev, &fd, &reused), 0);
+	assert_true(reused);
+	assert_int_equal(dev, before);
+
+	assert_int_equal(loop_attach(other, false, &dev_other, &fd_other, &reused), 0);
+	assert_false(reused);
+	assert_int_not_equal(dev_other, before);
+	assert_int_equal(loop_attach(other, false, &again, &fd, &reused), 0);
+	assert_true(reused);
+	assert_int_equal(again, dev_other);
+
+	/* detached behind the index's back: found gone, bound afresh */
+	close(fd_before);
+	for (int i = 0; i < 100 && loop_find(s->path, &found) == 0; i++)
+		usleep(10000);
+	assert_int_equal(loop_find(s->path, &found), -ENOENT);
+	assert_int_equal(loop_attach(s->path, false, &dev, &fd_before, &reused), 0);
+	assert_false(reused);
+	assert_true(fd_before >= 0);
+	loop_batch_end();
+
+	assert_int_equal(loop_find(s->path, &found), 0);
+	assert_int_equal(found, dev);
+	close(fd_before);
+	close(fd_other);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_scratch, teardown_scratch)
@@ -272,6 +323,7 @@ int main(void)
 		T(test_attach_refuses),
 		T(test_attach_find_reuse),
 		T(test_attach_read_only_conflict),
+		T(test_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
