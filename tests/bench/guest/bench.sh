@@ -1,0 +1,270 @@
+# The benchmark, run in the guest (tests/bench/run boots it).  Sourced by
+# guest/entry as "bench-full" or "bench-quick"; every measurement goes to
+# the host as a DATA line and is reduced there by report.py.  Nothing here
+# asserts a time: the PASS lines only say that a phase ran and produced
+# its numbers.
+# shellcheck shell=bash
+
+mode=${name#bench-}
+case $mode in
+full)
+	io_rounds=3 io_runtime=10 bringup_sizes="16 128 1024" bringup_rounds=3
+	hotplug_samples=20 idle_seconds=90
+	;;
+*)
+	io_rounds=1 io_runtime=2 bringup_sizes="16" bringup_rounds=1
+	hotplug_samples=3 idle_seconds=20
+	;;
+esac
+# for work on one phase: tests/bench/run --phases bringup --sizes 128,1024
+phases=$(vm_param phases | tr , ' ')
+phases=${phases:-io bringup hotplug}
+sizes=$(vm_param sizes | tr , ' ')
+bringup_sizes=${sizes:-$bringup_sizes}
+info "bench $mode ($phases): fio ${io_rounds}x${io_runtime}s, bring-up N=$bringup_sizes x$bringup_rounds," \
+	"hotplug $hotplug_samples samples, idle ${idle_seconds}s"
+data meta.csv "key,value"
+data meta.csv "mode,$mode"
+data meta.csv "kernel,$(uname -r)"
+data meta.csv "cpus,$(nproc)"
+data meta.csv "fio,$(fio --version)"
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+# elapsed T0: seconds since T0, to the microsecond
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; }
+
+# ---------------------------------------------------------------- I/O path
+# One RAM disk; every device under test maps all of it, so all see the
+# same memory.  "linear-aa" is a second, identical dm-linear map measured
+# in the same rounds: its ratio to "linear" is the noise floor (A/A).
+io_phase() {
+	local size_kib=$((256 * 1024)) sect round wl dev i order
+	modprobe brd rd_nr=1 rd_size=$size_kib max_part=0 || { fail "brd" "modprobe brd failed"; return 1; }
+	udevadm wait --timeout=60 /dev/ram0
+	sect=$(blockdev --getsz /dev/ram0)
+	dd if=/dev/zero of=/dev/ram0 bs=1M count=$((size_kib / 1024)) oflag=direct status=none
+	dmsetup create bench-linear --table "0 $sect linear /dev/ram0 0"
+	dmsetup create bench-linear-aa --table "0 $sect linear /dev/ram0 0"
+	dmsetup create bench-basic --table "0 $sect basic_target /dev/ram0 0"
+	dmsetup create bench-basic-trace --table "0 $sect basic_target /dev/ram0 0 1 trace"
+	declare -A path=([raw]=/dev/ram0 [linear]=/dev/mapper/bench-linear
+		[linear-aa]=/dev/mapper/bench-linear-aa [basic]=/dev/mapper/bench-basic
+		[basic-trace]=/dev/mapper/bench-basic-trace)
+	local devices=(raw linear basic basic-trace linear-aa)
+	# name rw bs iodepth
+	local workloads=("randread-4k-qd32 randread 4k 32" "randwrite-4k-qd32 randwrite 4k 32"
+		"seqread-1m read 1M 8" "seqwrite-1m write 1M 8")
+	data io.csv "round,workload,device,iops,bw_kib,errors"
+	for ((round = 1; round <= io_rounds; round++)); do
+		for w in "${workloads[@]}"; do
+			set -- $w
+			wl=$1
+			# rotate the order each round: no device always runs first
+			for ((i = 0; i < ${#devices[@]}; i++)); do
+				dev=${devices[$(((i + round) % ${#devices[@]}))]}
+				local out err iops bw
+				out=$(fio --name="$wl" --filename="${path[$dev]}" --direct=1 --ioengine=io_uring \
+					--rw="$2" --bs="$3" --iodepth="$4" --runtime="$io_runtime" --ramp_time=1 \
+					--time_based --output-format=terse --terse-version=3 2>&1)
+				# terse v3: 5 error, 7/8 read KiB/s and IOPS, 48/49 write KiB/s and IOPS
+				IFS=';' read -r -a f <<<"$(printf '%s\n' "$out" | grep '^3;')"
+				case $2 in
+				*read) bw=${f[6]:-0} iops=${f[7]:-0} ;;
+				*) bw=${f[47]:-0} iops=${f[48]:-0} ;;
+				esac
+				err=${f[4]:-fio-failed}
+				data io.csv "$round,$wl,$dev,$iops,$bw,$err"
+				[ "$err" = 0 ] || fail "fio $wl on $dev" "$out"
+			done
+		done
+		info "I/O round $round of $io_rounds done"
+	done
+	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace
+	rmmod brd
+	pass "I/O path measured: ${#workloads[@]} workloads x ${#devices[@]} devices x $io_rounds rounds"
+}
+
+# ---------------------------------------------------------------- bring-up
+# under the unit's ProtectSystem=strict the daemon may write only here
+backing_dir=/var/lib/basicdm/bench
+volume_sectors=8192
+
+make_backing() {
+	local n=$1 i
+	mkdir -p "$backing_dir"
+	for ((i = 1; i <= n; i++)); do
+		[ -e "$backing_dir/v$i.img" ] || truncate -s $((volume_sectors * 512)) "$backing_dir/v$i.img"
+	done
+}
+
+# Where the CPU went: microseconds used by the daemon, udevd, journald and
+# this script (the shell loop runs in it), and by the whole guest.
+unit_cpu_usec() {
+	local ns
+	ns=$(systemctl show -p CPUUsageNSec --value "$1")
+	case $ns in '' | *[!0-9]*) echo 0 ;; *) echo $((ns / 1000)) ;; esac
+}
+self_cpu_usec() { awk '$1 == "usage_usec" { print $2 }' "/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/cpu.stat"; }
+busy_usec() { awk '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8) * 10000 }' /proc/stat; }
+cpu_snapshot() {
+	echo "$(unit_cpu_usec basicdm) $(unit_cpu_usec systemd-udevd) $(unit_cpu_usec systemd-journald) $(self_cpu_usec) $(busy_usec)"
+}
+# cpu_delta "SNAPSHOT BEFORE" "SNAPSHOT AFTER": seconds each, comma-separated
+cpu_delta() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y)
+		for (i = 1; i <= n; i++) printf "%s%.3f", (i > 1 ? "," : ""), (y[i] - x[i]) / 1e6 }'
+}
+
+# No map, no loop device left: the next measurement starts from nothing.
+clean_slate() {
+	dmsetup remove_all >/dev/null 2>&1
+	losetup -D
+	udevadm settle --timeout=300
+	wait_until 300 sh -c '[ -z "$(losetup -n -O NAME)" ] && [ -z "$(ls /dev/mapper | grep -v control)" ]'
+}
+
+# The tutorial's way: one losetup and one dmsetup create per volume.
+bringup_shell() {
+	local n=$1 t0 i loop c0
+	c0=$(cpu_snapshot)
+	t0=$(now)
+	for ((i = 1; i <= n; i++)); do
+		loop=$(losetup -f --show "$backing_dir/v$i.img") &&
+			dmsetup create "bv$i" --table "0 $volume_sectors basic_target $loop 0" ||
+			return 1
+	done
+	wait_until 600 sh -c "[ \$(find /dev/mapper -maxdepth 1 -name 'bv*' | wc -l) -eq $n ]" || return 1
+	t=$(elapsed "$t0")
+	echo "$t $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
+}
+
+write_config() {
+	local n=$1 i
+	{
+		echo "volumes = ("
+		for ((i = 1; i <= n; i++)); do
+			printf '  { name = "bv%d"; file = "%s/v%d.img"; }%s\n' "$i" "$backing_dir" "$i" \
+				"$([ "$i" -lt "$n" ] && echo ,)"
+		done
+		echo ");"
+	} >/etc/basicdm.conf
+}
+
+# basicdmd: from `systemctl start` to READY=1 (start returns then: Type=notify),
+# and on to every /dev/mapper node.  Prints "ready_s nodes_s".
+bringup_daemon() {
+	local n=$1 t0 ready c0
+	c0=$(cpu_snapshot)
+	t0=$(now)
+	daemon_start || return 1
+	ready=$(elapsed "$t0")
+	wait_until 600 sh -c "[ \$(find /dev/mapper -maxdepth 1 -name 'bv*' | wc -l) -eq $n ]" || return 1
+	t=$(elapsed "$t0")
+	# the daemon's own figure counts from 0: it started after c0
+	echo "$ready $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
+}
+
+rss_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+switches() {
+	awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { s += $2 } END { print s }' "/proc/$1/status"
+}
+
+bringup_phase() {
+	local n round t d pid largest
+	largest=${bringup_sizes##* }
+	data bringup.csv "n,round,method,ready_s,nodes_s,cpu_daemon_s,cpu_udevd_s,cpu_journald_s,cpu_script_s,cpu_guest_s"
+	data footprint.csv "n,vm_rss_kib,rss_anon_kib,rss_file_kib,vm_hwm_kib"
+	daemon_stop
+	for n in $bringup_sizes; do
+		make_backing "$n"
+		write_config "$n"
+		local rounds=$bringup_rounds
+		[ "$n" -ge 1024 ] && rounds=1
+		for ((round = 1; round <= rounds; round++)); do
+			for method in $( ((round % 2)) && echo "shell basicdmd" || echo "basicdmd shell"); do
+				clean_slate
+				if [ "$method" = shell ]; then
+					t=$(bringup_shell "$n") || { fail "shell loop N=$n" "did not bring up $n maps"; return 1; }
+					set -- $t
+					data bringup.csv "$n,$round,shell,$1,$2,$3"
+				else
+					d=$(bringup_daemon "$n") || {
+						fail "basicdmd N=$n" "did not bring up $n maps: $(journal | tail -n 8)"
+						daemon_stop
+						return 1
+					}
+					set -- $d
+					data bringup.csv "$n,$round,basicdmd,$1,$2,$3"
+					pid=$(systemctl show -p MainPID --value basicdm)
+					if [ "$round" = 1 ]; then
+						data footprint.csv "$n,$(rss_kib "$pid" VmRSS),$(rss_kib "$pid" RssAnon),$(rss_kib "$pid" RssFile),$(rss_kib "$pid" VmHWM)"
+						expect_eq "basicdmctl: $n volumes active" "$n" \
+							"$(basicdmctl status --json | grep -o '"state": *"active"' | wc -l)"
+					fi
+					[ "$n" = "$largest" ] && [ "$round" = 1 ] && idle_wakeups "$pid" "$n"
+					daemon_stop
+				fi
+				info "bring-up N=$n round $round: $method done"
+			done
+		done
+	done
+	clean_slate
+	pass "bring-up measured for N = $bringup_sizes"
+}
+
+# Wakeups of an idle daemon: context switches over a quiet window, against
+# the watchdog pings sd-event schedules (every 1/2 to 3/4 of WatchdogSec).
+idle_wakeups() {
+	local pid=$1 n=$2 before after wd
+	udevadm settle --timeout=300
+	wd=$(($(systemctl show -p WatchdogUSec --value basicdm | sed 's/s$//')))
+	before=$(switches "$pid")
+	sleep "$idle_seconds" # the measurement window itself, not a wait for a condition
+	after=$(switches "$pid")
+	data idle.csv "n,window_s,wakeups,watchdog_s"
+	data idle.csv "$n,$idle_seconds,$((after - before)),$wd"
+}
+
+# ---------------------------------------------------------------- hotplug
+# QMP device_add until /dev/mapper/hot exists, against device_add until the
+# raw disk's /dev/disk/by-id link exists; the two kinds alternate.
+poll_for() {
+	local path=$1 t0=$2 end=$((SECONDS + 120))
+	while [ ! -e "$path" ]; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.01
+	done
+	elapsed "$t0"
+}
+
+hotplug_phase() {
+	local i t0 t
+	cat >/etc/basicdm.conf <<'CONF'
+volumes = ( { name = "hot"; match = { ID_SERIAL = "BENCHHOT"; }; } );
+CONF
+	daemon_stop
+	daemon_start || { fail "hotplug" "daemon did not start"; return 1; }
+	data hotplug.csv "sample,kind,seconds"
+	for ((i = 1; i <= hotplug_samples; i++)); do
+		t0=$(now)
+		host disk-add raw 64 BENCHRAW || return 1
+		t=$(poll_for /dev/disk/by-id/virtio-BENCHRAW "$t0") || { fail "hotplug raw $i" "no by-id link"; return 1; }
+		data hotplug.csv "$i,raw-by-id,$t"
+		host disk-del raw
+		wait_until 120 sh -c '! test -e /dev/disk/by-id/virtio-BENCHRAW'
+
+		t0=$(now)
+		host disk-add hot 64 BENCHHOT || return 1
+		t=$(poll_for /dev/mapper/hot "$t0") || { fail "hotplug mapped $i" "no /dev/mapper/hot"; return 1; }
+		data hotplug.csv "$i,basicdm-mapper,$t"
+		host disk-del hot
+		wait_until 120 sh -c '! test -e /dev/mapper/hot'
+	done
+	daemon_stop
+	pass "hotplug latency measured: $hotplug_samples samples of each kind"
+}
+
+install_root
+for phase in $phases; do
+	"${phase}_phase"
+done

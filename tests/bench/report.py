@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Reduce the guest's bench measurements (OUT/raw/*.csv) to results.
+
+  report.py OUT
+
+Writes OUT/results.csv (one row per measured figure, with its baseline,
+ratio and target), OUT/results.json (the same, structured), OUT/results.md
+(the tables the README shows) and OUT/chart.png (gnuplot).  Every ratio
+compares two things measured in the same VM run.  Exit status 1 when a
+phase left no data; a missed target is reported, not an error.
+"""
+
+import csv
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+DEVICES = ["raw", "linear", "linear-aa", "basic", "basic-trace"]
+LABELS = {"raw": "raw brd", "linear": "dm-linear", "linear-aa": "dm-linear (A/A)",
+          "basic": "basic_target", "basic-trace": "basic_target + trace"}
+
+
+def read(raw, name):
+    path = os.path.join(raw, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def p90(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, math.ceil(0.9 * len(xs)) - 1)] if xs else float("nan")
+
+
+def io_results(rows):
+    out = {}
+    for r in rows:
+        w = out.setdefault(r["workload"], {}).setdefault(r["device"], {"iops": [], "bw_kib": []})
+        w["iops"].append(float(r["iops"]))
+        w["bw_kib"].append(float(r["bw_kib"]))
+    table = []
+    for wl, devs in out.items():
+        base = devs.get("linear")
+        for dev in DEVICES:
+            if dev not in devs:
+                continue
+            d = devs[dev]
+            row = {"workload": wl, "device": dev, "rounds": len(d["iops"]),
+                   "iops": median(d["iops"]), "bw_mib_s": median(d["bw_kib"]) / 1024}
+            if base:
+                row["iops_ratio"] = row["iops"] / median(base["iops"])
+                row["bw_ratio"] = median(d["bw_kib"]) / median(base["bw_kib"])
+            table.append(row)
+    return table
+
+
+def bringup_results(rows):
+    by = {}
+    for r in rows:
+        by.setdefault((int(r["n"]), r["method"]), []).append(r)
+    table = []
+    for n in sorted({k[0] for k in by}):
+        shell = [float(r["nodes_s"]) for r in by.get((n, "shell"), [])]
+        daemon = by.get((n, "basicdmd"), [])
+        row = {"n": n, "rounds": len(shell),
+               "shell_s": median(shell),
+               "basicdmd_ready_s": median([float(r["ready_s"]) for r in daemon]),
+               "basicdmd_nodes_s": median([float(r["nodes_s"]) for r in daemon])}
+        row["ratio"] = row["basicdmd_nodes_s"] / row["shell_s"]
+        row["basicdmd_ms_per_volume"] = 1000 * row["basicdmd_nodes_s"] / n
+        row["shell_ms_per_volume"] = 1000 * row["shell_s"] / n
+        table.append(row)
+    return table
+
+
+def hotplug_results(rows):
+    kinds = {}
+    for r in rows:
+        kinds.setdefault(r["kind"], []).append(float(r["seconds"]))
+    return {k: {"samples": len(v), "median_s": median(v), "p90_s": p90(v),
+                "min_s": min(v), "max_s": max(v)} for k, v in kinds.items()}
+
+
+def targets(io, bringup, hotplug, footprint, idle):
+    t = []
+
+    def add(name, value, limit, op, note=""):
+        met = (value >= limit) if op == ">=" else (value <= limit)
+        t.append({"target": name, "value": round(value, 4), "limit": limit, "op": op,
+                  "met": bool(met) and not math.isnan(value), "note": note})
+
+    for r in io:
+        if r["device"] == "basic":
+            add(f"basic_target/dm-linear IOPS, {r['workload']}", r["iops_ratio"], 0.98, ">=")
+            add(f"basic_target/dm-linear bandwidth, {r['workload']}", r["bw_ratio"], 0.98, ">=")
+    for r in bringup:
+        if r["n"] == 128:
+            add("bring-up N=128, basicdmd/shell loop", r["ratio"], 0.5, "<=")
+    if len(bringup) > 1:
+        first, last = bringup[0], bringup[-1]
+        growth = last["basicdmd_ms_per_volume"] / first["basicdmd_ms_per_volume"]
+        add(f"bring-up per volume, N={last['n']} vs N={first['n']} (1 = linear)", growth, 1.25,
+            "<=")
+    if "raw-by-id" in hotplug and "basicdm-mapper" in hotplug:
+        add("hotplug median, /dev/mapper vs by-id link",
+            hotplug["basicdm-mapper"]["median_s"] / hotplug["raw-by-id"]["median_s"], 1.5, "<=")
+    if footprint:
+        big = max(footprint, key=lambda r: int(r["n"]))
+        add(f"RSS with {big['n']} volumes (MiB)", int(big["vm_rss_kib"]) / 1024, 8.0, "<=")
+    for r in idle:
+        window, wd = float(r["window_s"]), float(r["watchdog_s"])
+        # sd-event pings the watchdog every 1/2 to 3/4 of WatchdogSec
+        allowed = math.ceil(window / (wd / 2)) if wd else 0
+        add(f"wakeups idle for {window:.0f} s with {r['n']} volumes", float(r["wakeups"]),
+            allowed, "<=", f"watchdog pings at most {allowed}")
+    return t
+
+
+def fmt(x, digits=2):
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def markdown(meta, io, bringup, hotplug, footprint, idle, tgt):
+    md = [f"Measured in one VM run ({meta.get('mode', '?')} mode, kernel {meta.get('kernel', '?')}, "
+          f"{meta.get('cpus', '?')} vCPU, QEMU TCG, {meta.get('fio', 'fio')}).", ""]
+    md += ["| workload | device | IOPS (median) | MiB/s | vs dm-linear |",
+           "|---|---|---:|---:|---:|"]
+    for r in io:
+        md.append(f"| {r['workload']} | {LABELS[r['device']]} | {r['iops']:.0f} | "
+                  f"{r['bw_mib_s']:.1f} | {fmt(r.get('iops_ratio'), 3)} |")
+    md += ["", "| volumes | shell loop (s) | basicdmd to READY=1 (s) | basicdmd, all nodes (s) "
+           "| basicdmd / shell | ms per volume |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in bringup:
+        md.append(f"| {r['n']} | {fmt(r['shell_s'])} | {fmt(r['basicdmd_ready_s'])} | "
+                  f"{fmt(r['basicdmd_nodes_s'])} | {fmt(r['ratio'], 3)} | "
+                  f"{fmt(r['basicdmd_ms_per_volume'], 1)} |")
+    md += ["", "| hotplug: device_add until | samples | median (s) | p90 (s) | min–max (s) |",
+           "|---|---:|---:|---:|---:|"]
+    names = {"raw-by-id": "/dev/disk/by-id link (raw disk)",
+             "basicdm-mapper": "/dev/mapper/NAME (basicdmd)"}
+    for k, h in hotplug.items():
+        md.append(f"| {names.get(k, k)} | {h['samples']} | {fmt(h['median_s'])} | "
+                  f"{fmt(h['p90_s'])} | {fmt(h['min_s'])}–{fmt(h['max_s'])} |")
+    md += ["", "| volumes | daemon RSS (MiB) | of it anonymous (MiB) | peak RSS (MiB) |",
+           "|---:|---:|---:|---:|"]
+    for r in footprint:
+        md.append(f"| {r['n']} | {int(r['vm_rss_kib']) / 1024:.1f} | "
+                  f"{int(r['rss_anon_kib']) / 1024:.1f} | {int(r['vm_hwm_kib']) / 1024:.1f} |")
+    for r in idle:
+        md.append(f"\nIdle for {r['window_s']} s with {r['n']} volumes: {r['wakeups']} wakeups "
+                  f"(WatchdogSec={r['watchdog_s']} s).")
+    md += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
+    for t in tgt:
+        md.append(f"| {t['target']} | {t['value']} | {t['op']} {t['limit']} | "
+                  f"{'yes' if t['met'] else '**no**'} |")
+    return "\n".join(md) + "\n"
+
+
+def chart(out, io, bringup, hotplug):
+    if not shutil.which("gnuplot"):
+        print("report: gnuplot not found, no chart", file=sys.stderr)
+        return
+    plot = os.path.join(out, "plot")
+    os.makedirs(plot, exist_ok=True)
+    workloads = list(dict.fromkeys(r["workload"] for r in io))
+    shown = ["raw", "linear-aa", "basic", "basic-trace"]
+    with open(os.path.join(plot, "io.dat"), "w") as f:
+        f.write("workload " + " ".join(shown) + "\n")
+        for wl in workloads:
+            vals = {r["device"]: r.get("iops_ratio", float("nan")) for r in io if r["workload"] == wl}
+            f.write(wl + " " + " ".join(fmt(vals.get(d, float("nan")), 4) for d in shown) + "\n")
+    with open(os.path.join(plot, "bringup.dat"), "w") as f:
+        for r in bringup:
+            f.write(f"{r['n']} {r['shell_s']} {r['basicdmd_nodes_s']}\n")
+    with open(os.path.join(plot, "hotplug.dat"), "w") as f:
+        for k, h in hotplug.items():
+            f.write(f"\"{k}\" {h['median_s']} {h['p90_s']}\n")
+    script = f"""
+set terminal pngcairo size 1500,500 font ",10"
+set output "{os.path.join(out, 'chart.png')}"
+set multiplot layout 1,3
+set title "I/O on a RAM disk, relative to dm-linear (median of rounds)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set yrange [0:*]
+set key top left
+set xtics rotate by -20
+set arrow 1 from graph 0, first 0.98 to graph 1, first 0.98 nohead dt 2 lc rgb "red"
+plot for [i=2:5] "{plot}/io.dat" using i:xtic(1) title columnheader(i)
+unset arrow 1
+set title "Bring-up of N file volumes (s, log scale)"
+set style data linespoints
+set logscale xy
+set xtics auto norotate
+set xlabel "N"
+plot "{plot}/bringup.dat" using 1:2 title "losetup + dmsetup loop", \\
+     "" using 1:3 title "basicdmd"
+unset logscale
+unset xlabel
+set title "Hotplug: device_add until the node (s)"
+set style data histograms
+set yrange [0:*]
+plot "{plot}/hotplug.dat" using 2:xtic(1) title "median", "" using 3 title "p90"
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def main():
+    out = sys.argv[1]
+    raw = os.path.join(out, "raw")
+    meta = {r["key"]: r["value"] for r in read(raw, "meta.csv")}
+    io = io_results(read(raw, "io.csv"))
+    bringup = bringup_results(read(raw, "bringup.csv"))
+    hotplug = hotplug_results(read(raw, "hotplug.csv"))
+    footprint = read(raw, "footprint.csv")
+    idle = read(raw, "idle.csv")
+    missing = [n for n, v in (("io", io), ("bring-up", bringup), ("hotplug", hotplug),
+                              ("footprint", footprint), ("idle", idle)) if not v]
+    tgt = targets(io, bringup, hotplug, footprint, idle)
+
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"meta": meta, "io": io, "bringup": bringup, "hotplug": hotplug,
+                   "footprint": footprint, "idle": idle, "targets": tgt}, f, indent=2)
+    with open(os.path.join(out, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "subject", "metric", "value", "baseline", "ratio"])
+        for r in io:
+            w.writerow(["io", f"{r['workload']}/{r['device']}", "iops", f"{r['iops']:.1f}",
+                        "linear", fmt(r.get("iops_ratio"), 4)])
+            w.writerow(["io", f"{r['workload']}/{r['device']}", "bw_mib_s", f"{r['bw_mib_s']:.2f}",
+                        "linear", fmt(r.get("bw_ratio"), 4)])
+        for r in bringup:
+            w.writerow(["bringup", f"n={r['n']}", "basicdmd_nodes_s", fmt(r["basicdmd_nodes_s"], 3),
+                        "shell", fmt(r["ratio"], 4)])
+            w.writerow(["bringup", f"n={r['n']}", "basicdmd_ready_s", fmt(r["basicdmd_ready_s"], 3),
+                        "", ""])
+            w.writerow(["bringup", f"n={r['n']}", "shell_s", fmt(r["shell_s"], 3), "", ""])
+        base = hotplug.get("raw-by-id", {}).get("median_s")
+        for k, h in hotplug.items():
+            w.writerow(["hotplug", k, "median_s", fmt(h["median_s"], 3), "raw-by-id",
+                        fmt(h["median_s"] / base, 4) if base else ""])
+        for r in footprint:
+            w.writerow(["footprint", f"n={r['n']}", "vm_rss_kib", r["vm_rss_kib"], "", ""])
+        for r in idle:
+            w.writerow(["idle", f"n={r['n']}", "wakeups", r["wakeups"], "", ""])
+        for t in tgt:
+            w.writerow(["target", t["target"], "met" if t["met"] else "missed", t["value"],
+                        f"{t['op']} {t['limit']}", ""])
+    md = markdown(meta, io, bringup, hotplug, footprint, idle, tgt)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(md)
+    chart(out, io, bringup, hotplug)
+    print(md)
+    print(f"results in {out}: results.csv results.json results.md chart.png")
+    if missing:
+        print(f"report: no data for {', '.join(missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
