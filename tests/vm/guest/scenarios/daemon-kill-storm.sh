@@ -1,8 +1,10 @@
+# vm-options: --timeout 2000
 # kill -9 the daemon at a random moment while 64 file-backed volumes come
 # up, round after round: systemd restarts it (Restart=on-failure) and the
 # new daemon finishes the job.  After every round: every volume active, one
 # loop device per backing file, no map that is not a volume, and the data
 # written before the storm reads back.
+# Rounds: 3; with vm_long (./dev test --long) 20.
 # Random, but reproducible: the seed is printed; basicdm.seed=N replays one.
 seed=$(vm_param seed)
 seed=${seed:-6464}
