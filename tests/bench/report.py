@@ -76,6 +76,11 @@ def bringup_results(rows):
                "basicdmd_ready_s": median([float(r["ready_s"]) for r in daemon]),
                "basicdmd_nodes_s": median([float(r["nodes_s"]) for r in daemon])}
         row["ratio"] = row["basicdmd_nodes_s"] / row["shell_s"]
+        # CPU seconds, medians: where the time went (bench.sh cpu_snapshot)
+        for method, rs in (("shell", by.get((n, "shell"), [])), ("basicdmd", daemon)):
+            for key in ("cpu_daemon_s", "cpu_udevd_s", "cpu_script_s", "cpu_guest_s"):
+                vals = [float(r[key]) for r in rs if r.get(key) not in (None, "")]
+                row[f"{method}_{key}"] = median(vals)
         row["basicdmd_ms_per_volume"] = 1000 * row["basicdmd_nodes_s"] / n
         row["shell_ms_per_volume"] = 1000 * row["shell_s"] / n
         table.append(row)
@@ -83,11 +88,16 @@ def bringup_results(rows):
 
 
 def hotplug_results(rows):
-    kinds = {}
+    kinds, gaps = {}, {}
     for r in rows:
         kinds.setdefault(r["kind"], []).append(float(r["seconds"]))
-    return {k: {"samples": len(v), "median_s": median(v), "p90_s": p90(v),
-                "min_s": min(v), "max_s": max(v)} for k, v in kinds.items()}
+        if r.get("disk_to_map_s"):
+            gaps.setdefault(r["kind"], []).append(float(r["disk_to_map_s"]))
+    out = {k: {"samples": len(v), "median_s": median(v), "p90_s": p90(v),
+               "min_s": min(v), "max_s": max(v)} for k, v in kinds.items()}
+    for k, v in gaps.items():
+        out[k]["disk_to_map_median_s"] = median(v)
+    return out
 
 
 def targets(io, bringup, hotplug, footprint, idle):
@@ -129,7 +139,7 @@ def fmt(x, digits=2):
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def markdown(meta, io, bringup, hotplug, footprint, idle, tgt):
+def markdown(meta, io, bringup, hotplug, footprint, idle, tgt, smaps=()):
     md = [f"Measured in one VM run ({meta.get('mode', '?')} mode, kernel {meta.get('kernel', '?')}, "
           f"{meta.get('cpus', '?')} vCPU, QEMU TCG, {meta.get('fio', 'fio')}).", ""]
     md += ["| workload | device | IOPS (median) | MiB/s | vs dm-linear |",
@@ -143,6 +153,15 @@ def markdown(meta, io, bringup, hotplug, footprint, idle, tgt):
         md.append(f"| {r['n']} | {fmt(r['shell_s'])} | {fmt(r['basicdmd_ready_s'])} | "
                   f"{fmt(r['basicdmd_nodes_s'])} | {fmt(r['ratio'], 3)} | "
                   f"{fmt(r['basicdmd_ms_per_volume'], 1)} |")
+    if bringup and "shell_cpu_udevd_s" in bringup[0]:
+        md += ["", "| volumes | method | wall (s) | CPU: udevd and its programs (s) | CPU: losetup+dmsetup "
+               "or basicdmd (s) | CPU: whole guest (s) |", "|---:|---|---:|---:|---:|---:|"]
+        for r in bringup:
+            md.append(f"| {r['n']} | shell loop | {fmt(r['shell_s'])} | {fmt(r['shell_cpu_udevd_s'])} | "
+                      f"{fmt(r['shell_cpu_script_s'])} | {fmt(r['shell_cpu_guest_s'])} |")
+            md.append(f"| {r['n']} | basicdmd | {fmt(r['basicdmd_nodes_s'])} | "
+                      f"{fmt(r['basicdmd_cpu_udevd_s'])} | {fmt(r['basicdmd_cpu_daemon_s'])} | "
+                      f"{fmt(r['basicdmd_cpu_guest_s'])} |")
     md += ["", "| hotplug: device_add until | samples | median (s) | p90 (s) | min–max (s) |",
            "|---|---:|---:|---:|---:|"]
     names = {"raw-by-id": "/dev/disk/by-id link (raw disk)",
@@ -150,11 +169,22 @@ def markdown(meta, io, bringup, hotplug, footprint, idle, tgt):
     for k, h in hotplug.items():
         md.append(f"| {names.get(k, k)} | {h['samples']} | {fmt(h['median_s'])} | "
                   f"{fmt(h['p90_s'])} | {fmt(h['min_s'])}–{fmt(h['max_s'])} |")
+    for k, h in hotplug.items():
+        if "disk_to_map_median_s" in h:
+            md.append(f"\nOf the mapped disk's time, from udev done with the disk to udev first "
+                      f"seeing the map (the daemon's reaction, USEC_INITIALIZED of both): "
+                      f"median {fmt(h['disk_to_map_median_s'], 3)} s; the rest is udev's "
+                      f"processing of the new map.")
     md += ["", "| volumes | daemon RSS (MiB) | of it anonymous (MiB) | peak RSS (MiB) |",
            "|---:|---:|---:|---:|"]
     for r in footprint:
         md.append(f"| {r['n']} | {int(r['vm_rss_kib']) / 1024:.1f} | "
                   f"{int(r['rss_anon_kib']) / 1024:.1f} | {int(r['vm_hwm_kib']) / 1024:.1f} |")
+    if smaps:
+        big = max(int(r["n"]) for r in smaps)
+        top = sorted((r for r in smaps if int(r["n"]) == big), key=lambda r: -int(r["rss_kib"]))[:6]
+        md.append(f"\nWhere the RSS is with {big} volumes (KiB): " +
+                  ", ".join(f"{r['mapping']} {r['rss_kib']}" for r in top) + ".")
     for r in idle:
         md.append(f"\nIdle for {r['window_s']} s with {r['n']} volumes: {r['wakeups']} wakeups "
                   f"(WatchdogSec={r['watchdog_s']} s).")
@@ -184,10 +214,9 @@ def chart(out, io, bringup, hotplug):
     with open(os.path.join(plot, "hotplug.dat"), "w") as f:
         for k, h in hotplug.items():
             f.write(f"\"{k}\" {h['median_s']} {h['p90_s']}\n")
-    script = f"""
-set terminal pngcairo size 1500,500 font ",10"
-set output "{os.path.join(out, 'chart.png')}"
-set multiplot layout 1,3
+    panels = []
+    if io:
+        panels.append(f"""
 set title "I/O on a RAM disk, relative to dm-linear (median of rounds)"
 set style data histograms
 set style histogram clustered gap 1
@@ -198,22 +227,36 @@ set xtics rotate by -20
 set arrow 1 from graph 0, first 0.98 to graph 1, first 0.98 nohead dt 2 lc rgb "red"
 plot for [i=2:5] "{plot}/io.dat" using i:xtic(1) title columnheader(i)
 unset arrow 1
+set xtics norotate
+""")
+    if len(bringup) > 1:
+        panels.append(f"""
 set title "Bring-up of N file volumes (s, log scale)"
 set style data linespoints
 set logscale xy
-set xtics auto norotate
+set xtics auto
 set xlabel "N"
 plot "{plot}/bringup.dat" using 1:2 title "losetup + dmsetup loop", \\
      "" using 1:3 title "basicdmd"
 unset logscale
 unset xlabel
+""")
+    if hotplug:
+        panels.append(f"""
 set title "Hotplug: device_add until the node (s)"
 set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
 set yrange [0:*]
 plot "{plot}/hotplug.dat" using 2:xtic(1) title "median", "" using 3 title "p90"
-unset multiplot
-"""
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+""")
+    if not panels:
+        return
+    script = (f'set terminal pngcairo size {500 * len(panels)},500 font ",10"\n'
+              f'set output "{os.path.join(out, "chart.png")}"\n'
+              f"set multiplot layout 1,{len(panels)}\n" + "".join(panels) + "unset multiplot\n")
+    if subprocess.run(["gnuplot"], input=script, text=True).returncode != 0:
+        print("report: gnuplot failed, no chart", file=sys.stderr)
 
 
 def main():
@@ -224,6 +267,7 @@ def main():
     bringup = bringup_results(read(raw, "bringup.csv"))
     hotplug = hotplug_results(read(raw, "hotplug.csv"))
     footprint = read(raw, "footprint.csv")
+    smaps = read(raw, "smaps.csv")
     idle = read(raw, "idle.csv")
     missing = [n for n, v in (("io", io), ("bring-up", bringup), ("hotplug", hotplug),
                               ("footprint", footprint), ("idle", idle)) if not v]
@@ -257,7 +301,7 @@ def main():
         for t in tgt:
             w.writerow(["target", t["target"], "met" if t["met"] else "missed", t["value"],
                         f"{t['op']} {t['limit']}", ""])
-    md = markdown(meta, io, bringup, hotplug, footprint, idle, tgt)
+    md = markdown(meta, io, bringup, hotplug, footprint, idle, tgt, smaps)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     chart(out, io, bringup, hotplug)

@@ -13,13 +13,14 @@ full)
 	;;
 *)
 	io_rounds=1 io_runtime=2 bringup_sizes="16" bringup_rounds=1
-	hotplug_samples=3 idle_seconds=20
+	hotplug_samples=3 idle_seconds=10
 	;;
 esac
 # for work on one phase: tests/bench/run --phases bringup --sizes 128,1024
 phases=$(vm_param phases | tr , ' ')
 phases=${phases:-io bringup hotplug}
 sizes=$(vm_param sizes | tr , ' ')
+methods=$(vm_param methods | tr , ' ')
 bringup_sizes=${sizes:-$bringup_sizes}
 info "bench $mode ($phases): fio ${io_rounds}x${io_runtime}s, bring-up N=$bringup_sizes x$bringup_rounds," \
 	"hotplug $hotplug_samples samples, idle ${idle_seconds}s"
@@ -181,7 +182,9 @@ bringup_phase() {
 		local rounds=$bringup_rounds
 		[ "$n" -ge 1024 ] && rounds=1
 		for ((round = 1; round <= rounds; round++)); do
-			for method in $( ((round % 2)) && echo "shell basicdmd" || echo "basicdmd shell"); do
+			local order="shell basicdmd"
+			((round % 2)) || order="basicdmd shell"
+			for method in ${methods:-$order}; do
 				clean_slate
 				if [ "$method" = shell ]; then
 					t=$(bringup_shell "$n") || { fail "shell loop N=$n" "did not bring up $n maps"; return 1; }
@@ -197,6 +200,12 @@ bringup_phase() {
 					data bringup.csv "$n,$round,basicdmd,$1,$2,$3"
 					pid=$(systemctl show -p MainPID --value basicdm)
 					if [ "$round" = 1 ]; then
+						# where the daemon's memory is: the heap and every other mapping
+						[ "$n" = "${bringup_sizes%% *}" ] && data smaps.csv "n,mapping,rss_kib"
+						awk -v n="$n" '/^[0-9a-f]+-/ { name = $6 ? $6 : "[anon]" }
+							$1 == "Rss:" && $2 > 0 { rss[name] += $2 }
+							END { for (k in rss) print n "," k "," rss[k] }' "/proc/$pid/smaps" |
+							while read -r line; do data smaps.csv "$line"; done
 						data footprint.csv "$n,$(rss_kib "$pid" VmRSS),$(rss_kib "$pid" RssAnon),$(rss_kib "$pid" RssFile),$(rss_kib "$pid" VmHWM)"
 						expect_eq "basicdmctl: $n volumes active" "$n" \
 							"$(basicdmctl status --json | grep -o '"state": *"active"' | wc -l)"
@@ -244,19 +253,24 @@ volumes = ( { name = "hot"; match = { ID_SERIAL = "BENCHHOT"; }; } );
 CONF
 	daemon_stop
 	daemon_start || { fail "hotplug" "daemon did not start"; return 1; }
-	data hotplug.csv "sample,kind,seconds"
+	data hotplug.csv "sample,kind,seconds,disk_to_map_s"
 	for ((i = 1; i <= hotplug_samples; i++)); do
 		t0=$(now)
 		host disk-add raw 64 BENCHRAW || return 1
 		t=$(poll_for /dev/disk/by-id/virtio-BENCHRAW "$t0") || { fail "hotplug raw $i" "no by-id link"; return 1; }
-		data hotplug.csv "$i,raw-by-id,$t"
+		data hotplug.csv "$i,raw-by-id,$t,"
 		host disk-del raw
 		wait_until 120 sh -c '! test -e /dev/disk/by-id/virtio-BENCHRAW'
 
 		t0=$(now)
 		host disk-add hot 64 BENCHHOT || return 1
 		t=$(poll_for /dev/mapper/hot "$t0") || { fail "hotplug mapped $i" "no /dev/mapper/hot"; return 1; }
-		data hotplug.csv "$i,basicdm-mapper,$t"
+		# the daemon's share: from udev done with the disk to udev
+		# first seeing the map (USEC_INITIALIZED, both monotonic)
+		local disk_init map_init
+		disk_init=$(udevadm info --query=property --property=USEC_INITIALIZED --value /dev/disk/by-id/virtio-BENCHHOT)
+		map_init=$(udevadm info --query=property --property=USEC_INITIALIZED --value /dev/mapper/hot)
+		data hotplug.csv "$i,basicdm-mapper,$t,$(awk -v a="$disk_init" -v b="$map_init" 'BEGIN { printf "%.6f", (b - a) / 1e6 }')"
 		host disk-del hot
 		wait_until 120 sh -c '! test -e /dev/mapper/hot'
 	done
