@@ -252,7 +252,7 @@ plot "{plot}/hotplug.dat" using 2:xtic(1) title "median", "" using 3 title "p90"
 """)
     if not panels:
         return
-    script = (f'set terminal pngcairo size {500 * len(panels)},500 font ",10"\n'
+    script = (f'set terminal pngcairo noenhanced size {500 * len(panels)},500 font ",10"\n'
               f'set output "{os.path.join(out, "chart.png")}"\n'
               f"set multiplot layout 1,{len(panels)}\n" + "".join(panels) + "unset multiplot\n")
     if subprocess.run(["gnuplot"], input=script, text=True).returncode != 0:
