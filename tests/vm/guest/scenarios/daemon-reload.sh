@@ -68,4 +68,23 @@ CONF
 check "reload with an unknown key completes" daemon_reload
 check "journal: unknown key named with file:line" journal_grep "^/etc/basicdm.conf:2: .*sise" -p err
 expect_eq "every map still unchanged" "$tables_before" "$(dmsetup table | sort)"
+
+# StrictModes: a good config that others could have written is refused,
+# at a reload and at start; fixing the mode is enough.
+cp /tmp/good.conf /etc/basicdm.conf
+chmod 0664 /etc/basicdm.conf
+check "reload with a group-writable config completes" daemon_reload
+check "journal: group-writable file refused with the fix" \
+	journal_grep "^/etc/basicdm.conf: writable by group (mode 0664); refusing it: chmod g-w /etc/basicdm.conf" -p err
+expect_eq "every map unchanged after the refused file" "$tables_before" "$(dmsetup table | sort)"
+check "basicdmd --check refuses it too" sh -c '! basicdmd --check >/dev/null 2>&1'
+mkdir -p /etc/basicdm.conf.d
+printf '[volume x]\nfile = /var/lib/basicdm/x.img\nsize = 4M\n' > /etc/basicdm.conf.d/x.conf
+chmod 0644 /etc/basicdm.conf
+chown nobody /etc/basicdm.conf.d/x.conf
+check "reload with a drop-in owned by nobody completes" daemon_reload
+check "journal: drop-in not owned by root refused" \
+	journal_grep "^/etc/basicdm.conf.d/x.conf: owned by uid [0-9]*, not by root" -p err
+check "no map x from the refused drop-in" sh -c '! dmsetup info x >/dev/null 2>&1'
+rm -f /etc/basicdm.conf.d/x.conf
 exec 7<&-
