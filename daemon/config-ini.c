@@ -236,13 +236,6 @@ int config_ini_load_file(FILE *f, const char *path, struct raw_setting *root,
 	return 0;
 }
 
-static int cannot_read(const char *path, int r, struct config_errors *errors)
-{
-	if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
-		return -ENOMEM;
-	return r;
-}
-
 static int is_dropin(const struct dirent *de)
 {
 	size_t n = strlen(de->d_name);
@@ -264,37 +257,16 @@ static int load_entry(int dir_fd, const char *dir, const char *name, uid_t owner
 {
 	_cleanup_(freep) char *path = NULL;
 	size_t n = strlen(dir);
-	struct stat st;
 	FILE *f;
-	int fd, r;
+	int r;
 
 	if (asprintf(&path, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name) < 0)
 		return -ENOMEM;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cannot_read(path, negative_errno(), errors);
-	if (fstat(fd, &st) < 0) {
-		r = negative_errno();
-		close(fd);
-		return cannot_read(path, r, errors);
-	}
-	/* A directory named *.conf is no drop-in, whatever readdir() said of it. */
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	r = config_check_trusted(path, &st, owner, errors);
-	if (r < 0) {
-		close(fd);
+	r = config_open_trusted(dir_fd, name, path, owner, errors, &f);
+	/* a directory named *.conf is no drop-in, whatever readdir() said of it */
+	if (r < 0 || !f)
 		return r;
-	}
-	f = fdopen(fd, "re");
-	if (!f) {
-		r = negative_errno();
-		close(fd);
-		return cannot_read(path, r, errors);
-	}
 	r = config_ini_load_file(f, path, root, errors);
 	fclose(f);
 	return r;

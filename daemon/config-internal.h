@@ -65,6 +65,16 @@ int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
 			 struct config_errors *errors);
 
 /*
+ * Opens NAME (relative to DIR_FD, or AT_FDCWD) for reading and judges what
+ * was opened with config_check_trusted(); PATH names it in messages.  0
+ * and *RET the stream, or 0 and NULL for a directory (the caller decides
+ * whether that is an error); a negative errno, reported in ERRORS, when it
+ * cannot be read or is not trusted.
+ */
+int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
+			struct config_errors *errors, FILE **ret);
+
+/*
  * Appends the volumes of every *.conf in DIR to ROOT.  Mistakes go to
  * ERRORS and parsing goes on; returns a negative errno only when a file
  * cannot be read at all, is refused by config_check_trusted() (as is DIR

@@ -596,8 +596,38 @@ static int cannot_read(const char *path, int r, struct config_errors *errors)
 
 /*
  * The file is judged by what was opened (fstat), then read through that
- * same descriptor: no window in which it could be swapped.  A syntax
- * error is reported and loading goes on with the drop-ins.
+ * same descriptor: no window in which it could be swapped.
+ */
+int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
+			struct config_errors *errors, FILE **ret)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int r;
+
+	*ret = NULL;
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cannot_read(path, negative_errno(), errors);
+	if (fstat(fd, &st) < 0)
+		return cannot_read(path, negative_errno(), errors);
+	if (S_ISDIR(st.st_mode))
+		return 0;
+	r = config_check_trusted(path, &st, owner, errors);
+	if (r < 0)
+		return r;
+	*ret = fdopen(fd, "re");
+	if (!*ret) {
+		r = negative_errno();
+		return r == -ENOMEM ? r : cannot_read(path, r, errors);
+	}
+	(void)TAKE_FD(fd);	/* the stream has it now */
+	return 0;
+}
+
+/*
+ * A syntax error in the main file is reported and loading goes on with the
+ * drop-ins.
  */
 static int load_main(const char *path, uid_t owner, struct raw_setting *root,
 		     struct config_errors *errors)
@@ -605,34 +635,15 @@ static int load_main(const char *path, uid_t owner, struct raw_setting *root,
 	const struct main_file m = { .path = path, .errors = errors };
 	_cleanup_(freep) char *dir = NULL;
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 	config_t cfg;
 	FILE *f;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cannot_read(path, negative_errno(), errors);
-	if (fstat(fd, &st) < 0) {
-		r = negative_errno();
-		close(fd);
-		return cannot_read(path, r, errors);
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return cannot_read(path, -EISDIR, errors);
-	}
-	r = config_check_trusted(path, &st, owner, errors);
-	if (r < 0) {
-		close(fd);
+	r = config_open_trusted(AT_FDCWD, path, path, owner, errors, &f);
+	if (r < 0)
 		return r;
-	}
-	f = fdopen(fd, "re");
-	if (!f) {
-		r = negative_errno();
-		close(fd);
-		return r == -ENOMEM ? r : cannot_read(path, r, errors);
-	}
+	if (!f)
+		return cannot_read(path, -EISDIR, errors);
 
 	/* @include "x" is relative to the main file, not to our working directory. */
 	dir = slash ? strndup(path, slash == path ? 1 : slash - path) : strdup(".");
