@@ -89,20 +89,28 @@ static bool device_present(struct udev *udev, dev_t devnum)
 	return dev != NULL;
 }
 
+/* Device DEVNUM is gone: V's map, or the disk under it (a file's loop stays V's own). */
+static void device_removed(struct volume *v, dev_t devnum)
+{
+	if (v->map == devnum) {
+		volume_map_vanished(v);
+	} else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
+		volume_detach(v, "its backing device went away");
+		log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
+				 "waiting for its backing device");
+	}
+}
+
 /* After lost udev events: the removals among them, found by looking. */
 static void forget_vanished(struct manager *m, struct udev *udev)
 {
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		struct volume *v = m->volumes[i];
 
-		if (v->map && !device_present(udev, v->map)) {
-			volume_map_vanished(v);
-		} else if (v->backing && v->cfg->kind != BACKING_FILE &&
-			   !device_present(udev, v->backing)) {
-			volume_detach(v, "its backing device went away");
-			log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
-					 "waiting for its backing device");
-		}
+		if (v->map && !device_present(udev, v->map))
+			device_removed(v, v->map);
+		else if (v->backing && !device_present(udev, v->backing))
+			device_removed(v, v->backing);
 	}
 	state_changed(m);
 }
@@ -110,25 +118,20 @@ static void forget_vanished(struct manager *m, struct udev *udev)
 static void on_block_device(struct udev_device *dev, enum udev_action action, void *userdata)
 {
 	struct manager *m = userdata;
-	dev_t devnum = udev_device_get_devnum(dev);
 	struct udev *udev = udev_watch_udev(m->udev);
 	struct volume *v;
+	dev_t devnum;
 
 	if (action == UDEV_ACTION_LOST) {
-		forget_vanished(m, udev);
+		forget_vanished(m, udev);	/* dev is NULL */
 		return;
 	}
+	devnum = udev_device_get_devnum(dev);
 	/* one disk may back several volumes, at different offsets */
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		v = m->volumes[i];
 		if (action == UDEV_ACTION_REMOVE) {
-			if (v->map == devnum)
-				volume_map_vanished(v);
-			else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
-				volume_detach(v, "its backing device went away");
-				log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
-						 "waiting for its backing device");
-			}
+			device_removed(v, devnum);
 		} else if (volume_handle_dm_device(v, dev)) {
 			break;
 		} else if (volume_wants_device(v, dev)) {
