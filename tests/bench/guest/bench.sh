@@ -116,6 +116,11 @@ cpu_delta() {
 		for (i = 1; i <= n; i++) printf "%s%.3f", (i > 1 ? "," : ""), (y[i] - x[i]) / 1e6 }'
 }
 
+# wait_maps N: every /dev/mapper/bv* node of the N volumes is there.
+wait_maps() {
+	wait_until 600 sh -c "[ \$(find /dev/mapper -maxdepth 1 -name 'bv*' | wc -l) -eq $1 ]"
+}
+
 # No map, no loop device left: the next measurement starts from nothing.
 clean_slate() {
 	dmsetup remove_all >/dev/null 2>&1
@@ -134,7 +139,7 @@ bringup_shell() {
 			dmsetup create "bv$i" --table "0 $volume_sectors basic_target $loop 0" ||
 			return 1
 	done
-	wait_until 600 sh -c "[ \$(find /dev/mapper -maxdepth 1 -name 'bv*' | wc -l) -eq $n ]" || return 1
+	wait_maps "$n" || return 1
 	t=$(elapsed "$t0")
 	echo "$t $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
 }
@@ -159,7 +164,7 @@ bringup_daemon() {
 	t0=$(now)
 	daemon_start || return 1
 	ready=$(elapsed "$t0")
-	wait_until 600 sh -c "[ \$(find /dev/mapper -maxdepth 1 -name 'bv*' | wc -l) -eq $n ]" || return 1
+	wait_maps "$n" || return 1
 	t=$(elapsed "$t0")
 	# the daemon's own figure counts from 0: it started after c0
 	echo "$ready $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
