@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "parse-util.h"
 #include "util.h"
 
 static char *read_text(const char *path)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "control-protocol.h"
+#include "volume-json.h"
 
 /* ---- helpers ---- */
 
@@ -335,11 +336,11 @@ static void test_timestamp(void **state)
 {
 	char buf[32];
 
-	assert_int_equal(control_format_timestamp(0, buf, sizeof(buf)), 0);
+	assert_int_equal(format_timestamp_utc(0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "1970-01-01T00:00:00Z");
-	assert_int_equal(control_format_timestamp(1714564801123456ULL, buf, sizeof(buf)), 0);
+	assert_int_equal(format_timestamp_utc(1714564801123456ULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2024-05-01T12:00:01Z");
-	assert_int_equal(control_format_timestamp(1714564801123456ULL, buf, 10), -ENOBUFS);
+	assert_int_equal(format_timestamp_utc(1714564801123456ULL, buf, 10), -ENOBUFS);
 }
 
 static struct volume_config file_cfg = {
@@ -359,13 +360,13 @@ static void test_status_of_an_active_file_volume(void **state)
 		.discards = 6, .discard_sectors = 7, .write_zeroes = 8, .write_zeroes_sectors = 9,
 		.secure_erases = 10, .trace = true,
 	};
-	struct control_volume_status s = {
+	struct volume_status s = {
 		.cfg = &file_cfg, .state = "active", .since_usec = 1714564801123456ULL,
 		.backing = makedev(7, 0), .backing_node = "/dev/loop0", .map = &map,
 		.counters = &counters,
 	};
 
-	assert_wire(control_volume_to_json(&s),
+	assert_wire(volume_status_to_json(&s),
 		    "{\"name\":\"scratch\",\"state\":\"active\",\"since\":\"2024-05-01T12:00:01Z\","
 		    "\"since_usec\":1714564801123456,\"reason\":null,"
 		    "\"backing\":{\"kind\":\"file\",\"file\":\"/var/lib/basicdm/scratch.img\","
@@ -388,12 +389,12 @@ static void test_status_of_a_waiting_match_volume(void **state)
 		.name = "archive", .kind = BACKING_MATCH, .match = match, .n_match = 2,
 		.read_only = true, .trace = true,
 	};
-	struct control_volume_status s = {
+	struct volume_status s = {
 		.cfg = &cfg, .state = "waiting", .since_usec = 0,
 	};
 
 	/* no map: nulls, and trace as configured */
-	assert_wire(control_volume_to_json(&s),
+	assert_wire(volume_status_to_json(&s),
 		    "{\"name\":\"archive\",\"state\":\"waiting\",\"since\":\"1970-01-01T00:00:00Z\","
 		    "\"since_usec\":0,\"reason\":null,"
 		    "\"backing\":{\"kind\":\"match\",\"file\":null,\"path\":null,"
@@ -413,12 +414,12 @@ static void test_status_of_a_failed_device_volume(void **state)
 		.deferred_remove = true, .suspended = true, .read_only = true,
 		.table_is_ours = false,
 	};
-	struct control_volume_status s = {
+	struct volume_status s = {
 		.cfg = &cfg, .state = "failed", .since_usec = 1000000,
 		.reason = "offset 8 + 16 sectors passes the end of /dev/vdb (8 sectors)",
 		.backing = makedev(254, 16), .backing_node = "/dev/vdb", .map = &map,
 	};
-	char *text = wire(control_volume_to_json(&s));
+	char *text = wire(volume_status_to_json(&s));
 
 	assert_non_null(strstr(text, "\"reason\":\"offset 8 + 16 sectors passes the end of /dev/vdb (8 sectors)\""));
 	assert_non_null(strstr(text, "\"backing\":{\"kind\":\"device\",\"file\":null,"
@@ -434,19 +435,19 @@ static void test_status_of_a_failed_device_volume(void **state)
 static void test_status_reply_of_many_volumes(void **state)
 {
 	struct json_object *reply = control_reply_new(), *list = json_object_new_array();
-	struct control_volume_status s = { .cfg = &file_cfg, .state = "waiting" };
+	struct volume_status s = { .cfg = &file_cfg, .state = "waiting" };
 	char *text;
 
-	assert_int_equal(control_json_add(reply, "volumes", list), 0);
+	assert_int_equal(json_add(reply, "volumes", list), 0);
 	for (int i = 0; i < 1024; i++)
-		assert_int_equal(json_object_array_add(list, control_volume_to_json(&s)), 0);
+		assert_int_equal(json_object_array_add(list, volume_status_to_json(&s)), 0);
 	text = wire(reply);
 	assert_true(strncmp(text, "{\"ok\":true,\"volumes\":[{\"name\":\"scratch\"", 38) == 0);
 	free(text);
 	/* a failed add (NULL object) frees the value and says so */
-	assert_int_equal(control_json_add(NULL, "x", json_object_new_int(1)), -ENOMEM);
+	assert_int_equal(json_add(NULL, "x", json_object_new_int(1)), -ENOMEM);
 	reply = json_object_new_object();
-	assert_int_equal(control_json_add(reply, "x", NULL), -ENOMEM);
+	assert_int_equal(json_add(reply, "x", NULL), -ENOMEM);
 	json_object_put(reply);
 }
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "control.h"
+#include "control-server.h"
 
 #define BIG_REPLY (1024 * 1024)
 
@@ -44,7 +44,7 @@ static struct json_object *handler(const struct control_request *req, const stru
 
 		memset(s, 'x', BIG_REPLY - 1);
 		s[BIG_REPLY - 1] = '\0';
-		control_json_add(reply, "big", json_object_new_string(s));
+		json_add(reply, "big", json_object_new_string(s));
 		free(s);
 	}
 	return reply;

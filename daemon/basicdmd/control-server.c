@@ -7,7 +7,7 @@
  * are any local users, so each one is bounded: in bytes read, in time
  * without progress, and in number.
  */
-#include "control.h"
+#include "control-server.h"
 
 #include <errno.h>
 #include <stdio.h>

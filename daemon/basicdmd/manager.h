@@ -10,7 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "control.h"
+#include "control-server.h"
 #include "udev-watch.h"
 #include "volume.h"
 

@@ -99,8 +99,5 @@ bool volume_same_backing(const struct volume_config *a, const struct volume_conf
 /* True when the two definitions would produce the same map and backing. */
 bool volume_config_equal(const struct volume_config *a, const struct volume_config *b);
 
-/* "64M", "1G", "4096", "2T": bytes, binary multiples (K M G T, optional "iB"/"B"). */
-int parse_size(const char *s, uint64_t *ret);
-
 /* [A-Za-z0-9._-], 1..VOLUME_NAME_MAX characters, not ".", ".." or "control". */
 bool volume_name_valid(const char *name);

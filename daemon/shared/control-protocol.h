@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "dm.h"
+#include "json-util.h"
 
 #define CONTROL_REQUEST_MAX 4096	/* bytes, the newline included */
 #define CONTROL_SOCKET_NAME "control"	/* in the daemon's runtime directory */
@@ -53,11 +53,6 @@ enum control_error {
 	_CONTROL_ERROR_MAX,
 };
 
-static inline void json_object_putp(struct json_object **o)
-{
-	json_object_put(*o);
-}
-
 const char *control_command_to_string(enum control_command c);
 const char *control_error_to_string(enum control_error e);
 /* -EINVAL for a code this version does not know. */
@@ -81,28 +76,9 @@ enum control_error control_parse_error(int r);
 /* The request's line, newline included, into BUF: -EINVAL or -ENOBUFS. */
 int control_request_format(const struct control_request *req, char *buf, size_t size);
 
-/* What the daemon knows of one volume when it answers "status". */
-struct control_volume_status {
-	const struct volume_config *cfg;
-	const char *state;
-	uint64_t since_usec;		/* CLOCK_REALTIME */
-	const char *reason;		/* NULL unless failed */
-	dev_t backing;			/* 0 while there is none */
-	const char *backing_node;	/* "/dev/loop0", "/dev/vdb"; NULL if unknown */
-	const struct dm_map_info *map;	/* NULL when no map of ours exists */
-	const struct dm_counters *counters; /* NULL when they cannot be read */
-};
-
 /* {"ok":true}; NULL when out of memory, as for every builder here. */
 struct json_object *control_reply_new(void);
 struct json_object *control_reply_new_error(enum control_error e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Adds KEY to object O and takes VALUE; NULL (out of memory) or a failed add is -ENOMEM. */
-int control_json_add(struct json_object *o, const char *key, struct json_object *value);
-/* The volume's object in a status reply ("volumes": [...]). */
-struct json_object *control_volume_to_json(const struct control_volume_status *s);
-/* "2024-05-01T12:00:01Z": USEC of CLOCK_REALTIME in UTC; -ENOBUFS, -EOVERFLOW. */
-int control_format_timestamp(uint64_t usec, char *buf, size_t size);
-
 /* The reply as sent: compact JSON and a newline, malloc'ed; NULL on ENOMEM. */
 char *control_reply_to_string(struct json_object *reply, size_t *len);

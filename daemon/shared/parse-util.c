@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The value formats of a volume definition: plain numbers, sizes, volume names. */
+/* Parsing helpers shared by the config loaders, dm.c and the control grammar. */
 
 #include <errno.h>
 #include <string.h>
 
-#include "config-internal.h"
+#include "parse-util.h"
 #include "util.h"
 
 static bool is_digit(char c)
@@ -97,27 +97,16 @@ int parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
-bool volume_name_valid(const char *name)
+int split_words(char *s, char **words, size_t max, size_t *n)
 {
-	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				      "abcdefghijklmnopqrstuvwxyz"
-				      "0123456789._-";
-	size_t n;
+	char *save = NULL, *w;
+	size_t i = 0;
 
-	if (!name)
-		return false;
-
-	n = strlen(name);
-	if (n == 0 || n > VOLUME_NAME_MAX)
-		return false;
-
-	/*
-	 * The name becomes a path component under /dev/mapper and
-	 * /dev/basicdm: "." and ".." would leave them, and /dev/mapper/control
-	 * is device-mapper's own device (newer kernels refuse the name too).
-	 */
-	if (streq(name, ".") || streq(name, "..") || streq(name, "control"))
-		return false;
-
-	return strspn(name, allowed) == n;
+	for (w = strtok_r(s, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (i == max)
+			return -E2BIG;
+		words[i++] = w;
+	}
+	*n = i;
+	return 0;
 }

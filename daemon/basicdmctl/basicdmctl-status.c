@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "basicdmctl.h"
+#include "json-util.h"
 #include "util.h"
 
 static struct json_object *member(struct json_object *o, const char *key)

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "config-internal.h"
+#include "parse-util.h"
 #include "util.h"
 
 /* The most sectors whose byte count still fits in 64 bits. */

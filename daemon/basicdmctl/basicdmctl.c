@@ -360,9 +360,9 @@ static int check_config(const char *path)
 
 		for (size_t i = 0; details && i < errors.n; i++)
 			json_object_array_add(details, json_object_new_string(errors.messages[i]));
-		control_json_add(o, "details", details);
+		json_add(o, "details", details);
 		if (r >= 0)
-			control_json_add(o, "volume_count", json_object_new_uint64(c->n_volumes));
+			json_add(o, "volume_count", json_object_new_uint64(c->n_volumes));
 		if (o)
 			print_json(o);
 	} else {

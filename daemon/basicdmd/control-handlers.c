@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "control-commands.h"
+#include "control-handlers.h"
 
 #include <errno.h>
 #include <libudev.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dm.h"
+#include "volume-json.h"
 #include "log.h"
 #include "manager.h"
 #include "util.h"
@@ -54,7 +55,7 @@ static bool find_map(const char *name, struct dm_map_info *ret)
 static struct json_object *volume_to_json(struct manager *m, struct volume *v)
 {
 	_cleanup_(freep) char *node = device_node(m, v->backing);
-	struct control_volume_status s = {
+	struct volume_status s = {
 		.cfg = v->cfg,
 		.state = volume_state_to_string(v->state),
 		.since_usec = v->since_usec,
@@ -72,7 +73,7 @@ static struct json_object *volume_to_json(struct manager *m, struct volume *v)
 		if (dm_map_counters(v->cfg->name, &counters) >= 0)
 			s.counters = &counters;
 	}
-	o = control_volume_to_json(&s);
+	o = volume_status_to_json(&s);
 	dm_map_info_clear(&info);
 	return o;
 }
@@ -82,7 +83,7 @@ static struct json_object *do_status(struct manager *m, const char *name)
 	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
 	struct json_object *list = json_object_new_array();
 
-	if (control_json_add(reply, "volumes", list) < 0)
+	if (json_add(reply, "volumes", list) < 0)
 		return NULL;
 	if (*name && !manager_find_volume(m, name))
 		return no_such_volume(name);
@@ -116,7 +117,7 @@ static struct json_object *do_reload(struct manager *m)
 						"configuration %s refused, nothing changed",
 						m->config_path);
 		details = json_object_new_array();
-		r = control_json_add(reply, "details", details);
+		r = json_add(reply, "details", details);
 		for (size_t i = 0; r >= 0 && i < res.errors.n; i++) {
 			struct json_object *e = json_object_new_string(res.errors.messages[i]);
 
@@ -133,7 +134,7 @@ static struct json_object *do_reload(struct manager *m)
 			 "%zu replaced, %zu unchanged",
 			 res.added, res.removed, res.reloaded, res.replaced, res.unchanged);
 		reply = control_reply_new();
-		r = control_json_add(reply, "message", json_object_new_string(message));
+		r = json_add(reply, "message", json_object_new_string(message));
 	}
 	reload_result_clear(&res);
 	return r < 0 ? NULL : TAKE_PTR(reply);
@@ -144,8 +145,8 @@ static struct json_object *volume_reply(struct volume *v)
 {
 	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
 
-	if (control_json_add(reply, "volume", json_object_new_string(v->cfg->name)) < 0 ||
-	    control_json_add(reply, "state",
+	if (json_add(reply, "volume", json_object_new_string(v->cfg->name)) < 0 ||
+	    json_add(reply, "state",
 			     json_object_new_string(volume_state_to_string(v->state))) < 0)
 		return NULL;
 	return TAKE_PTR(reply);
@@ -180,7 +181,7 @@ static struct json_object *do_deactivate(struct manager *m, struct volume *v)
 		dm_map_info_clear(&info);
 	}
 	reply = volume_reply(v);
-	if (control_json_add(reply, "deferred", json_object_new_boolean(deferred)) < 0)
+	if (json_add(reply, "deferred", json_object_new_boolean(deferred)) < 0)
 		return NULL;
 	return TAKE_PTR(reply);
 }
@@ -204,7 +205,7 @@ static struct json_object *do_message(struct volume *v, const struct control_req
 					       message, v->cfg->name, strerror(-r));
 	reply = volume_reply(v);
 	if (req->command == CONTROL_TRACE &&
-	    control_json_add(reply, "trace", json_object_new_boolean(req->on)) < 0)
+	    json_add(reply, "trace", json_object_new_boolean(req->on)) < 0)
 		return NULL;
 	return TAKE_PTR(reply);
 }

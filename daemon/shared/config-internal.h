@@ -47,9 +47,6 @@ void raw_setting_done(struct raw_setting *s);
 
 void volume_config_done(struct volume_config *v);
 
-/* Decimal digits only, no sign or blanks: -EINVAL, or -ERANGE past 64 bits. */
-int parse_uint64(const char *s, uint64_t *ret);
-
 /* Adds "FILE:LINE: message" (or "FILE: message" when LINE is 0). */
 int config_error_add(struct config_errors *e, const char *file, int line,
 		     const char *format, ...) __attribute__((format(printf, 4, 5)));

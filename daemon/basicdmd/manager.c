@@ -9,7 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "control-commands.h"
+#include "control-handlers.h"
 #include "dm.h"
 #include "inactive.h"
 #include "log.h"

@@ -719,3 +719,28 @@ void config_print_check(const char *path, int r, const struct config *c,
 		printf("%s: %zu volume%s, configuration valid\n", path, c->n_volumes,
 		       c->n_volumes == 1 ? "" : "s");
 }
+
+bool volume_name_valid(const char *name)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz"
+				      "0123456789._-";
+	size_t n;
+
+	if (!name)
+		return false;
+
+	n = strlen(name);
+	if (n == 0 || n > VOLUME_NAME_MAX)
+		return false;
+
+	/*
+	 * The name becomes a path component under /dev/mapper and
+	 * /dev/basicdm: "." and ".." would leave them, and /dev/mapper/control
+	 * is device-mapper's own device (newer kernels refuse the name too).
+	 */
+	if (streq(name, ".") || streq(name, "..") || streq(name, "control"))
+		return false;
+
+	return strspn(name, allowed) == n;
+}
