@@ -25,9 +25,9 @@ static char *device_node(struct manager *m, dev_t devnum)
 	const char *node;
 	char *ret = NULL;
 
-	if (!m->udev || !devnum)
+	if (!m->block_watch || !devnum)
 		return NULL;
-	d = udev_device_new_from_devnum(udev_watch_udev(m->udev), 'b', devnum);
+	d = udev_device_new_from_devnum(block_watch_udev(m->block_watch), 'b', devnum);
 	if (!d)
 		return NULL;
 	node = udev_device_get_devnode(d);
@@ -40,12 +40,9 @@ static char *device_node(struct manager *m, dev_t devnum)
 /* The map of volume NAME, if there is one: a foreign map of that name is not it. */
 static bool find_map(const char *name, struct dm_map_info *ret)
 {
-	char uuid[sizeof(DM_UUID_PREFIX) + VOLUME_NAME_MAX];
-
-	snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX "%s", name);
-	if (dm_map_info(name, ret) < 0)
+	if (dm_map_get_info(name, ret) < 0)
 		return false;
-	if (!streq_ptr(ret->uuid, uuid)) {
+	if (!dm_uuid_is_volume(ret->uuid, name)) {
 		dm_map_info_clear(ret);
 		return false;
 	}

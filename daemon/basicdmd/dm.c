@@ -317,6 +317,16 @@ static int map_uuid(const char *name, char *buf, size_t size)
 	return 0;
 }
 
+bool dm_uuid_is_ours(const char *uuid)
+{
+	return uuid && startswith(uuid, DM_UUID_PREFIX);
+}
+
+bool dm_uuid_is_volume(const char *uuid, const char *name)
+{
+	return dm_uuid_is_ours(uuid) && name && streq(uuid + strlen(DM_UUID_PREFIX), name);
+}
+
 /*
  * A task, with the udev flags every task carries but the create: with sync
  * off, dm_task_set_cookie() only records the flags and leaves the cookie 0,
@@ -602,7 +612,7 @@ static int map_info_basic(const char *name, struct dm_map_info *ret, bool *live)
 	return 0;
 }
 
-int dm_map_info(const char *name, struct dm_map_info *ret)
+int dm_map_get_info(const char *name, struct dm_map_info *ret)
 {
 	struct dm_map_info i;
 	bool live;
@@ -723,7 +733,7 @@ static int collect_if_ours(const char *name, struct info_array *arr)
 		return 0;
 	if (r < 0)
 		return r;
-	if (!startswith(i.uuid, DM_UUID_PREFIX)) {
+	if (!dm_uuid_is_ours(i.uuid)) {
 		dm_map_info_clear(&i);
 		return 0;
 	}

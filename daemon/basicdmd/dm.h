@@ -41,6 +41,14 @@ struct dm_map_info {
 	bool table_is_ours;
 };
 
+/*
+ * The rule "this map is ours": its UUID is DM_UUID_PREFIX and the volume's
+ * name.  A map of a volume's name with another UUID belongs to someone else
+ * and is never touched.
+ */
+bool dm_uuid_is_ours(const char *uuid);			/* any volume's map */
+bool dm_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map */
+
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
 void dm_setup(void);
 
@@ -54,7 +62,7 @@ int dm_parse_counters(const char *status, struct dm_counters *c);
 int dm_map_create(const char *name, const struct dm_table_spec *t);	/* create, load, resume */
 int dm_map_reload(const char *name, const struct dm_table_spec *t);	/* load, suspend, resume */
 int dm_map_remove(const char *name, bool deferred);
-int dm_map_info(const char *name, struct dm_map_info *ret);		/* -ENODEV if absent */
+int dm_map_get_info(const char *name, struct dm_map_info *ret);		/* -ENODEV if absent */
 int dm_map_counters(const char *name, struct dm_counters *ret);
 int dm_map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */

@@ -115,14 +115,14 @@ static void forget_vanished(struct manager *m, struct udev *udev)
 	state_changed(m);
 }
 
-static void on_block_device(struct udev_device *dev, enum udev_action action, void *userdata)
+static void on_block_device(struct udev_device *dev, enum block_event event, void *userdata)
 {
 	struct manager *m = userdata;
-	struct udev *udev = udev_watch_udev(m->udev);
+	struct udev *udev = block_watch_udev(m->block_watch);
 	struct volume *v;
 	dev_t devnum;
 
-	if (action == UDEV_ACTION_LOST) {
+	if (event == BLOCK_EVENT_LOST) {
 		forget_vanished(m, udev);	/* dev is NULL */
 		return;
 	}
@@ -130,7 +130,7 @@ static void on_block_device(struct udev_device *dev, enum udev_action action, vo
 	/* one disk may back several volumes, at different offsets */
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		v = m->volumes[i];
-		if (action == UDEV_ACTION_REMOVE) {
+		if (event == BLOCK_EVENT_REMOVED) {
 			device_removed(v, devnum);
 		} else if (volume_handle_dm_device(v, dev)) {
 			break;
@@ -157,7 +157,7 @@ static int add_volume(struct manager *m, const struct volume_config *cfg)
 	if (m->runtime_dir && inactive_is_marked(m->runtime_dir, cfg->name))
 		volume_deactivate(v);
 	else if (cfg->kind == BACKING_FILE)
-		volume_attach_file(v, udev_watch_udev(m->udev));
+		volume_attach_file(v, block_watch_udev(m->block_watch));
 	else
 		log_volume_event(LOG_INFO, cfg->name, "waiting", NULL,
 				 "waiting for its backing device");
@@ -325,7 +325,7 @@ struct manager *manager_free(struct manager *m)
 	free(m->volumes);
 	config_free(m->config);
 	sd_event_source_disable_unref(m->ready_timer);
-	udev_watch_free(m->udev);
+	block_watch_free(m->block_watch);
 	sd_event_unref(m->event);
 	free(m->config_path);
 	free(m->dropin_dir);
@@ -345,7 +345,7 @@ int manager_start(struct manager *m)
 
 	dm_setup();
 	/* monitor first, enumeration second: nothing falls between them */
-	r = udev_watch_new(m->event, on_block_device, m, &m->udev);
+	r = block_watch_new(m->event, on_block_device, m, &m->block_watch);
 	if (r < 0)
 		return log_error_errno(r, "Cannot watch udev block events: %m");
 
@@ -359,7 +359,7 @@ int manager_start(struct manager *m)
 		}
 	}
 	loop_batch_end();
-	r = udev_watch_coldplug(m->udev);
+	r = block_watch_coldplug(m->block_watch);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enumerate block devices: %m");
 	remove_stray_maps(m, true);
@@ -396,7 +396,7 @@ int manager_run(struct manager *m)
 
 static void apply_entry(struct manager *m, const struct plan_entry *p)
 {
-	struct udev *udev = udev_watch_udev(m->udev);
+	struct udev *udev = block_watch_udev(m->block_watch);
 	struct volume *v = manager_find_volume(m, (p->new ? p->new : p->old)->name);
 
 	switch (p->action) {
@@ -467,7 +467,7 @@ int manager_reload(struct manager *m, struct reload_result *result)
 	config_free(m->config);
 	m->config = new;
 	/* devices of new device/match volumes may already be there */
-	udev_watch_coldplug(m->udev);
+	block_watch_coldplug(m->block_watch);
 	log_reload_result(true, "configuration reloaded: %zu added, %zu removed, %zu reloaded, "
 				"%zu replaced, %zu unchanged",
 			  counts[PLAN_ADD], counts[PLAN_REMOVE], counts[PLAN_RELOAD],
@@ -500,10 +500,10 @@ int manager_activate(struct manager *m, const char *name)
 		if (r < 0)
 			log_warning_errno(r, "Cannot clear the inactive mark of %s, ignoring: %m", name);
 	}
-	r = volume_activate(v, udev_watch_udev(m->udev));
+	r = volume_activate(v, block_watch_udev(m->block_watch));
 	/* its backing may be there already: udev will not announce it again */
 	if (r >= 0 && v->state == VOLUME_WAITING)
-		r = udev_watch_coldplug(m->udev);
+		r = block_watch_coldplug(m->block_watch);
 	state_changed(m);
 	return r;
 }

@@ -11,12 +11,12 @@
 
 #include "config.h"
 #include "control-server.h"
-#include "udev-watch.h"
+#include "block-watch.h"
 #include "volume.h"
 
 struct manager {
 	sd_event *event;
-	struct udev_watch *udev;
+	struct block_watch *block_watch;
 	char *config_path;
 	char *dropin_dir;
 	char *runtime_dir;	/* control socket, inactive marks; NULL: neither */

@@ -14,7 +14,7 @@
 #include "dm.h"
 #include "log.h"
 #include "loop.h"
-#include "udev-watch.h"
+#include "block-watch.h"
 #include "util.h"
 
 static const char *const state_names[_VOLUME_STATE_MAX] = {
@@ -153,12 +153,10 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 {
 	struct dm_map_info info = {};
 	const char *name = v->cfg->name;
-	char expected_uuid[sizeof(DM_UUID_PREFIX) + VOLUME_NAME_MAX];
 	int r;
 
-	snprintf(expected_uuid, sizeof(expected_uuid), DM_UUID_PREFIX "%s", name);
-	r = dm_map_info(name, &info);
-	if (r >= 0 && !streq_ptr(info.uuid, expected_uuid)) {
+	r = dm_map_get_info(name, &info);
+	if (r >= 0 && !dm_uuid_is_volume(info.uuid, name)) {
 		dm_map_info_clear(&info);
 		return fail(v, -EEXIST, "a map named %s exists that basicdm did not create (UUID %s)",
 			    name, info.uuid && *info.uuid ? info.uuid : "none");
@@ -175,7 +173,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 		r = dm_map_create(name, t);
 		if (r < 0)
 			return fail_table(v, r, "cannot create the map");
-		r = dm_map_info(name, &info);
+		r = dm_map_get_info(name, &info);
 	} else if (r >= 0 && (!info.table_is_ours || !spec_equal(&info.table, t) ||
 			      info.read_only != t->read_only)) {
 		r = dm_map_reload(name, t);
@@ -299,7 +297,7 @@ void volume_map_vanished(struct volume *v)
 	bool still_there;
 
 	/* a late remove event of an older map may carry a reused number */
-	still_there = dm_map_info(v->cfg->name, &info) >= 0 && info.devnum == v->map;
+	still_there = dm_map_get_info(v->cfg->name, &info) >= 0 && info.devnum == v->map;
 	dm_map_info_clear(&info);
 	if (still_there)
 		return;
@@ -358,19 +356,12 @@ bool volume_handle_dm_device(struct volume *v, struct udev_device *dev)
 	suspended = udev_device_get_property_value(dev, "DM_SUSPENDED");
 	snprintf(link, sizeof(link), "/dev/mapper/%s", v->cfg->name);
 	if (v->state == VOLUME_ACTIVATING && !streq_ptr(suspended, "1") &&
-	    udev_device_has_path(dev, link)) {
+	    block_device_has_path(dev, link)) {
 		set_state(v, VOLUME_ACTIVE);
 		log_volume_event(LOG_INFO, v->cfg->name, "active", v->backing_desc, "active as %s",
 				 link);
 	}
 	return true;
-}
-
-static bool is_basicdm_map(struct udev_device *dev)
-{
-	const char *uuid = udev_device_get_property_value(dev, "DM_UUID");
-
-	return uuid && startswith(uuid, DM_UUID_PREFIX);
 }
 
 bool volume_wants_device(const struct volume *v, struct udev_device *dev)
@@ -382,10 +373,10 @@ bool volume_wants_device(const struct volume *v, struct udev_device *dev)
 
 	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
 		return false;
-	if (c->kind == BACKING_FILE || is_basicdm_map(dev))
+	if (c->kind == BACKING_FILE || dm_uuid_is_ours(udev_device_get_property_value(dev, "DM_UUID")))
 		return false;
 	if (c->kind == BACKING_DEVICE)
-		return udev_device_has_path(dev, c->device);
+		return block_device_has_path(dev, c->device);
 
 	for (size_t i = 0; i < c->n_match; i++) {
 		keys[i] = c->match[i].key;
@@ -396,5 +387,5 @@ bool volume_wants_device(const struct volume *v, struct udev_device *dev)
 	devtype = udev_device_get_devtype(dev);
 	if (!has_devtype && !streq_ptr(devtype, "disk"))
 		return false;
-	return udev_device_matches(dev, keys, values, c->n_match);
+	return block_device_matches(dev, keys, values, c->n_match);
 }

@@ -620,7 +620,7 @@ static void test_no_device_mapper(void **state)
 
 	create_fails = true;
 	assert_int_equal(dm_map_create("data", &spec_data), -EOPNOTSUPP);
-	assert_int_equal(dm_map_info("data", &i), -EOPNOTSUPP);
+	assert_int_equal(dm_map_get_info("data", &i), -EOPNOTSUPP);
 	create_fails = false;
 }
 
@@ -714,7 +714,7 @@ static void test_info_absent(void **state)
 
 	expect_task("INFO name=data", 0);
 	will_return(__wrap_dm_task_get_info, &info_absent);
-	assert_int_equal(dm_map_info("data", &i), -ENODEV);
+	assert_int_equal(dm_map_get_info("data", &i), -ENODEV);
 }
 
 static void test_info_ours(void **state)
@@ -730,7 +730,7 @@ static void test_info_ours(void **state)
 	will_return(__wrap_dm_get_next_target, &target);
 	will_return(__wrap_dm_get_next_target, NULL);
 
-	assert_int_equal(dm_map_info("data", &i), 0);
+	assert_int_equal(dm_map_get_info("data", &i), 0);
 	assert_string_equal(i.name, "data");
 	assert_string_equal(i.uuid, "BASICDM-data");
 	assert_int_equal(i.devnum, makedev(253, 3));
@@ -770,7 +770,7 @@ static void test_info_foreign_tables(void **state)
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		expect_info_with_target(cases[k], cases[k] == &ours ? &more : NULL);
-		assert_int_equal(dm_map_info("data", &i), 0);
+		assert_int_equal(dm_map_get_info("data", &i), 0);
 		assert_false(i.table_is_ours);
 		dm_map_info_clear(&i);
 	}
@@ -783,7 +783,7 @@ static void test_info_no_live_table(void **state)
 	expect_task("INFO name=data", 0);
 	will_return(__wrap_dm_task_get_info, &info_no_table);
 	will_return(__wrap_dm_task_get_uuid, "");
-	assert_int_equal(dm_map_info("data", &i), 0);
+	assert_int_equal(dm_map_get_info("data", &i), 0);
 	assert_string_equal(i.uuid, "");
 	assert_false(i.table_is_ours);
 	dm_map_info_clear(&i);

@@ -3,7 +3,7 @@
  * The volume state machine against a fake kernel: libdevmapper (through
  * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.
  */
-// wrap: dm_map_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_property_value udev_device_get_devtype udev_device_unref udev_device_has_path udev_device_matches log_volume_event
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,7 +34,7 @@ static uint64_t fake_backing_sectors;
 static char events[16][64];
 static int n_events;
 
-int __wrap_dm_map_info(const char *name, struct dm_map_info *ret)
+int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
 {
 	if (!fake_map.exists)
 		return -ENODEV;
@@ -148,12 +148,12 @@ struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
 	return NULL;
 }
 
-bool __wrap_udev_device_has_path(struct udev_device *d, const char *path)
+bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
 {
 	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
 }
 
-bool __wrap_udev_device_matches(struct udev_device *d, const char *const *keys,
+bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
 				const char *const *values, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "udev-watch.h"
+#include "block-watch.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -10,29 +10,29 @@
 #include "log.h"
 #include "util.h"
 
-struct udev_watch {
+struct block_watch {
 	struct udev *udev;
 	struct udev_monitor *monitor;
 	sd_event_source *io;
-	udev_block_fn fn;
+	block_event_fn fn;
 	void *userdata;
 };
 
-static void dispatch(struct udev_watch *w, struct udev_device *dev, const char *action)
+static void dispatch(struct block_watch *w, struct udev_device *dev, const char *action)
 {
 	if (streq_ptr(action, "remove")) {
-		w->fn(dev, UDEV_ACTION_REMOVE, w->userdata);
+		w->fn(dev, BLOCK_EVENT_REMOVED, w->userdata);
 		return;
 	}
 	/* add, change, bind, online...: the device is present */
 	if (!udev_device_get_is_initialized(dev))
 		return;
-	w->fn(dev, UDEV_ACTION_ADD, w->userdata);
+	w->fn(dev, BLOCK_EVENT_PRESENT, w->userdata);
 }
 
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct udev_watch *w = userdata;
+	struct block_watch *w = userdata;
 	struct udev_device *dev;
 	bool lost = false;
 
@@ -56,15 +56,15 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 		 * so read it all again.
 		 */
 		log_warning("udev events were lost (receive buffer overrun), rescanning block devices");
-		w->fn(NULL, UDEV_ACTION_LOST, w->userdata);
-		(void)udev_watch_coldplug(w);
+		w->fn(NULL, BLOCK_EVENT_LOST, w->userdata);
+		(void)block_watch_coldplug(w);
 	}
 	return 0;
 }
 
-int udev_watch_new(sd_event *event, udev_block_fn fn, void *userdata, struct udev_watch **ret)
+int block_watch_new(sd_event *event, block_event_fn fn, void *userdata, struct block_watch **ret)
 {
-	struct udev_watch *w;
+	struct block_watch *w;
 	int r;
 
 	w = calloc(1, sizeof(*w));
@@ -98,11 +98,11 @@ int udev_watch_new(sd_event *event, udev_block_fn fn, void *userdata, struct ude
 	*ret = w;
 	return 0;
 fail:
-	udev_watch_free(w);
+	block_watch_free(w);
 	return r;
 }
 
-struct udev_watch *udev_watch_free(struct udev_watch *w)
+struct block_watch *block_watch_free(struct block_watch *w)
 {
 	if (!w)
 		return NULL;
@@ -113,12 +113,12 @@ struct udev_watch *udev_watch_free(struct udev_watch *w)
 	return NULL;
 }
 
-struct udev *udev_watch_udev(struct udev_watch *w)
+struct udev *block_watch_udev(struct block_watch *w)
 {
 	return w->udev;
 }
 
-int udev_watch_coldplug(struct udev_watch *w)
+int block_watch_coldplug(struct block_watch *w)
 {
 	struct udev_enumerate *e;
 	struct udev_list_entry *entry;
@@ -156,7 +156,7 @@ int udev_watch_coldplug(struct udev_watch *w)
 	return 0;
 }
 
-bool udev_device_has_path(struct udev_device *dev, const char *path)
+bool block_device_has_path(struct udev_device *dev, const char *path)
 {
 	struct udev_list_entry *l;
 	const char *node = udev_device_get_devnode(dev);
@@ -172,7 +172,7 @@ bool udev_device_has_path(struct udev_device *dev, const char *path)
 	       st.st_rdev == udev_device_get_devnum(dev);
 }
 
-bool udev_device_matches(struct udev_device *dev, const char *const *keys,
+bool block_device_matches(struct udev_device *dev, const char *const *keys,
 			 const char *const *values, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
