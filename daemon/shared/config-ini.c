@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The drop-ins: every *.conf in the drop-in directory, in lexical order,
- * read with inih.  One [volume NAME] section per volume, the same keys as
- * the main file, udev properties as "match.PROPERTY = value".
+ * The drop-ins through inih into the raw tree: config-ini.h.
  *
  * inih tells its handler neither the line number nor where a section
  * starts, and only tells the first line it could not parse; so our line
@@ -17,7 +15,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "config-internal.h"
+#include "config-ini.h"
+#include "config-trust.h"
 #include "util.h"
 
 enum ini_section {
@@ -221,13 +220,8 @@ int config_ini_load_file(FILE *f, const char *path, struct raw_setting *root,
 	line = ini_parse_stream(read_line, &ini, on_key, &ini);
 	if (ini.r < 0)
 		return ini.r;
-	if (ferror(f)) {
-		int r = negative_errno();
-
-		if (config_error_add(errors, path, 0, "cannot read: %s", strerror(-r)) < 0)
-			return -ENOMEM;
-		return r;
-	}
+	if (ferror(f))
+		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
 	if (line < 0)
 		return -ENOMEM;
 	/* Should our reader and inih ever disagree on a line, inih wins. */
@@ -286,21 +280,15 @@ int config_ini_load_dir(const char *dir, uid_t owner, struct raw_setting *root,
 		r = negative_errno();
 		if (r == -ENOENT)
 			return 0;
-		if (config_error_add(errors, dir, 0, "cannot read directory: %s", strerror(-r)) < 0)
-			return -ENOMEM;
-		return r;
+		return config_error_cannot_read(errors, dir, CONFIG_READ_DIRECTORY, r);
 	}
 	r = config_check_trusted(dir, &st, owner, errors);
 	if (r < 0)
 		return r;
 
 	n = scandirat(dir_fd, ".", &entries, is_dropin, compare_names);
-	if (n < 0) {
-		r = negative_errno();
-		if (config_error_add(errors, dir, 0, "cannot read directory: %s", strerror(-r)) < 0)
-			return -ENOMEM;
-		return r;
-	}
+	if (n < 0)
+		return config_error_cannot_read(errors, dir, CONFIG_READ_DIRECTORY, negative_errno());
 
 	for (int i = 0; i < n; i++) {
 		if (r >= 0)

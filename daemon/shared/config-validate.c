@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * From raw settings to the volume model: each key's type and value, one
- * backing per volume, unique names, no two volumes over the same sectors.
- * Every problem is reported, not just the first, as
- * "file:line: volume 'NAME': reason".
+ * From raw settings to the volume model: config-validate.h.
  *
  * The getters return 1 with a value, 0 when they reported a problem, or a
  * negative errno when memory ran out.
@@ -14,7 +11,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "config-internal.h"
+#include "config-validate.h"
 #include "parse-util.h"
 #include "util.h"
 

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-internal.h"
+#include "config-ini.h"
+#include "config-validate.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-internal.h"
+#include "config-validate.h"
 #include "fuzz-common.h"
 
 #define DEPTH_MAX 3
@@ -92,7 +92,7 @@ static void decode_setting(struct decoder *d, char *text, int line)
 		s->integer = strtoll(value, NULL, 0);
 		break;
 	case RAW_TRUNCATED:
-		/* as config.c stores it: the literal, and what libconfig made of it */
+		/* as config-libconfig.c stores it: the literal, and what libconfig made of it */
 		s->text = strdup(value);
 		FUZZ_ASSERT(s->text);
 		s->integer = (int32_t)strtoll(value, NULL, 0);

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* sshd's StrictModes: who could have written what we read.  config-trust.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config-trust.h"
+#include "util.h"
+
+int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
+			 struct config_errors *errors)
+{
+	static const char *const writers[] = { "", "others", "group", "group and others" };
+	static const char *const fixes[] = { "", "o-w", "g-w", "go-w" };
+	unsigned writable = (st->st_mode & S_IWGRP ? 2 : 0) | (st->st_mode & S_IWOTH ? 1 : 0);
+	char want[32] = "root", chown_to[32] = "root";
+	int r = 0;
+
+	if (st->st_uid != owner) {
+		if (owner != 0) {
+			snprintf(want, sizeof(want), "uid %u", (unsigned)owner);
+			snprintf(chown_to, sizeof(chown_to), "%u", (unsigned)owner);
+		}
+		if (config_error_add(errors, path, 0, "owned by uid %u, not by %s; refusing it: chown %s %s",
+				     (unsigned)st->st_uid, want, chown_to, path) < 0)
+			return -ENOMEM;
+		r = -EPERM;
+	}
+	if (writable) {
+		if (config_error_add(errors, path, 0,
+				     "writable by %s (mode %04o); refusing it: chmod %s %s",
+				     writers[writable], (unsigned)(st->st_mode & 07777),
+				     fixes[writable], path) < 0)
+			return -ENOMEM;
+		r = -EPERM;
+	}
+	return r;
+}
+
+int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
+			struct config_errors *errors, FILE **ret)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int r;
+
+	*ret = NULL;
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
+	if (fstat(fd, &st) < 0)
+		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
+	if (S_ISDIR(st.st_mode))
+		return 0;
+	r = config_check_trusted(path, &st, owner, errors);
+	if (r < 0)
+		return r;
+	*ret = fdopen(fd, "re");
+	if (!*ret) {
+		r = negative_errno();
+		return r == -ENOMEM ? r : config_error_cannot_read(errors, path, CONFIG_READ_FILE, r);
+	}
+	(void)TAKE_FD(fd);	/* the stream has it now */
+	return 0;
+}
+
+/* The files judged so far, so that each is judged once. */
+struct judged_files {
+	char **paths;
+	size_t n;
+};
+
+/* 1 when FILE was judged already, 0 when it is added now, or -ENOMEM. */
+static int judged_before(struct judged_files *judged, const char *file)
+{
+	char **grown;
+
+	for (size_t i = 0; i < judged->n; i++)
+		if (streq(judged->paths[i], file))
+			return 1;
+
+	grown = reallocarray(judged->paths, judged->n + 1, sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	judged->paths = grown;
+	grown[judged->n] = strdup(file);
+	if (!grown[judged->n])
+		return -ENOMEM;
+	judged->n++;
+	return 0;
+}
+
+/*
+ * libconfig 1.5 opens what @include names itself, so an included file is
+ * judged once it has been read: every file a setting came from.
+ */
+static int check_included(const char *main_path, const struct raw_setting *s, uid_t owner,
+			  struct judged_files *judged, struct config_errors *errors)
+{
+	const char *file = s->where.file;
+	int r = 0;
+
+	if (file && !streq(file, main_path)) {
+		r = judged_before(judged, file);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			_cleanup_(closep) int fd = -1;
+			struct stat st;
+
+			fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			if (fd < 0 || fstat(fd, &st) < 0)
+				return config_error_cannot_read(errors, file, CONFIG_READ_AGAIN,
+								negative_errno());
+			r = config_check_trusted(file, &st, owner, errors);
+			if (r < 0)
+				return r;
+		}
+		r = 0;
+	}
+	for (size_t i = 0; i < s->n_members; i++) {
+		int k = check_included(main_path, &s->members[i], owner, judged, errors);
+
+		if (k == -ENOMEM)
+			return k;
+		if (k < 0 && r >= 0)
+			r = k;
+	}
+	return r;
+}
+
+int config_check_included(const char *main_path, const struct raw_setting *root, uid_t owner,
+			  struct config_errors *errors)
+{
+	struct judged_files judged = {};
+	int r;
+
+	r = check_included(main_path, root, owner, &judged, errors);
+	for (size_t i = 0; i < judged.n; i++)
+		free(judged.paths[i]);
+	free(judged.paths);
+	return r;
+}
