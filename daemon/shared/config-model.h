@@ -59,8 +59,5 @@ const struct volume_config *config_find(const struct config *c, const char *name
 /* True when both name the same backing: file, device path or match set. */
 bool volume_same_backing(const struct volume_config *a, const struct volume_config *b);
 
-/* True when the two definitions would produce the same map and backing. */
-bool volume_config_equal(const struct volume_config *a, const struct volume_config *b);
-
 /* [A-Za-z0-9._-], 1..VOLUME_NAME_MAX characters, not ".", ".." or "control". */
 bool volume_name_valid(const char *name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-compare.h"
 #include "config.h"
 
 #define FUZZ_ASSERT(cond)                                                      \

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "config-compare.h"
 #include "config.h"
 #include "parse-util.h"
 #include "util.h"
