@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * config_load() against the corpus in data/config, the working directory
- * of these tests, so that every path in a message is relative to it:
+ * config_load() against the corpus in data/config, copied into a fresh
+ * directory with the modes StrictModes wants (files 0644, directories
+ * 0755) whatever umask the checkout was made under.  The copy is the
+ * working directory of these tests, so that every path in a message is
+ * relative to it:
  *   good/NAME.conf (+ good/NAME.conf.d/) loads to the model written out in
  *   good/NAME.expected, one field a line;
  *   bad/NAME.conf (+ bad/NAME.conf.d/) fails with exactly the lines of
@@ -11,6 +14,8 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,8 +127,9 @@ static void config_freep(struct config **c)
 }
 
 /*
- * The corpus belongs to whoever checked it out: trust that user where the
- * daemon trusts root.  test_strict_* below check the rule itself.
+ * The copy of the corpus belongs to whoever runs the tests: trust that
+ * user where the daemon trusts root.  test_strict_* below check the rule
+ * itself.
  */
 static int load(const char *path, const char *dropin_dir, struct config **ret,
 		struct config_errors *errors)
@@ -697,6 +703,82 @@ static void test_strict_dropin_dir(void **state)
 		       "chmod go-w");
 }
 
+/* ---- The corpus, copied with the modes it needs ------------------------ */
+
+/*
+ * A checkout takes its modes from the umask (0664 and 0775 under 002), and
+ * the loader refuses what a group may write; so the tests read a copy.
+ * Links are followed: good/example.conf is a link to conf/.
+ */
+static char corpus[] = "/tmp/test-config-corpus-XXXXXX";
+static const char corpus_source[] = UNIT_DATA_DIR "/config";
+
+static int copy_file(const char *from, const char *to)
+{
+	_cleanup_(closep) int in = -1, out = -1;
+	char buf[4096];
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -1;
+	if (n < 0 || fchmod(out, 0644) < 0)
+		return -1;
+	return 0;
+}
+
+static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	_cleanup_(freep) char *to = NULL;
+	int r = -1;
+
+	if (asprintf(&to, "%s%s", corpus, path + strlen(corpus_source)) < 0)
+		return -1;
+	if (type == FTW_D)
+		r = (ftw->level == 0 || mkdir(to, 0755) == 0) ? chmod(to, 0755) : -1;
+	else if (type == FTW_F && S_ISREG(st->st_mode))
+		r = copy_file(path, to);
+	else
+		errno = EINVAL;	/* a dangling link, an unreadable directory, a device */
+	if (r < 0)
+		fprintf(stderr, "cannot copy %s to %s: %m\n", path, to);
+	return r;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int corpus_teardown(void **state)
+{
+	if (chdir("/") < 0 || nftw(corpus, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		perror(corpus);
+		return -1;
+	}
+	return 0;
+}
+
+static int corpus_setup(void **state)
+{
+	if (!mkdtemp(corpus)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	if (nftw(corpus_source, copy_entry, 16, 0) != 0 || chdir(corpus) < 0) {
+		perror(corpus);
+		corpus_teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
 #define GOOD(n) { .name = "good/" n, .test_func = test_good, .initial_state = (void *)n }
 #define BAD(n) { .name = "bad/" n, .test_func = test_bad, .initial_state = (void *)n }
 #define STRICT(f) cmocka_unit_test_setup_teardown(f, strict_setup, strict_teardown)
@@ -750,9 +832,5 @@ int main(void)
 		STRICT(test_strict_dropin_dir),
 	};
 
-	if (chdir(UNIT_DATA_DIR "/config") < 0) {
-		perror("chdir " UNIT_DATA_DIR "/config");
-		return 1;
-	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }
