@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "parse-util.h"
 #include "util.h"
 
 /* EBUSY on remove: udev and blkid open a new or changed device briefly. */
@@ -68,26 +69,11 @@ static inline void dm_task_destroyp(struct dm_task **t)
 
 /* ---- pure helpers: formatting and parsing ------------------------------ */
 
-/* Decimal digits only: no sign, no blanks, no base prefix, no overflow. */
-static int parse_u64(const char *s, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return 0;
-}
+/*
+ * The parsers below read what the kernel prints: any number parse_uint64()
+ * refuses, overflow included, makes the whole line not a valid table or
+ * status line (-EINVAL).
+ */
 
 /* "maj:min" as the kernel prints a device in a table. */
 static int parse_devnum(const char *s, dev_t *ret)
@@ -103,7 +89,7 @@ static int parse_devnum(const char *s, dev_t *ret)
 	if (!colon)
 		return -EINVAL;
 	*colon = '\0';
-	if (parse_u64(buf, &maj) < 0 || parse_u64(colon + 1, &min) < 0)
+	if (parse_uint64(buf, &maj) < 0 || parse_uint64(colon + 1, &min) < 0)
 		return -EINVAL;
 	if (maj > KERNEL_MAJOR_MAX || min > KERNEL_MINOR_MAX)
 		return -EINVAL;
@@ -136,35 +122,6 @@ static int format_params(const struct dm_table_spec *t, char *buf, size_t size)
 	return 0;
 }
 
-int dm_format_table(const struct dm_table_spec *t, char *buf, size_t size)
-{
-	char params[PARAMS_MAX];
-	int n, r;
-
-	r = format_params(t, params, sizeof(params));
-	if (r < 0)
-		return r;
-	n = snprintf(buf, size, "0 %" PRIu64 " " DM_TARGET_NAME " %s", t->sectors, params);
-	if (n < 0 || (size_t)n >= size)
-		return -ENOBUFS;
-	return 0;
-}
-
-/* Splits a copy of S at blanks into at most MAX words; more is -E2BIG. */
-static int split_words(char *s, char **words, size_t max, size_t *n)
-{
-	char *save = NULL, *w;
-	size_t i = 0;
-
-	for (w = strtok_r(s, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-		if (i == max)
-			return -E2BIG;
-		words[i++] = w;
-	}
-	*n = i;
-	return 0;
-}
-
 static int parse_features(char **words, size_t n, bool *trace)
 {
 	uint64_t count;
@@ -172,7 +129,7 @@ static int parse_features(char **words, size_t n, bool *trace)
 	*trace = false;
 	if (n == 0)
 		return 0;
-	if (parse_u64(words[0], &count) < 0 || count > FEATURES_MAX || count != n - 1)
+	if (parse_uint64(words[0], &count) < 0 || count > FEATURES_MAX || count != n - 1)
 		return -EINVAL;
 	for (size_t i = 1; i < n; i++) {
 		/* the kernel takes feature words in any case, like messages */
@@ -198,7 +155,7 @@ int dm_parse_table_params(const char *params, uint64_t sectors, struct dm_table_
 	r = split_words(copy, words, ELEMENTSOF(words), &n);
 	if (r < 0 || n < 2)
 		return -EINVAL;
-	if (parse_devnum(words[0], &spec.backing) < 0 || parse_u64(words[1], &spec.offset) < 0)
+	if (parse_devnum(words[0], &spec.backing) < 0 || parse_uint64(words[1], &spec.offset) < 0)
 		return -EINVAL;
 	r = parse_features(words + 2, n - 2, &spec.trace);
 	if (r < 0)
@@ -233,7 +190,7 @@ int dm_parse_counters(const char *status, struct dm_counters *c)
 		return -ENOMEM;
 	w = strtok_r(copy, " \t\n", &save);
 	for (i = 0; i < COUNTER_FIELDS; i++) {
-		if (!w || parse_u64(w, fields[i]) < 0)
+		if (!w || parse_uint64(w, fields[i]) < 0)
 			return -EINVAL;
 		w = strtok_r(NULL, " \t\n", &save);
 	}

@@ -52,8 +52,6 @@ bool dm_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
 void dm_setup(void);
 
-/* "0 <sectors> basic_target <maj>:<min> <offset>[ 1 trace]" into buf. */
-int dm_format_table(const struct dm_table_spec *t, char *buf, size_t size);
 /* The parameter part after "basic_target" back into a spec (start 0). */
 int dm_parse_table_params(const char *params, uint64_t sectors, struct dm_table_spec *t);
 /* The status line's counters (module/basic_target.rst). */

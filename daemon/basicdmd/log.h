@@ -17,7 +17,6 @@ int log_full(int level, int error, const char *fmt, ...) __attribute__((format(p
 
 #define log_error(...) log_full(LOG_ERR, 0, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, 0, __VA_ARGS__)
-#define log_notice(...) log_full(LOG_NOTICE, 0, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, 0, __VA_ARGS__)
 #define log_debug(...) log_full(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_error_errno(r, ...) log_full(LOG_ERR, (r), __VA_ARGS__)
