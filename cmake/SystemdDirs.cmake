@@ -22,3 +22,5 @@ basicdm_pkg_dir(SYSTEMD_SYSTEM_UNIT_DIR systemd systemdsystemunitdir
 basicdm_pkg_dir(SYSTEMD_MODULES_LOAD_DIR systemd modulesloaddir
   "${CMAKE_INSTALL_PREFIX}/lib/modules-load.d" "modules-load.d directory")
 basicdm_pkg_dir(UDEV_DIR udev udevdir "${CMAKE_INSTALL_PREFIX}/lib/udev" "udev directory (rules go to rules.d in it)")
+basicdm_pkg_dir(SYSTEMD_SYSTEM_GENERATOR_DIR systemd systemdsystemgeneratordir
+  "${CMAKE_INSTALL_PREFIX}/lib/systemd/system-generators" "systemd system generator directory")

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The drop-in basicdm-generator writes for basicdm.service: one
+ * ReadWritePaths= line per directory the configured file volumes need to
+ * write in (sandbox.h), so backing files may live wherever the
+ * administrator names them.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include "config.h"
+
+/*
+ * Writes the drop-in's text for C to F.  A directory the unit can write
+ * anyway, one ProtectHome= hides (basicdmd --check names those), or one
+ * whose name a unit file cannot carry is left out; each of the last two is
+ * reported on LOG.  Returns the number of directories listed, or -ENOMEM.
+ */
+int backing_dirs_write(const struct config *c, FILE *f, FILE *log);

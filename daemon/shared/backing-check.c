@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "backing-check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int set_reason(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_reason(char **reason, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(reason, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		*reason = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Whether the generated drop-in DROPIN lists DIR.  A system without it
+ * (the generator not installed, or never run) says nothing either way: true.
+ */
+static bool generator_lists(const char *dropin, const char *dir)
+{
+	_cleanup_(freep) char *line = NULL, *want = NULL;
+	size_t size = 0;
+	bool found = false;
+	FILE *f;
+
+	f = dropin ? fopen(dropin, "re") : NULL;
+	if (!f)
+		return true;
+	if (asprintf(&want, "ReadWritePaths=\"-%s\"\n", dir) < 0) {
+		fclose(f);
+		return true;
+	}
+	while (!found && getline(&line, &size, f) >= 0)
+		found = streq(line, want);
+	fclose(f);
+	/* a directory with a '%' is written as "%%": not worth decoding here */
+	return found || strchr(dir, '%');
+}
+
+/* The file system under PATH is mounted read-only (as this process sees it). */
+static bool read_only_fs(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+static int check_writable(const struct volume_config *v, const char *dir, bool exists,
+			  const struct backing_view *view, char **reason)
+{
+	const char *target = exists ? v->file : dir;
+
+	if (!view->in_service) {
+		if (read_only_fs(target))
+			return set_reason(reason, "%s is on a file system mounted read-only; set "
+					  "'read_only = true', or mount it read-write", target);
+		if (!sandbox_dir_always_writable(dir) && !generator_lists(view->generated_dropin, dir))
+			return set_reason(reason, "basicdm.service may not write in %s yet; run "
+					  "'systemctl daemon-reload' (and 'systemctl restart basicdm' "
+					  "if it runs: the maps stay up)", dir);
+		return 0;
+	}
+	/* inside the sandbox a read-only bind looks like a read-only file system */
+	if (faccessat(AT_FDCWD, target, W_OK, AT_EACCESS) < 0 && errno == EROFS)
+		return set_reason(reason, "basicdm.service may not write in %s: if that file "
+				  "system is mounted read-write, the service was started before "
+				  "the directory was configured, run 'systemctl daemon-reload && "
+				  "systemctl restart basicdm' (the maps stay up); otherwise set "
+				  "'read_only = true'", dir);
+	return 0;
+}
+
+int backing_check_volume(const struct volume_config *v, const struct backing_view *view,
+			 char **reason)
+{
+	_cleanup_(freep) char *dir = NULL;
+	const char *hidden;
+	struct stat st;
+	bool exists;
+	int r;
+
+	*reason = NULL;
+	if (v->kind != BACKING_FILE)
+		return 0;
+	hidden = sandbox_hidden_root(v->file);
+	if (hidden)
+		return set_reason(reason, "%s is under %s, which basicdm.service cannot reach "
+				  "(ProtectHome=yes); move the file elsewhere, e.g. under /srv",
+				  v->file, hidden);
+
+	exists = stat(v->file, &st) == 0;
+	if (!exists && errno != ENOENT)
+		return 0;	/* EACCES and the like: the attach says it, with the errno */
+	if (!exists && !v->size_bytes)
+		return set_reason(reason, "%s does not exist and 'size' is not set; create the "
+				  "file, or set 'size' to have it created", v->file);
+
+	r = sandbox_write_dir(v, &dir);
+	if (r < 0)
+		return r;
+	if (!dir)
+		return 0;	/* read_only: opened for reading only */
+	if (!exists && !streq(dir, SANDBOX_STATE_DIR) && access(dir, F_OK) < 0 && errno == ENOENT)
+		return set_reason(reason, "the directory %s does not exist, so %s cannot be "
+				  "created; create it: mkdir -p %s", dir, v->file, dir);
+	return check_writable(v, dir, exists, view, reason);
+}
+
+int backing_check_config(const struct config *c, const struct backing_view *view,
+			 struct config_errors *errors)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct volume_config *v = &c->volumes[i];
+		_cleanup_(freep) char *reason = NULL;
+
+		if (backing_check_volume(v, view, &reason) < 0)
+			return -ENOMEM;
+		if (!reason)
+			continue;
+		if (config_error_add(errors, v->where.file, v->where.line, "volume '%s': %s",
+				     v->name, reason) < 0)
+			return -ENOMEM;
+		found = -EINVAL;
+	}
+	return found;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Whether each backing file can be used where the administrator put it,
+ * judged before anything is attached: a file ProtectHome= hides, a missing
+ * file with no size to create it, a directory that does not exist, a file
+ * system mounted read-only, a directory basicdm.service may not write in.
+ * Each reason names its fix.  Unlike the validator this looks at the file
+ * system, so it is run where that matters: basicdmd --check and
+ * basicdmctl check (the administrator's view), and the daemon at start and
+ * at a reload (the sandbox's view).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "sandbox.h"
+
+/* The drop-in basicdm-generator wrote for the running system (systemd.generator(7)). */
+#define BACKING_GENERATED_DROPIN "/run/systemd/generator/" SANDBOX_DROPIN_DIR "/" SANDBOX_DROPIN_NAME
+
+struct backing_view {
+	/* inside basicdm.service's sandbox, or outside it (the administrator's shell) */
+	bool in_service;
+	/*
+	 * Outside: the generated drop-in, to tell a directory the generator
+	 * has not opened yet (BACKING_GENERATED_DROPIN); NULL, or a missing
+	 * file, says nothing either way.
+	 */
+	const char *generated_dropin;
+};
+
+/*
+ * Why file volume V cannot be used, in *REASON (malloc'ed, no "file:line"
+ * and no volume name), or NULL when it can.  Volumes that are not file
+ * volumes always can.  Returns 0 or -ENOMEM.
+ */
+int backing_check_volume(const struct volume_config *v, const struct backing_view *view,
+			 char **reason);
+
+/*
+ * Every file volume of C: each problem as "file:line: volume 'NAME': reason"
+ * in ERRORS.  Returns 0, -EINVAL when it found one, or -ENOMEM.
+ */
+int backing_check_config(const struct config *c, const struct backing_view *view,
+			 struct config_errors *errors);

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sandbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ProtectHome=yes in units/basicdm.service.in. */
+static const char *const hidden_roots[] = { "/home", "/root", "/run/user" };
+
+/* True when PATH is DIR or below it: "/home" and "/home/x", not "/homes". */
+static bool path_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+const char *sandbox_hidden_root(const char *path)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hidden_roots); i++)
+		if (path_below(path, hidden_roots[i]))
+			return hidden_roots[i];
+	return NULL;
+}
+
+int sandbox_write_dir(const struct volume_config *v, char **ret)
+{
+	const char *slash;
+
+	*ret = NULL;
+	if (v->kind != BACKING_FILE || v->read_only)
+		return 0;
+	/* the validator made the path absolute: there is a slash */
+	slash = strrchr(v->file, '/');
+	*ret = slash == v->file ? strdup("/") : strndup(v->file, slash - v->file);
+	return *ret ? 0 : -ENOMEM;
+}
+
+bool sandbox_dir_always_writable(const char *dir)
+{
+	return path_below(dir, SANDBOX_STATE_DIR);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What basicdm.service's sandbox lets the daemon reach, as one rule for
+ * the generator that opens it up, the checks that warn the administrator
+ * and the daemon itself.  The unit (units/basicdm.service.in) mounts the
+ * whole file system read-only (ProtectSystem=strict) but for its state
+ * directory and the directories basicdm-generator lists in ReadWritePaths=
+ * from the configured file volumes; /home, /root and /run/user are out of
+ * reach altogether (ProtectHome=yes), whatever ReadWritePaths= says.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config-model.h"
+
+/* The unit's StateDirectory=: always writable, created by systemd at start. */
+#define SANDBOX_STATE_DIR "/var/lib/basicdm"
+
+/* Where the generated drop-in goes in the generator's output directory. */
+#define SANDBOX_DROPIN_DIR "basicdm.service.d"
+#define SANDBOX_DROPIN_NAME "50-backing-files.conf"
+
+/*
+ * The directory ProtectHome= hides that PATH lies in ("/home"), or NULL
+ * when PATH is outside all of them.
+ */
+const char *sandbox_hidden_root(const char *path);
+
+/*
+ * The directory that file volume V needs to write in, malloc'ed in *RET:
+ * the file's directory, since a missing file is created there.  *RET is
+ * NULL when V needs no write access (read_only, or not a file volume).
+ * Returns 0 or -ENOMEM.
+ */
+int sandbox_write_dir(const struct volume_config *v, char **ret);
+
+/* True when the unit can write in DIR without a ReadWritePaths= entry. */
+bool sandbox_dir_always_writable(const char *dir);
