@@ -18,6 +18,7 @@
 #include "basicdmctl.h"
 #include "config.h"
 #include "control-protocol.h"
+#include "json-util.h"
 #include "util.h"
 
 /* A status of thousands of volumes is megabytes; more is not a reply. */
@@ -213,27 +214,6 @@ static int call(const struct control_request *req, struct json_object **ret)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static struct json_object *member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *member_string(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool member_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_get_boolean(v);
-}
-
 static void print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -243,9 +223,9 @@ static void print_json(struct json_object *o)
 /* An error reply: said on stderr (or as JSON on stdout), mapped to an exit code. */
 static int reply_error(struct json_object *reply)
 {
-	const char *code = member_string(reply, "error");
-	const char *message = member_string(reply, "message");
-	struct json_object *details = member(reply, "details");
+	const char *code = json_member_string(reply, "error");
+	const char *message = json_member_string(reply, "message");
+	struct json_object *details = json_member(reply, "details");
 	enum control_error e = CONTROL_ERROR_FAILED;
 
 	if (json_output) {
@@ -273,12 +253,12 @@ static int reply_error(struct json_object *reply)
 
 static void print_change(const struct control_request *req, struct json_object *reply)
 {
-	const char *volume = member_string(reply, "volume");
-	const char *state = member_string(reply, "state");
+	const char *volume = json_member_string(reply, "volume");
+	const char *state = json_member_string(reply, "state");
 
 	switch (req->command) {
 	case CONTROL_RELOAD:
-		puts(member_string(reply, "message") ?: "configuration reloaded");
+		puts(json_member_string(reply, "message") ?: "configuration reloaded");
 		break;
 	case CONTROL_ACTIVATE:
 		if (streq_ptr(state, "waiting"))
@@ -288,11 +268,12 @@ static void print_change(const struct control_request *req, struct json_object *
 		break;
 	case CONTROL_DEACTIVATE:
 		printf("%s: %s%s\n", volume, state,
-		       member_bool(reply, "deferred") ? " (the map goes away when it is closed)"
-						      : "");
+		       json_member_bool(reply, "deferred")
+			       ? " (the map goes away when it is closed)"
+			       : "");
 		break;
 	case CONTROL_TRACE:
-		printf("%s: trace %s\n", volume, member_bool(reply, "trace") ? "on" : "off");
+		printf("%s: trace %s\n", volume, json_member_bool(reply, "trace") ? "on" : "off");
 		break;
 	case CONTROL_STATS_RESET:
 		printf("%s: I/O counters reset\n", volume);
@@ -312,16 +293,16 @@ static int run_request(const struct control_request *req, bool list)
 	r = call(req, &reply);
 	if (r != EXIT_OK)
 		return r;
-	if (!member_bool(reply, "ok"))
+	if (!json_member_bool(reply, "ok"))
 		return reply_error(reply);
 
-	volumes = member(reply, "volumes");
+	volumes = json_member(reply, "volumes");
 	if (list) {
 		_cleanup_(json_object_putp) struct json_object *names = json_object_new_array();
 
 		for (size_t i = 0; volumes && i < json_object_array_length(volumes); i++) {
 			struct json_object *v = json_object_array_get_idx(volumes, i);
-			const char *name = member_string(v, "name");
+			const char *name = json_member_string(v, "name");
 
 			if (json_output)
 				json_object_array_add(names, json_object_new_string(name ?: ""));
