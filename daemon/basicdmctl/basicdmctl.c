@@ -354,48 +354,6 @@ static int check_config(const char *path)
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/* ---- raw: for tests of the daemon's defences --------------------------- */
-
-/*
- * Copies stdin to the socket verbatim (NULs, no newline, any size) while
- * printing whatever the daemon sends, until the daemon closes.  Not for
- * scripts: the protocol is basicdmctl's business.
- */
-static int run_raw(void)
-{
-	_cleanup_(closep) int fd = -1;
-	bool in_open = true;
-	char buf[65536];
-
-	fd = connect_daemon();
-	if (fd < 0)
-		return report_unreachable(fd);
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
-		};
-		ssize_t n;
-
-		if (poll(p, 2, REPLY_TIMEOUT_MS) <= 0)
-			return EXIT_UNREACHABLE;
-		if (p[0].revents) {
-			n = recv(fd, buf, sizeof(buf), 0);
-			if (n <= 0)
-				return n < 0 && errno != ECONNRESET ? EXIT_UNREACHABLE : EXIT_OK;
-			fwrite(buf, 1, (size_t)n, stdout);
-			fflush(stdout);
-			continue;
-		}
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n > 0 && send_all(fd, buf, (size_t)n) >= 0)
-			continue;
-		/* stdin is done, or the daemon stopped listening: its reply follows */
-		in_open = false;
-		(void)shutdown(fd, SHUT_WR);
-	}
-}
-
 /* ---- the command line -------------------------------------------------- */
 
 static int want_args(int n, int min, int max, const char *command)
@@ -417,18 +375,16 @@ static int set_name(struct control_request *req, const char *name)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_VERSION = 0x100, OPT_RAW };
+	enum { OPT_VERSION = 0x100 };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "raw", no_argument, NULL, OPT_RAW },
 		{},
 	};
 	struct control_request req = {};
 	const char *command;
-	bool raw = false;
 	char **args;
 	int c, n, r;
 
@@ -446,15 +402,10 @@ int main(int argc, char *argv[])
 		case OPT_VERSION:
 			puts("basicdmctl " BASICDM_VERSION);
 			return EXIT_OK;
-		case OPT_RAW:
-			raw = true;
-			break;
 		default:
 			fputs("Try 'basicdmctl --help'.\n", stderr);
 			return EXIT_USAGE;
 		}
-	if (raw)
-		return optind == argc ? run_raw() : usage_error("--raw takes no command");
 	if (optind == argc)
 		return usage_error("no command given");
 
