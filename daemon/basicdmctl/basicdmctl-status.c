@@ -13,35 +13,6 @@
 #include "json-util.h"
 #include "util.h"
 
-static struct json_object *member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-/* NULL for a missing key or JSON null. */
-static const char *str(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static uint64_t u64(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v ? json_object_get_uint64(v) : 0;
-}
-
-static bool boolean(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_get_boolean(v);
-}
-
 /* Local time of a since_usec, as a person reads it. */
 static void format_since(uint64_t usec, char *buf, size_t size)
 {
@@ -89,11 +60,11 @@ static void format_match(struct json_object *match, char *buf, size_t size)
 /* What backs the volume as configured: the file, the path, the match. */
 static void format_configured(struct json_object *backing, char *buf, size_t size)
 {
-	const char *kind = str(backing, "kind");
-	const char *what = str(backing, streq_ptr(kind, "file") ? "file" : "path");
+	const char *kind = json_member_string(backing, "kind");
+	const char *what = json_member_string(backing, streq_ptr(kind, "file") ? "file" : "path");
 
 	if (streq_ptr(kind, "match"))
-		format_match(member(backing, "match"), buf, size);
+		format_match(json_member(backing, "match"), buf, size);
 	else
 		snprintf(buf, size, "%s", what ?: "-");
 }
@@ -119,27 +90,29 @@ static const char *cell(const struct row *r, int col)
 
 static void fill_row(struct json_object *v, struct row *r)
 {
-	struct json_object *backing = member(v, "backing"), *dm = member(v, "dm");
-	struct json_object *counters = member(v, "counters");
-	const char *device = str(backing, "device");
+	struct json_object *backing = json_member(v, "backing"), *dm = json_member(v, "dm");
+	struct json_object *counters = json_member(v, "counters");
+	const char *device = json_member_string(backing, "device");
 	char configured[4096];
 
-	snprintf(r->name, sizeof(r->name), "%s", str(v, "name") ?: "?");
-	snprintf(r->state, sizeof(r->state), "%s", str(v, "state") ?: "?");
-	format_since(u64(v, "since_usec"), r->since, sizeof(r->since));
-	if (member(v, "size_sectors"))
-		format_size(u64(v, "size_sectors") * 512, r->size, sizeof(r->size));
+	snprintf(r->name, sizeof(r->name), "%s", json_member_string(v, "name") ?: "?");
+	snprintf(r->state, sizeof(r->state), "%s", json_member_string(v, "state") ?: "?");
+	format_since(json_member_u64(v, "since_usec"), r->since, sizeof(r->since));
+	if (json_member(v, "size_sectors"))
+		format_size(json_member_u64(v, "size_sectors") * 512, r->size, sizeof(r->size));
 	else
 		snprintf(r->size, sizeof(r->size), "-");
-	snprintf(r->map, sizeof(r->map), "%s", str(dm, "devnum") ?: "-");
+	snprintf(r->map, sizeof(r->map), "%s", json_member_string(dm, "devnum") ?: "-");
 	format_configured(backing, configured, sizeof(configured));
 	if (device)
 		snprintf(r->backing, sizeof(r->backing), "%s (%s)", device, configured);
 	else
 		snprintf(r->backing, sizeof(r->backing), "%s", configured);
 	if (counters) {
-		snprintf(r->reads, sizeof(r->reads), "%" PRIu64, u64(counters, "reads"));
-		snprintf(r->writes, sizeof(r->writes), "%" PRIu64, u64(counters, "writes"));
+		snprintf(r->reads, sizeof(r->reads), "%" PRIu64,
+			 json_member_u64(counters, "reads"));
+		snprintf(r->writes, sizeof(r->writes), "%" PRIu64,
+			 json_member_u64(counters, "writes"));
 	} else {
 		snprintf(r->reads, sizeof(r->reads), "-");
 		snprintf(r->writes, sizeof(r->writes), "-");
@@ -187,7 +160,8 @@ void status_print_table(struct json_object *volumes)
 		print_row(&rows[i], width, false);
 	/* the reason is too long for a column, and it is what one wants to know */
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = str(json_object_array_get_idx(volumes, i), "reason");
+		struct json_object *v = json_object_array_get_idx(volumes, i);
+		const char *reason = json_member_string(v, "reason");
 
 		if (reason)
 			printf("%s: %s\n", rows[i].name, reason);
@@ -199,47 +173,54 @@ static void print_counter(const char *label, struct json_object *counters, const
 			  const char *sectors)
 {
 	if (sectors)
-		printf("%14s: %" PRIu64 " (%" PRIu64 " sectors)\n", label, u64(counters, count),
-		       u64(counters, sectors));
+		printf("%14s: %" PRIu64 " (%" PRIu64 " sectors)\n", label,
+		       json_member_u64(counters, count), json_member_u64(counters, sectors));
 	else
-		printf("%14s: %" PRIu64 "\n", label, u64(counters, count));
+		printf("%14s: %" PRIu64 "\n", label, json_member_u64(counters, count));
 }
 
 void status_print_details(struct json_object *v)
 {
-	struct json_object *backing = member(v, "backing"), *dm = member(v, "dm");
-	struct json_object *counters = member(v, "counters");
+	struct json_object *backing = json_member(v, "backing"), *dm = json_member(v, "dm");
+	struct json_object *counters = json_member(v, "counters");
+	const char *reason = json_member_string(v, "reason");
+	const char *device = json_member_string(backing, "device");
+	uint64_t sectors = json_member_u64(v, "size_sectors");
 	char since[32], size[16], configured[4096];
 
-	format_since(u64(v, "since_usec"), since, sizeof(since));
+	format_since(json_member_u64(v, "since_usec"), since, sizeof(since));
 	format_configured(backing, configured, sizeof(configured));
 
-	printf("%s\n", str(v, "name") ?: "?");
-	printf("%14s: %s since %s\n", "State", str(v, "state") ?: "?", since);
-	if (str(v, "reason"))
-		printf("%14s: %s\n", "Reason", str(v, "reason"));
-	printf("%14s: %s %s", "Backing", str(backing, "kind") ?: "?", configured);
-	if (str(backing, "device"))
-		printf(", on %s (%s)", str(backing, "device"), str(backing, "devnum") ?: "?");
+	printf("%s\n", json_member_string(v, "name") ?: "?");
+	printf("%14s: %s since %s\n", "State", json_member_string(v, "state") ?: "?", since);
+	if (reason)
+		printf("%14s: %s\n", "Reason", reason);
+	printf("%14s: %s %s", "Backing", json_member_string(backing, "kind") ?: "?", configured);
+	if (device)
+		printf(", on %s (%s)", device, json_member_string(backing, "devnum") ?: "?");
 	putchar('\n');
 	if (dm) {
+		uint64_t opened = json_member_u64(dm, "open_count");
+
 		printf("%14s: %s (%s), UUID %s, open %" PRIu64 " time%s%s%s\n", "Map",
-		       str(dm, "device") ?: "?", str(dm, "devnum") ?: "?", str(dm, "uuid") ?: "?",
-		       u64(dm, "open_count"), u64(dm, "open_count") == 1 ? "" : "s",
-		       boolean(dm, "suspended") ? ", suspended" : "",
-		       boolean(dm, "deferred_remove") ? ", removed at the last close" : "");
+		       json_member_string(dm, "device") ?: "?",
+		       json_member_string(dm, "devnum") ?: "?",
+		       json_member_string(dm, "uuid") ?: "?", opened, opened == 1 ? "" : "s",
+		       json_member_bool(dm, "suspended") ? ", suspended" : "",
+		       json_member_bool(dm, "deferred_remove") ? ", removed at the last close"
+							       : "");
 	} else {
 		printf("%14s: none\n", "Map");
 	}
-	if (member(v, "size_sectors")) {
-		format_size(u64(v, "size_sectors") * 512, size, sizeof(size));
-		printf("%14s: %" PRIu64 " sectors (%s)", "Size", u64(v, "size_sectors"), size);
+	if (json_member(v, "size_sectors")) {
+		format_size(sectors * 512, size, sizeof(size));
+		printf("%14s: %" PRIu64 " sectors (%s)", "Size", sectors, size);
 	} else {
 		printf("%14s: -", "Size");
 	}
-	printf(" from sector %" PRIu64 ", %s\n", u64(v, "offset_sectors"),
-	       boolean(v, "read_only") ? "read-only" : "read-write");
-	printf("%14s: %s\n", "Trace", boolean(v, "trace") ? "on" : "off");
+	printf(" from sector %" PRIu64 ", %s\n", json_member_u64(v, "offset_sectors"),
+	       json_member_bool(v, "read_only") ? "read-only" : "read-write");
+	printf("%14s: %s\n", "Trace", json_member_bool(v, "trace") ? "on" : "off");
 	if (!counters)
 		return;
 	print_counter("Reads", counters, "reads", "read_sectors");

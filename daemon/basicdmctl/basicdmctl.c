@@ -18,6 +18,7 @@
 #include "basicdmctl.h"
 #include "config.h"
 #include "control-protocol.h"
+#include "json-util.h"
 #include "util.h"
 
 /* A status of thousands of volumes is megabytes; more is not a reply. */
@@ -213,27 +214,6 @@ static int call(const struct control_request *req, struct json_object **ret)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static struct json_object *member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *member_string(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool member_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v = member(o, key);
-
-	return v && json_object_get_boolean(v);
-}
-
 static void print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -243,9 +223,9 @@ static void print_json(struct json_object *o)
 /* An error reply: said on stderr (or as JSON on stdout), mapped to an exit code. */
 static int reply_error(struct json_object *reply)
 {
-	const char *code = member_string(reply, "error");
-	const char *message = member_string(reply, "message");
-	struct json_object *details = member(reply, "details");
+	const char *code = json_member_string(reply, "error");
+	const char *message = json_member_string(reply, "message");
+	struct json_object *details = json_member(reply, "details");
 	enum control_error e = CONTROL_ERROR_FAILED;
 
 	if (json_output) {
@@ -273,12 +253,12 @@ static int reply_error(struct json_object *reply)
 
 static void print_change(const struct control_request *req, struct json_object *reply)
 {
-	const char *volume = member_string(reply, "volume");
-	const char *state = member_string(reply, "state");
+	const char *volume = json_member_string(reply, "volume");
+	const char *state = json_member_string(reply, "state");
 
 	switch (req->command) {
 	case CONTROL_RELOAD:
-		puts(member_string(reply, "message") ?: "configuration reloaded");
+		puts(json_member_string(reply, "message") ?: "configuration reloaded");
 		break;
 	case CONTROL_ACTIVATE:
 		if (streq_ptr(state, "waiting"))
@@ -288,11 +268,12 @@ static void print_change(const struct control_request *req, struct json_object *
 		break;
 	case CONTROL_DEACTIVATE:
 		printf("%s: %s%s\n", volume, state,
-		       member_bool(reply, "deferred") ? " (the map goes away when it is closed)"
-						      : "");
+		       json_member_bool(reply, "deferred")
+			       ? " (the map goes away when it is closed)"
+			       : "");
 		break;
 	case CONTROL_TRACE:
-		printf("%s: trace %s\n", volume, member_bool(reply, "trace") ? "on" : "off");
+		printf("%s: trace %s\n", volume, json_member_bool(reply, "trace") ? "on" : "off");
 		break;
 	case CONTROL_STATS_RESET:
 		printf("%s: I/O counters reset\n", volume);
@@ -312,16 +293,16 @@ static int run_request(const struct control_request *req, bool list)
 	r = call(req, &reply);
 	if (r != EXIT_OK)
 		return r;
-	if (!member_bool(reply, "ok"))
+	if (!json_member_bool(reply, "ok"))
 		return reply_error(reply);
 
-	volumes = member(reply, "volumes");
+	volumes = json_member(reply, "volumes");
 	if (list) {
 		_cleanup_(json_object_putp) struct json_object *names = json_object_new_array();
 
 		for (size_t i = 0; volumes && i < json_object_array_length(volumes); i++) {
 			struct json_object *v = json_object_array_get_idx(volumes, i);
-			const char *name = member_string(v, "name");
+			const char *name = json_member_string(v, "name");
 
 			if (json_output)
 				json_object_array_add(names, json_object_new_string(name ?: ""));
@@ -373,48 +354,6 @@ static int check_config(const char *path)
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/* ---- raw: for tests of the daemon's defences --------------------------- */
-
-/*
- * Copies stdin to the socket verbatim (NULs, no newline, any size) while
- * printing whatever the daemon sends, until the daemon closes.  Not for
- * scripts: the protocol is basicdmctl's business.
- */
-static int run_raw(void)
-{
-	_cleanup_(closep) int fd = -1;
-	bool in_open = true;
-	char buf[65536];
-
-	fd = connect_daemon();
-	if (fd < 0)
-		return report_unreachable(fd);
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
-		};
-		ssize_t n;
-
-		if (poll(p, 2, REPLY_TIMEOUT_MS) <= 0)
-			return EXIT_UNREACHABLE;
-		if (p[0].revents) {
-			n = recv(fd, buf, sizeof(buf), 0);
-			if (n <= 0)
-				return n < 0 && errno != ECONNRESET ? EXIT_UNREACHABLE : EXIT_OK;
-			fwrite(buf, 1, (size_t)n, stdout);
-			fflush(stdout);
-			continue;
-		}
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n > 0 && send_all(fd, buf, (size_t)n) >= 0)
-			continue;
-		/* stdin is done, or the daemon stopped listening: its reply follows */
-		in_open = false;
-		(void)shutdown(fd, SHUT_WR);
-	}
-}
-
 /* ---- the command line -------------------------------------------------- */
 
 static int want_args(int n, int min, int max, const char *command)
@@ -436,18 +375,16 @@ static int set_name(struct control_request *req, const char *name)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_VERSION = 0x100, OPT_RAW };
+	enum { OPT_VERSION = 0x100 };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "raw", no_argument, NULL, OPT_RAW },
 		{},
 	};
 	struct control_request req = {};
 	const char *command;
-	bool raw = false;
 	char **args;
 	int c, n, r;
 
@@ -465,15 +402,10 @@ int main(int argc, char *argv[])
 		case OPT_VERSION:
 			puts("basicdmctl " BASICDM_VERSION);
 			return EXIT_OK;
-		case OPT_RAW:
-			raw = true;
-			break;
 		default:
 			fputs("Try 'basicdmctl --help'.\n", stderr);
 			return EXIT_USAGE;
 		}
-	if (raw)
-		return optind == argc ? run_raw() : usage_error("--raw takes no command");
 	if (optind == argc)
 		return usage_error("no command given");
 

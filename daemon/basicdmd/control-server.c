@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control socket's plumbing.  Every descriptor is non-blocking and
+ * The control socket's server.  Every descriptor is non-blocking and
  * driven by sd-event: a connection reads until it has a line (or
  * CONTROL_REQUEST_MAX bytes, or EOF), is answered by the handler at once,
  * then writes the reply as the client takes it and is closed.  Clients
@@ -10,7 +10,6 @@
 #include "control-server.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>

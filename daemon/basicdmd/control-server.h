@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: a listening AF_UNIX stream socket served from the
- * sd-event loop without ever blocking it.  Each connection carries one
- * request (control-protocol.h) and gets one reply; a connection that is
- * too slow, too big or malformed is answered with an error and closed,
- * and nothing else changes.
+ * The control socket's server: a listening AF_UNIX stream socket served
+ * from the sd-event loop without ever blocking it.  Each connection carries
+ * one request (control-protocol.h), which the handler answers; a
+ * connection that is too slow, too big, malformed or one too many is
+ * answered with an error and closed, and nothing else changes.  What a
+ * request does is the handler's business (control-handlers.h).
  */
 #pragma once
 
@@ -20,8 +21,9 @@
 #define CONTROL_IDLE_USEC (10ULL * 1000000)
 
 /*
- * Answers one well-formed request from PEER; returns the reply (ownership
- * passes to the caller), or NULL when out of memory.
+ * Answers one well-formed request from PEER (its credentials as the kernel
+ * gives them, SO_PEERCRED); returns the reply (ownership passes to the
+ * caller), or NULL when out of memory: the connection is then closed.
  */
 typedef struct json_object *(*control_handler_fn)(const struct control_request *req,
 						  const struct ucred *peer, void *userdata);
@@ -35,5 +37,5 @@ struct control;
  */
 int control_new(sd_event *event, const char *path, control_handler_fn handler, void *userdata,
 		struct control **ret);
-/* Closes every connection and removes the socket file. */
+/* Closes every connection and removes the socket file; returns NULL. */
 struct control *control_free(struct control *c);

@@ -7,7 +7,6 @@
 #include "volume-json.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 

@@ -21,7 +21,10 @@ struct volume_status {
 	const struct dm_counters *counters; /* NULL when they cannot be read */
 };
 
-/* The volume's object in a status reply ("volumes": [...]). */
+/*
+ * The volume's object in a status reply ("volumes": [...]), keys as
+ * basicdmctl(8) documents them; NULL when out of memory.
+ */
 struct json_object *volume_status_to_json(const struct volume_status *s);
 /* "2024-05-01T12:00:01Z": USEC of CLOCK_REALTIME in UTC; -ENOBUFS, -EOVERFLOW. */
 int format_timestamp_utc(uint64_t usec, char *buf, size_t size);

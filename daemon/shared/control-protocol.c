@@ -7,13 +7,11 @@
 #include "control-protocol.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysmacros.h>
-#include <time.h>
 
+#include "parse-util.h"
 #include "util.h"
 
 /* A command and at most two arguments: "trace NAME on". */
@@ -83,27 +81,6 @@ enum control_error control_parse_error(int r)
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* Splits LINE in place at blanks; more than MAX words is -E2BIG. */
-static int split(char *line, char **words, size_t max, size_t *n)
-{
-	size_t i = 0;
-	char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		if (i == max)
-			return -E2BIG;
-		words[i++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	*n = i;
-	return 0;
-}
-
 int control_request_parse(const char *buf, size_t len, struct control_request *ret,
 			  const char **why)
 {
@@ -133,7 +110,7 @@ int control_request_parse(const char *buf, size_t len, struct control_request *r
 	memcpy(line, buf, line_len);
 	line[line_len] = '\0';
 
-	if (split(line, words, ELEMENTSOF(words), &n) < 0) {
+	if (split_words(line, words, ELEMENTSOF(words), &n) < 0) {
 		*why = "too many arguments";
 		return -EINVAL;
 	}

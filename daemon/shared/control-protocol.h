@@ -16,8 +16,6 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
 
 #include "config.h"
 #include "json-util.h"
@@ -53,31 +51,41 @@ enum control_error {
 	_CONTROL_ERROR_MAX,
 };
 
+/* The command's first word on the wire ("stats-reset"); NULL past the list. */
 const char *control_command_to_string(enum control_command c);
+/* The reply's "error" code ("no-such-volume"); "failed" past the list. */
 const char *control_error_to_string(enum control_error e);
 /* -EINVAL for a code this version does not know. */
 int control_error_from_string(const char *s, enum control_error *ret);
 
-/* Commands that change something: only root may send them. */
+/* Commands that change something, and any command past the list: only root may send them. */
 bool control_command_changes_state(enum control_command c);
 
 /*
  * Parses the LEN bytes a client sent: the request is the first line, or
  * all of them when there is no newline; what follows the newline is not
- * looked at.  Returns 0, or -EMSGSIZE (too long), -EBADMSG (empty, a NUL
- * or a byte that is not printable ASCII), -EOPNOTSUPP (unknown command) or
- * -EINVAL (wrong arguments), with *why saying what is wrong.
+ * looked at.  Words are separated by spaces and tabs.  Returns 0 with *why
+ * NULL, or -EMSGSIZE (too long), -EBADMSG (empty, a NUL or a byte that is
+ * not printable ASCII), -EOPNOTSUPP (unknown command) or -EINVAL (wrong
+ * arguments) with *why saying what is wrong; *ret is set only on success.
  */
 int control_request_parse(const char *buf, size_t len, struct control_request *ret,
 			  const char **why);
 /* The reply's error code for a failure of control_request_parse(). */
 enum control_error control_parse_error(int r);
 
-/* The request's line, newline included, into BUF: -EINVAL or -ENOBUFS. */
+/*
+ * The request's line, newline included, into BUF: what control_request_parse()
+ * reads back as REQ.  -EINVAL for a request it would refuse, -ENOBUFS.
+ */
 int control_request_format(const struct control_request *req, char *buf, size_t size);
 
-/* {"ok":true}; NULL when out of memory, as for every builder here. */
+/*
+ * {"ok":true}, for the command to add its members to (json-util.h); NULL
+ * when out of memory, as for every builder here.
+ */
 struct json_object *control_reply_new(void);
+/* {"ok":false,"error":<E's code>,"message":<FMT...>}; "details" is the caller's to add. */
 struct json_object *control_reply_new_error(enum control_error e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The reply as sent: compact JSON and a newline, malloc'ed; NULL on ENOMEM. */

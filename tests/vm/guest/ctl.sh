@@ -1,6 +1,11 @@
 # Helpers for the basicdmctl scenarios (ctl-*.sh), sourced after lib.sh.
 # shellcheck shell=bash
 
+# CTL_RAW: the raw client (tests/vm/tools/ctl-raw.c): stdin to the control
+# socket verbatim, what the daemon sends to stdout.  Any user may run it.
+# shellcheck disable=SC2034  # used by the scenarios
+CTL_RAW=$PAYLOAD/tools/ctl-raw
+
 # json_flat: basicdmctl's JSON on stdin as "path=value" lines (jsonflat.awk).
 json_flat() { awk -f "$PAYLOAD/guest/jsonflat.awk"; }
 

@@ -46,7 +46,7 @@ expect_eq "user --json: error code" permission-denied "$(jv "$j" error)"
 # the raw request: the daemon asks the kernel who is calling, not the client
 expect_eq "user, raw request: refused" \
 	'{"ok":false,"error":"permission-denied","message":"permission denied: deactivate needs root"}' \
-	"$(printf 'deactivate b\n' | as_user basicdmctl --raw)"
+	"$(printf 'deactivate b\n' | as_user "$CTL_RAW")"
 expect_eq "user: nothing changed (tables, counters, states, marks)" "$before" "$(snapshot)"
 expect_eq "user: no reload happened" "$reloads" "$(journal_count BASICDM_RELOAD=1)"
 expect_eq "user: no volume event" "0 0" "$(journal_count BASICDM_EVENT=inactive) $(journal_count BASICDM_EVENT=message)"

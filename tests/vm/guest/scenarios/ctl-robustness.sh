@@ -1,4 +1,4 @@
-# The control socket under abuse, through the raw client (bytes as given):
+# The control socket under abuse, through the raw client (ctl.sh's CTL_RAW, bytes as given):
 # malformed, oversized, NUL-laden, unknown and pipelined requests get an
 # error reply and a closed connection; a client that sends nothing is timed
 # out; more clients than allowed get "busy"; a reader too slow for a big
@@ -26,7 +26,7 @@ serving() { basicdmctl status data >/dev/null; }
 # raw FORMAT: printf FORMAT (\0, \n...) sent as is; the reply.
 raw() {
 	# shellcheck disable=SC2059
-	printf "$1" | basicdmctl --raw
+	printf "$1" | "$CTL_RAW"
 }
 err() { printf '{"ok":false,"error":"%s","message":"%s"}' "$1" "$2"; }
 
@@ -40,36 +40,36 @@ expect_eq "missing argument" "$(err bad-request 'missing argument')" "$(raw 'act
 expect_eq "extra argument" "$(err bad-request 'too many arguments')" "$(raw 'status data data\n')"
 expect_eq "bad volume name" "$(err bad-request 'invalid volume name')" "$(raw 'status ../../etc/passwd\n')"
 expect_eq "trace maybe" "$(err bad-request "trace takes 'on' or 'off'")" "$(raw 'trace data maybe\n')"
-check "binary garbage" sh -c "head -c 3000 /dev/urandom | tr '\n' x | basicdmctl --raw | grep -q '^{\"ok\":false,\"error\":\"'"
+check "binary garbage" sh -c "head -c 3000 /dev/urandom | tr '\n' x | $CTL_RAW | grep -q '^{\"ok\":false,\"error\":\"'"
 check "serving after malformed requests" serving
 
 # ---- oversized ----------------------------------------------------------------------
 too_large=$(err too-large 'request longer than 4096 bytes')
 expect_eq "100 KB without a newline" "$too_large" \
-	"$(head -c 100000 /dev/zero | tr '\0' x | basicdmctl --raw)"
+	"$(head -c 100000 /dev/zero | tr '\0' x | "$CTL_RAW")"
 expect_eq "a newline, but after 5000 bytes" "$too_large" \
-	"$({ head -c 5000 /dev/zero | tr '\0' ' '; echo status; } | basicdmctl --raw)"
+	"$({ head -c 5000 /dev/zero | tr '\0' ' '; echo status; } | "$CTL_RAW")"
 expect_eq "4096 bytes of status: one too many" "$too_large" \
-	"$({ printf status; head -c 4090 /dev/zero | tr '\0' ' '; echo; } | basicdmctl --raw)"
+	"$({ printf status; head -c 4090 /dev/zero | tr '\0' ' '; echo; } | "$CTL_RAW")"
 check "4095 bytes and the newline: accepted" \
-	sh -c "{ printf 'status data'; head -c 4084 /dev/zero | tr '\0' ' '; echo; } | basicdmctl --raw | grep -q '^{\"ok\":true,'"
+	sh -c "{ printf 'status data'; head -c 4084 /dev/zero | tr '\0' ' '; echo; } | $CTL_RAW | grep -q '^{\"ok\":true,'"
 check "serving after oversized requests" serving
 
 # ---- framing ------------------------------------------------------------------------
-check "no newline, then EOF: a request" sh -c "printf 'status data' | basicdmctl --raw | grep -q '^{\"ok\":true,\"volumes\":\[{\"name\":\"data\"'"
+check "no newline, then EOF: a request" sh -c "printf 'status data' | $CTL_RAW | grep -q '^{\"ok\":true,\"volumes\":\[{\"name\":\"data\"'"
 out=$(raw 'status data\nreload\n')
 expect_eq "two requests on one connection: one reply" 1 "$(printf '%s\n' "$out" | wc -l)"
 check "and it answers the first" grep -q '"name":"data"' <<<"$out"
 expect_eq "the second never runs" "$reloads" "$(journal_count BASICDM_RELOAD=1)"
-expect_eq "a client that sends nothing gets nothing" "" "$(basicdmctl --raw </dev/null)"
+expect_eq "a client that sends nothing gets nothing" "" "$("$CTL_RAW" </dev/null)"
 
 # ---- idle --------------------------------------------------------------------------
 start=$SECONDS
-out=$(basicdmctl --raw < <(sleep 40))
+out=$("$CTL_RAW" < <(sleep 40))
 took=$((SECONDS - start))
 expect_eq "silent client: timed out" "$(err timeout 'no request within 10 s')" "$out"
 check "after about 10 s ($took s)" test "$took" -ge 9 -a "$took" -le 20
-out=$(basicdmctl --raw < <(printf 'sta'; sleep 40))
+out=$("$CTL_RAW" < <(printf 'sta'; sleep 40))
 expect_eq "half a request: timed out" "$(err timeout 'no request within 10 s')" "$out"
 check "serving after idle clients" serving
 
@@ -77,7 +77,7 @@ check "serving after idle clients" serving
 connections() { grep -c ' /run/basicdm/control$' /proc/net/unix; }
 holders=()
 for i in $(seq 1 32); do
-	basicdmctl --raw < <(sleep 40) > "/tmp/hold.$i" &
+	"$CTL_RAW" < <(sleep 40) > "/tmp/hold.$i" &
 	holders+=($!)
 done
 check "32 clients connected (and the listener)" wait_until 20 sh -c "[ \$(grep -c ' /run/basicdm/control\$' /proc/net/unix) = 33 ]"
@@ -95,7 +95,7 @@ info "status --json of 1024 volumes: $((SECONDS - start)) s, $(wc -c < /tmp/stat
 expect_eq "status lists 1024 volumes" 1024 "$(json_flat < /tmp/status.json | grep -c '^volumes\.[0-9]*\.name=')"
 # The client stops reading after 64 KiB (the pipe is full) until the sleep
 # is over: the daemon has to keep the rest and serve others meanwhile.
-{ printf 'status\n' | basicdmctl --raw | { sleep 6; cat; } > /tmp/slow.json; } &
+{ printf 'status\n' | "$CTL_RAW" | { sleep 6; cat; } > /tmp/slow.json; } &
 slow=$!
 check "the slow reader's connection stays open: its reply is not all out" \
 	wait_until 20 sh -c "awk '\$NF == \"/run/basicdm/control\" && \$6 == \"03\"' /proc/net/unix | grep -q ."

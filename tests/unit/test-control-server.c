@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control socket's plumbing, in one process: clients are non-blocking
+ * The control socket's server, in one process: clients are non-blocking
  * sockets, the server runs one sd-event iteration at a time, so a test can
  * stop reading, hold connections open or flood, and check that the server
  * neither blocks nor changes anything it should not.
@@ -113,7 +113,7 @@ static void assert_reply(int fd, const char *expected)
 
 static int setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test-control.XXXXXX");
+	snprintf(dir, sizeof(dir), "/tmp/test-control-server.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/control", dir);
 	assert_int_equal(sd_event_new(&event), 0);
