@@ -3,7 +3,7 @@
  * The volume state machine against a fake kernel: libdevmapper (through
  * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +81,8 @@ int __wrap_loop_prepare_file(const char *path, uint64_t size)
 	return 0;
 }
 
-int __wrap_loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused)
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
+		       int *fd, bool *reused)
 {
 	*devnum = makedev(7, 3);
 	*fd = -1;
@@ -99,6 +100,7 @@ void __wrap_log_volume_event(int level, const char *volume, const char *event, c
 /* Fake udev devices: the opaque pointer is one of these. */
 struct fake_dev {
 	dev_t devnum;
+	const char *devnode;
 	const char *devtype;
 	const char *link;	/* the one path it answers to */
 	const char *dm_uuid;
@@ -125,6 +127,11 @@ int __wrap_udev_device_get_is_initialized(struct udev_device *d)
 dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
 {
 	return FAKE(d)->devnum;
+}
+
+const char *__wrap_udev_device_get_devnode(struct udev_device *d)
+{
+	return FAKE(d)->devnode;
 }
 
 const char *__wrap_udev_device_get_devtype(struct udev_device *d)
@@ -170,6 +177,12 @@ bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
 static struct volume_config file_cfg = {
 	.name = "data", .kind = BACKING_FILE, .file = "/var/lib/basicdm/data.img", .offset = 2048,
 };
+static struct volume_config disk_cfg = {
+	.name = "data", .kind = BACKING_DEVICE, .device = "/dev/vdb",
+};
+/* a disk for it (devnum set in reset) */
+static struct fake_dev disk = { .devnode = "/dev/vdb", .devtype = "disk", .link = "/dev/vdb" };
+#define DEV(x) ((struct udev_device *)(void *)&(x))
 
 static void assert_events(const char *const *expected, int n)
 {
@@ -190,6 +203,7 @@ static int reset(void **state)
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
+	disk.devnum = makedev(254, 16);
 	return 0;
 }
 
@@ -199,7 +213,7 @@ static void test_file_volume_comes_up(void **state)
 {
 	struct volume *v = volume_new(&file_cfg);
 
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.creates, 1);
 	assert_int_equal(fake_map.spec.backing, makedev(7, 3));
 	assert_int_equal(fake_map.spec.offset, 2048);
@@ -208,7 +222,7 @@ static void test_file_volume_comes_up(void **state)
 	assert_string_equal(v->backing_desc, "/dev/loop3 (/var/lib/basicdm/data.img)");
 
 	/* udev processed the map: active */
-	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&dm_dev_ready));
+	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	assert_events((const char *[]){ "data:attached", "data:active" }, 2);
 	volume_free(v);
@@ -219,7 +233,7 @@ static void test_active_at_once_when_udev_already_knows(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	udev_db_entry = &dm_dev_ready;
-	assert_int_equal(volume_attach_file(v, (struct udev *)(void *)1), 0);
+	assert_int_equal(volume_start(v, (struct udev *)(void *)1, NULL, false), 0);
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	volume_free(v);
 }
@@ -230,8 +244,8 @@ static void test_suspended_map_is_not_active(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	suspended.dm_suspended = "1";
-	volume_attach_file(v, NULL);
-	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&suspended));
+	volume_start(v, NULL, NULL, false);
+	assert_true(volume_device_present(v, NULL, DEV(suspended)));
 	assert_int_equal(v->state, VOLUME_ACTIVATING);
 	volume_free(v);
 }
@@ -243,7 +257,7 @@ static void test_identical_map_is_adopted_untouched(void **state)
 	fake_map.exists = true;
 	fake_map.devnum = makedev(253, 7);
 	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
 	assert_int_equal(v->map, makedev(253, 7));
 	assert_events((const char *[]){ "data:adopted", "data:attached" }, 2);
@@ -256,7 +270,7 @@ static void test_different_map_is_reloaded(void **state)
 
 	fake_map.exists = true;
 	fake_map.spec = (struct dm_table_spec){ 65536, makedev(7, 3), 0, false, false };
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.creates, 0);
 	assert_int_equal(fake_map.spec.offset, 2048);
@@ -268,7 +282,7 @@ static void test_offset_past_the_end_fails_without_touching_dm(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_backing_sectors = 2048;
-	assert_int_equal(volume_attach_file(v, NULL), -ERANGE);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -ERANGE);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "passes the end"));
 	assert_int_equal(fake_map.creates + fake_map.reloads, 0);
@@ -282,7 +296,7 @@ static void test_foreign_map_with_the_name_is_left_alone(void **state)
 
 	fake_map.exists = true;
 	fake_map.foreign = true;
-	assert_int_equal(volume_attach_file(v, NULL), -EEXIST);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -EEXIST);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "basicdm did not create"));
 	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
@@ -294,24 +308,28 @@ static void test_create_failure_is_reported(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_map.create_error = -EBUSY;
-	assert_int_equal(volume_attach_file(v, NULL), -EBUSY);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -EBUSY);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "cannot create the map"));
 	volume_free(v);
 }
 
+/* The disk under a device volume goes: the map is removed, deferred, and it waits. */
 static void test_detach_removes_deferred_and_waits(void **state)
 {
-	struct volume *v = volume_new(&file_cfg);
+	struct volume *v = volume_new(&disk_cfg);
 
-	volume_attach_file(v, NULL);
-	assert_int_equal(volume_detach(v, "test"), 0);
+	volume_start(v, NULL, NULL, false);
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	volume_device_removed(v, disk.devnum);
 	assert_int_equal(fake_map.removes, 1);
 	assert_true(fake_map.last_remove_deferred);
 	assert_int_equal(v->state, VOLUME_WAITING);
 	assert_int_equal(v->map, 0);
 	assert_int_equal(v->backing, 0);
-	assert_string_equal(events[n_events - 1], "data:removed");
+	assert_events((const char *[]){ "data:waiting", "data:attached", "data:removed",
+					"data:waiting" }, 4);
 	volume_free(v);
 }
 
@@ -320,10 +338,10 @@ static void test_reload_changes_only_the_table(void **state)
 	struct volume_config cfg = file_cfg;
 	struct volume *v = volume_new(&cfg);
 
-	volume_attach_file(v, NULL);
+	volume_start(v, NULL, NULL, false);
 	cfg.offset = 4096;
 	cfg.read_only = true;
-	assert_int_equal(volume_reload(v, NULL), 0);
+	assert_int_equal(volume_reconfigure(v, &cfg, true, NULL, NULL), 0);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.spec.offset, 4096);
 	assert_true(fake_map.spec.read_only);
@@ -340,7 +358,7 @@ static void test_which_devices_a_volume_wants(void **state)
 	struct volume_config dev_cfg = {
 		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
 	};
-	struct fake_dev disk = { .devnum = makedev(254, 16), .devtype = "disk", .serial = "ARCHIVE01" };
+	struct fake_dev archive = { .devnum = makedev(254, 16), .devtype = "disk", .serial = "ARCHIVE01" };
 	struct fake_dev part = { .devnum = makedev(254, 17), .devtype = "partition", .serial = "ARCHIVE01" };
 	struct fake_dev other = { .devnum = makedev(254, 32), .devtype = "disk", .serial = "OTHER" };
 	struct fake_dev raw = { .devnum = makedev(254, 48), .devtype = "disk",
@@ -349,17 +367,16 @@ static void test_which_devices_a_volume_wants(void **state)
 				 .dm_uuid = "BASICDM-x" };
 	struct volume *m = volume_new(&match_cfg), *d = volume_new(&dev_cfg), *f = volume_new(&file_cfg);
 
-#define DEV(x) ((struct udev_device *)(void *)&(x))
-	assert_true(volume_wants_device(m, DEV(disk)));
+	assert_true(volume_wants_device(m, DEV(archive)));
 	assert_false(volume_wants_device(m, DEV(part)));  /* partitions share the serial */
 	assert_false(volume_wants_device(m, DEV(other)));
 	assert_false(volume_wants_device(m, DEV(ours)));  /* never stack on our own maps */
 	assert_true(volume_wants_device(d, DEV(raw)));
-	assert_false(volume_wants_device(d, DEV(disk)));
-	assert_false(volume_wants_device(f, DEV(disk)));  /* file volumes ignore udev */
+	assert_false(volume_wants_device(d, DEV(archive)));
+	assert_false(volume_wants_device(f, DEV(archive))); /* file volumes ignore udev */
 
 	m->state = VOLUME_ACTIVE;			  /* already has its backing */
-	assert_false(volume_wants_device(m, DEV(disk)));
+	assert_false(volume_wants_device(m, DEV(archive)));
 	volume_free(m);
 	volume_free(d);
 	volume_free(f);
