@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The volume state machine against a fake kernel: libdevmapper (through
- * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.
+ * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.  What
+ * the volume decides on each thing that happens to it (start, a new
+ * definition, a device present or gone, a request) and the one journal
+ * event each step writes.
  */
 // wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
 #include <errno.h>
@@ -382,6 +385,180 @@ static void test_which_devices_a_volume_wants(void **state)
 	volume_free(f);
 }
 
+#define DM_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
+
+static void test_start_marked_inactive_touches_nothing(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	assert_int_equal(volume_start(v, NULL, NULL, true), 0);
+	assert_int_equal(v->state, VOLUME_INACTIVE);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_events((const char *[]){ "data:inactive" }, 1);
+	volume_free(v);
+}
+
+static void test_start_disk_volume_waits(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_events((const char *[]){ "data:waiting" }, 1);
+	volume_free(v);
+}
+
+/* An unchanged definition (a reload's KEEP) touches neither the map nor the journal. */
+static void test_keep_touches_nothing(void **state)
+{
+	struct volume_config same = file_cfg;
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	assert_int_equal(volume_reconfigure(v, &same, false, NULL, NULL), 0);
+	assert_ptr_equal(v->cfg, &same);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(fake_map.reloads + fake_map.removes, 0);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_events(NULL, 0);
+	volume_free(v);
+}
+
+/* A reload is the administrator's "try again": a failed file volume is attached anew. */
+static void test_keep_retries_a_failed_file_volume(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_backing_sectors = 2048;
+	volume_start(v, NULL, NULL, false);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	fake_backing_sectors = 65536;
+	assert_int_equal(volume_reconfigure(v, &file_cfg, false, NULL, NULL), 0);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_null(v->reason);
+	assert_events((const char *[]){ "data:failed", "data:attached" }, 2);
+	volume_free(v);
+}
+
+/* A failed disk volume keeps failing until its table changes or its disk comes again. */
+static void test_keep_leaves_a_failed_disk_volume(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v = volume_new(&cfg);
+
+	cfg.offset = 100000;
+	volume_device_present(v, NULL, DEV(disk));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(volume_reconfigure(v, &cfg, false, NULL, NULL), 0);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	volume_free(v);
+}
+
+/* A failed volume whose table changed is attached again onto the backing it has. */
+static void test_new_table_reattaches_a_failed_volume(void **state)
+{
+	struct volume_config bad = disk_cfg, good = disk_cfg;
+	struct volume *v = volume_new(&bad);
+
+	bad.offset = 100000;
+	good.offset = 8;
+	volume_device_present(v, NULL, DEV(disk));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(volume_reconfigure(v, &good, true, NULL, NULL), 0);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(fake_map.spec.backing, disk.devnum);
+	assert_int_equal(fake_map.spec.offset, 8);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	volume_free(v);
+}
+
+/* dmsetup remove behind basicdm's back: failed, not made again by itself. */
+static void test_map_removed_outside(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	/* a late remove event of an older map with the same number: still there */
+	volume_device_removed(v, makedev(253, 0));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+
+	fake_map.exists = false;
+	volume_device_removed(v, makedev(253, 0));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(v->map, 0);
+	assert_non_null(strstr(v->reason, "removed outside basicdm"));
+	assert_int_equal(fake_map.creates, 1);
+	assert_string_equal(events[n_events - 1], "data:failed");
+	volume_free(v);
+}
+
+/* A file volume's loop device is its own: its removal event changes nothing. */
+static void test_file_volume_ignores_its_loop_device(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	volume_device_removed(v, makedev(7, 3));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_int_equal(v->backing, makedev(7, 3));
+	assert_int_equal(fake_map.removes, 0);
+	assert_events(NULL, 0);
+	volume_free(v);
+}
+
+/* Leaving the configuration removes the map; the volume does not wait for anything. */
+static void test_remove_does_not_wait(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	volume_remove(v, "removed from the configuration");
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_events((const char *[]){ "data:removed" }, 1);
+	volume_free(v);
+}
+
+static void test_deactivate_then_activate(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	n_events = 0;
+	assert_int_equal(volume_deactivate(v), 0);
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_int_equal(v->state, VOLUME_INACTIVE);
+	/* inactive: the disk is not taken again */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.creates, 1);
+
+	assert_int_equal(volume_activate(v, NULL), 0);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_events((const char *[]){ "data:removed", "data:inactive", "data:waiting" }, 3);
+	volume_free(v);
+}
+
+/* Lost udev events: a backing udev no longer has is gone; a map it still has stays. */
+static void test_events_lost(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	udev_db_entry = &dm_dev_ready;	/* the map is there, the disk is not */
+	volume_events_lost(v, (struct udev *)(void *)1);
+	assert_int_equal(fake_map.removes, 1);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_string_equal(events[n_events - 1], "data:waiting");
+	volume_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +573,17 @@ int main(void)
 		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
+		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),
+		cmocka_unit_test_setup(test_start_disk_volume_waits, reset),
+		cmocka_unit_test_setup(test_keep_touches_nothing, reset),
+		cmocka_unit_test_setup(test_keep_retries_a_failed_file_volume, reset),
+		cmocka_unit_test_setup(test_keep_leaves_a_failed_disk_volume, reset),
+		cmocka_unit_test_setup(test_new_table_reattaches_a_failed_volume, reset),
+		cmocka_unit_test_setup(test_map_removed_outside, reset),
+		cmocka_unit_test_setup(test_file_volume_ignores_its_loop_device, reset),
+		cmocka_unit_test_setup(test_remove_does_not_wait, reset),
+		cmocka_unit_test_setup(test_deactivate_then_activate, reset),
+		cmocka_unit_test_setup(test_events_lost, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
