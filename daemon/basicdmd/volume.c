@@ -356,6 +356,42 @@ static void map_vanished(struct volume *v)
 	fail(v, -ENODEV, "its map was removed outside basicdm; reload to create it again");
 }
 
+/* Does DEV back this (device or match) volume, which waits for it? */
+static bool wants_device(const struct volume *v, struct udev_device *dev)
+{
+	const struct volume_config *c = v->cfg;
+	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
+	bool has_devtype = false;
+	const char *devtype;
+
+	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
+		return false;
+	if (c->kind == BACKING_FILE || dm_uuid_is_ours(udev_device_get_property_value(dev, "DM_UUID")))
+		return false;
+	if (c->kind == BACKING_DEVICE)
+		return block_device_has_path(dev, c->device);
+
+	for (size_t i = 0; i < c->n_match; i++) {
+		keys[i] = c->match[i].key;
+		values[i] = c->match[i].value;
+		has_devtype |= streq(keys[i], "DEVTYPE");
+	}
+	/* partitions inherit their disk's ID_SERIAL: by default, whole disks only */
+	devtype = udev_device_get_devtype(dev);
+	if (!has_devtype && !streq_ptr(devtype, "disk"))
+		return false;
+	return block_device_matches(dev, keys, values, c->n_match);
+}
+
+/* The device DEVNUM is still there (udev has it in sysfs). */
+static bool device_present(struct udev *udev, dev_t devnum)
+{
+	struct udev_device *dev = udev_device_new_from_devnum(udev, 'b', devnum);
+
+	udev_device_unref(dev);
+	return dev != NULL;
+}
+
 int volume_start(struct volume *v, struct udev *udev, struct loop_index *loops,
 		 bool inactive_marked)
 {
@@ -385,6 +421,16 @@ void volume_remove(struct volume *v, const char *why)
 	(void)remove_map(v, why);	/* a failure is logged there */
 }
 
+bool volume_device_present(struct volume *v, struct udev *udev, struct udev_device *dev)
+{
+	if (map_processed(v, dev))
+		return true;
+	/* one disk may back several volumes, at different offsets */
+	if (wants_device(v, dev))
+		(void)attach(v, udev, udev_device_get_devnum(dev), udev_device_get_devnode(dev));
+	return false;
+}
+
 void volume_device_removed(struct volume *v, dev_t devnum)
 {
 	if (v->map == devnum) {
@@ -393,15 +439,6 @@ void volume_device_removed(struct volume *v, dev_t devnum)
 		(void)remove_map(v, "its backing device went away");	/* logged there */
 		wait_for_backing(v);
 	}
-}
-
-/* The device DEVNUM is still there (udev has it in sysfs). */
-static bool device_present(struct udev *udev, dev_t devnum)
-{
-	struct udev_device *dev = udev_device_new_from_devnum(udev, 'b', devnum);
-
-	udev_device_unref(dev);
-	return dev != NULL;
 }
 
 void volume_events_lost(struct volume *v, struct udev *udev)
@@ -442,40 +479,4 @@ int volume_message(struct volume *v, const char *message)
 	log_volume_event(LOG_INFO, v->cfg->name, "message", v->backing_desc, "message sent: %s",
 			 message);
 	return 0;
-}
-
-bool volume_device_present(struct volume *v, struct udev *udev, struct udev_device *dev)
-{
-	if (map_processed(v, dev))
-		return true;
-	/* one disk may back several volumes, at different offsets */
-	if (volume_wants_device(v, dev))
-		(void)attach(v, udev, udev_device_get_devnum(dev), udev_device_get_devnode(dev));
-	return false;
-}
-
-bool volume_wants_device(const struct volume *v, struct udev_device *dev)
-{
-	const struct volume_config *c = v->cfg;
-	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
-	bool has_devtype = false;
-	const char *devtype;
-
-	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
-		return false;
-	if (c->kind == BACKING_FILE || dm_uuid_is_ours(udev_device_get_property_value(dev, "DM_UUID")))
-		return false;
-	if (c->kind == BACKING_DEVICE)
-		return block_device_has_path(dev, c->device);
-
-	for (size_t i = 0; i < c->n_match; i++) {
-		keys[i] = c->match[i].key;
-		values[i] = c->match[i].value;
-		has_devtype |= streq(keys[i], "DEVTYPE");
-	}
-	/* partitions inherit their disk's ID_SERIAL: by default, whole disks only */
-	devtype = udev_device_get_devtype(dev);
-	if (!has_devtype && !streq_ptr(devtype, "disk"))
-		return false;
-	return block_device_matches(dev, keys, values, c->n_match);
 }

@@ -109,6 +109,3 @@ int volume_activate(struct volume *v, struct udev *udev);
 
 /* "trace on", "trace off", "stats reset": a message to the volume's map. */
 int volume_message(struct volume *v, const char *message);
-
-/* Does DEV back this (device or match) volume, which waits for it? */
-bool volume_wants_device(const struct volume *v, struct udev_device *dev);

@@ -352,6 +352,20 @@ static void test_reload_changes_only_the_table(void **state)
 	volume_free(v);
 }
 
+/* Whether a volume of CFG in STATE takes DEV as its backing when udev reports it. */
+static bool takes(const struct volume_config *cfg, enum volume_state state, struct fake_dev *dev)
+{
+	struct volume *v = volume_new(cfg);
+	bool taken;
+
+	v->state = state;
+	assert_false(volume_device_present(v, NULL, DEV(*dev)));	/* not its map */
+	taken = v->backing == dev->devnum;
+	volume_free(v);
+	fake_map.exists = false;
+	return taken;
+}
+
 static void test_which_devices_a_volume_wants(void **state)
 {
 	struct match_property serial[] = { { "ID_SERIAL", "ARCHIVE01" } };
@@ -361,28 +375,27 @@ static void test_which_devices_a_volume_wants(void **state)
 	struct volume_config dev_cfg = {
 		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
 	};
-	struct fake_dev archive = { .devnum = makedev(254, 16), .devtype = "disk", .serial = "ARCHIVE01" };
-	struct fake_dev part = { .devnum = makedev(254, 17), .devtype = "partition", .serial = "ARCHIVE01" };
-	struct fake_dev other = { .devnum = makedev(254, 32), .devtype = "disk", .serial = "OTHER" };
-	struct fake_dev raw = { .devnum = makedev(254, 48), .devtype = "disk",
+	struct fake_dev archive = { .devnum = makedev(254, 16), .devnode = "/dev/vdb",
+				    .devtype = "disk", .serial = "ARCHIVE01" };
+	struct fake_dev part = { .devnum = makedev(254, 17), .devnode = "/dev/vdb1",
+				 .devtype = "partition", .serial = "ARCHIVE01" };
+	struct fake_dev other = { .devnum = makedev(254, 32), .devnode = "/dev/vdc",
+				  .devtype = "disk", .serial = "OTHER" };
+	struct fake_dev raw = { .devnum = makedev(254, 48), .devnode = "/dev/vdd", .devtype = "disk",
 				.link = "/dev/disk/by-id/virtio-RAW01" };
-	struct fake_dev ours = { .devnum = makedev(253, 1), .devtype = "disk", .serial = "ARCHIVE01",
-				 .dm_uuid = "BASICDM-x" };
-	struct volume *m = volume_new(&match_cfg), *d = volume_new(&dev_cfg), *f = volume_new(&file_cfg);
+	struct fake_dev ours = { .devnum = makedev(253, 1), .devnode = "/dev/dm-1",
+				 .devtype = "disk", .serial = "ARCHIVE01", .dm_uuid = "BASICDM-x" };
 
-	assert_true(volume_wants_device(m, DEV(archive)));
-	assert_false(volume_wants_device(m, DEV(part)));  /* partitions share the serial */
-	assert_false(volume_wants_device(m, DEV(other)));
-	assert_false(volume_wants_device(m, DEV(ours)));  /* never stack on our own maps */
-	assert_true(volume_wants_device(d, DEV(raw)));
-	assert_false(volume_wants_device(d, DEV(archive)));
-	assert_false(volume_wants_device(f, DEV(archive))); /* file volumes ignore udev */
+	assert_true(takes(&match_cfg, VOLUME_WAITING, &archive));
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &part));  /* partitions share the serial */
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &other));
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &ours));  /* never stack on our own maps */
+	assert_true(takes(&dev_cfg, VOLUME_WAITING, &raw));
+	assert_false(takes(&dev_cfg, VOLUME_WAITING, &archive));
+	assert_false(takes(&file_cfg, VOLUME_WAITING, &archive)); /* file volumes ignore udev */
 
-	m->state = VOLUME_ACTIVE;			  /* already has its backing */
-	assert_false(volume_wants_device(m, DEV(archive)));
-	volume_free(m);
-	volume_free(d);
-	volume_free(f);
+	assert_true(takes(&match_cfg, VOLUME_FAILED, &archive));  /* tried again */
+	assert_false(takes(&match_cfg, VOLUME_ACTIVE, &archive)); /* already has its backing */
 }
 
 #define DM_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
