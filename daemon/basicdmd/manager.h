@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's state: the sd-event loop, the udev watch, the current
+ * The daemon's state: the sd-event loop, the block watch, the current
  * configuration and one struct volume per configured volume.
  */
 #pragma once

@@ -471,9 +471,6 @@ struct volume *__wrap_volume_new(const struct volume_config *cfg)
 
 /* ---- the configuration, a real file ------------------------------------- */
 
-int config_load_owned_by(const char *path, const char *dropin_dir, uid_t owner,
-			 struct config **ret, struct config_errors *errors);
-
 int __wrap_config_load(const char *path, const char *dropin_dir, struct config **ret,
 		       struct config_errors *errors)
 {
