@@ -35,6 +35,7 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 	struct block_watch *w = userdata;
 	struct udev_device *dev;
 	bool lost = false;
+	int r;
 
 	/* drain: one wakeup may carry several events */
 	for (;;) {
@@ -57,7 +58,10 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 		 */
 		log_warning("udev events were lost (receive buffer overrun), rescanning block devices");
 		w->fn(NULL, BLOCK_EVENT_LOST, w->userdata);
-		(void)block_watch_coldplug(w);
+		r = block_watch_coldplug(w);
+		if (r < 0)
+			log_error_errno(r, "Cannot rescan block devices: a device added among the lost "
+					   "events is seen at its next udev event: %m");
 	}
 	return 0;
 }

@@ -126,10 +126,7 @@ static struct json_object *do_reload(struct manager *m)
 	} else {
 		char message[256];
 
-		snprintf(message, sizeof(message),
-			 "configuration reloaded: %zu added, %zu removed, %zu reloaded, "
-			 "%zu replaced, %zu unchanged",
-			 res.added, res.removed, res.reloaded, res.replaced, res.unchanged);
+		reload_result_format(&res, message, sizeof(message));
 		reply = control_reply_new();
 		r = json_add(reply, "message", json_object_new_string(message));
 	}
@@ -207,9 +204,10 @@ static struct json_object *do_message(struct volume *v, const struct control_req
 	return TAKE_PTR(reply);
 }
 
-struct json_object *control_commands_handle(struct manager *m, const struct control_request *req,
-					    const struct ucred *peer)
+struct json_object *control_handle_request(const struct control_request *req,
+					   const struct ucred *peer, void *userdata)
 {
+	struct manager *m = userdata;
 	const char *command = control_command_to_string(req->command);
 	char line[CONTROL_REQUEST_MAX];
 	struct volume *v = NULL;

@@ -10,8 +10,9 @@
 
 #include "control-protocol.h"
 
-struct manager;
-
-/* The reply to REQ from PEER (the caller owns it); NULL when out of memory. */
-struct json_object *control_commands_handle(struct manager *m, const struct control_request *req,
-					    const struct ucred *peer);
+/*
+ * The reply to REQ from PEER (the caller owns it); NULL when out of memory.
+ * USERDATA is the struct manager: a control_handler_fn for manager_new().
+ */
+struct json_object *control_handle_request(const struct control_request *req,
+					   const struct ucred *peer, void *userdata);

@@ -152,10 +152,8 @@ static int scan_loops(const struct stat *st, dev_t *devnum, uint32_t *flags)
 }
 
 /*
- * A batch: the bound loop devices indexed by backing inode, read once.
- * Without it, attaching N files scans up to N loop devices each, N^2
+ * Without an index, attaching N files scans up to N loop devices each, N^2
  * opens and ioctls in all: minutes at start-up with a thousand volumes.
- * An entry is only a hint, checked against the device before it is used.
  */
 struct loop_entry {
 	dev_t file_dev;
@@ -163,32 +161,46 @@ struct loop_entry {
 	unsigned number;	/* loop<number> */
 };
 
-static struct {
-	bool active, indexed;
+struct loop_index {
+	bool read;		/* the bound devices have been read */
 	struct loop_entry *entries;
 	size_t n, allocated;
-} batch;
+};
 
-static void batch_add(dev_t file_dev, ino_t file_ino, unsigned number)
+struct loop_index *loop_index_new(void)
 {
-	if (batch.n == batch.allocated) {
-		size_t a = batch.allocated ? 2 * batch.allocated : 64;
-		struct loop_entry *e = reallocarray(batch.entries, a, sizeof(*e));
+	return calloc(1, sizeof(struct loop_index));
+}
+
+struct loop_index *loop_index_free(struct loop_index *idx)
+{
+	if (!idx)
+		return NULL;
+	free(idx->entries);
+	free(idx);
+	return NULL;
+}
+
+static void index_add(struct loop_index *idx, dev_t file_dev, ino_t file_ino, unsigned number)
+{
+	if (idx->n == idx->allocated) {
+		size_t a = idx->allocated ? 2 * idx->allocated : 64;
+		struct loop_entry *e = reallocarray(idx->entries, a, sizeof(*e));
 
 		if (!e)
 			return;	/* a hint less: the device is found by a scan */
-		batch.entries = e;
-		batch.allocated = a;
+		idx->entries = e;
+		idx->allocated = a;
 	}
-	batch.entries[batch.n++] = (struct loop_entry){ file_dev, file_ino, number };
+	idx->entries[idx->n++] = (struct loop_entry){ file_dev, file_ino, number };
 }
 
-static void batch_index(void)
+static void index_read(struct loop_index *idx)
 {
 	_cleanup_(closedirp) DIR *d = opendir(SYSFS_BLOCK);
 	struct dirent *de;
 
-	batch.indexed = true;
+	idx->read = true;
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
@@ -204,38 +216,23 @@ static void batch_index(void)
 		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
 		fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd >= 0 && ioctl(fd, LOOP_GET_STATUS64, &info) == 0)
-			batch_add((dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
+			index_add(idx, (dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
 	}
 }
 
-void loop_batch_begin(void)
-{
-	batch.active = true;
-	batch.indexed = false;
-	batch.n = 0;
-}
-
-void loop_batch_end(void)
-{
-	batch.active = false;
-	batch.n = batch.allocated = 0;
-	free(batch.entries);
-	batch.entries = NULL;
-}
-
-static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
+static int find_loop(struct loop_index *idx, const char *path, dev_t *devnum, uint32_t *flags)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return negative_errno();
-	if (!batch.active)
+	if (!idx)
 		return scan_loops(&st, devnum, flags);
 
-	if (!batch.indexed)
-		batch_index();
-	for (size_t i = 0; i < batch.n; i++) {
-		const struct loop_entry *e = &batch.entries[i];
+	if (!idx->read)
+		index_read(idx);
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct loop_entry *e = &idx->entries[i];
 		char name[32];
 
 		if (e->file_dev != st.st_dev || e->file_ino != st.st_ino)
@@ -247,13 +244,6 @@ static int find_loop(const char *path, dev_t *devnum, uint32_t *flags)
 		return scan_loops(&st, devnum, flags);
 	}
 	return -ENOENT;
-}
-
-int loop_find(const char *path, dev_t *devnum)
-{
-	uint32_t flags;
-
-	return find_loop(path, devnum, &flags);
 }
 
 /*
@@ -336,7 +326,8 @@ static int bind_free_loop(int file_fd, const char *path, bool read_only)
 	return r;
 }
 
-int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused)
+int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
+		int *fd, bool *reused)
 {
 	_cleanup_(closep) int file_fd = -1, loop_fd = -1;
 	uint32_t flags;
@@ -345,7 +336,7 @@ int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *
 	dev_t found;
 	int r;
 
-	r = find_loop(path, &found, &flags);
+	r = find_loop(idx, path, &found, &flags);
 	if (r == 0) {
 		/* a read-only loop device cannot back a read-write table */
 		if (!read_only && (flags & LO_FLAGS_READ_ONLY))
@@ -367,8 +358,8 @@ int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *
 	if (fstat(loop_fd, &st) < 0)
 		return negative_errno();
 
-	if (batch.active && ioctl(loop_fd, LOOP_GET_STATUS64, &info) == 0)
-		batch_add((dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
+	if (idx && ioctl(loop_fd, LOOP_GET_STATUS64, &info) == 0)
+		index_add(idx, (dev_t)info.lo_device, (ino_t)info.lo_inode, info.lo_number);
 	/* the loop device holds its own reference to the file now */
 	*devnum = st.st_rdev;
 	*fd = TAKE_FD(loop_fd);

@@ -14,20 +14,28 @@
 int loop_prepare_file(const char *path, uint64_t size);
 
 /*
- * Finds the loop device backed by PATH (same st_dev and st_ino), or attaches
- * one.  On success *devnum is the loop device and *fd an open descriptor on
- * it that the caller keeps while it needs the device (autoclear detaches it
- * once the last user is gone), or -1 when the device was found attached.
+ * The bound loop devices indexed by backing inode, read once when first
+ * needed: for a pass over many volumes (start-up, a reload), instead of
+ * scanning every loop device for every file.  An entry is only a hint,
+ * checked against the device before it is used.  The caller owns it for one
+ * pass; NULL, also what loop_index_new() returns when out of memory, means
+ * "scan".
  */
-int loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused);
+struct loop_index;
 
-/* The loop device currently backed by PATH: 0 and *devnum, or -ENOENT. */
-int loop_find(const char *path, dev_t *devnum);
+struct loop_index *loop_index_new(void);
+struct loop_index *loop_index_free(struct loop_index *idx);
+static inline void loop_index_freep(struct loop_index **idx)
+{
+	loop_index_free(*idx);
+}
 
 /*
- * Between these, loop_attach() and loop_find() look files up in an index of
- * the bound loop devices read once, instead of scanning every loop device
- * for every file: for a pass over many volumes (start-up, a reload).
+ * Finds the loop device backed by PATH (same st_dev and st_ino), through IDX
+ * when not NULL, or attaches one.  On success *devnum is the loop device,
+ * *reused says whether it was found attached, and *fd is an open descriptor
+ * on it that the caller keeps while it needs the device (autoclear detaches
+ * it once the last user is gone), or -1 when it was found attached.
  */
-void loop_batch_begin(void);
-void loop_batch_end(void);
+int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
+		int *fd, bool *reused);

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "control-handlers.h"
 #include "log.h"
 #include "manager.h"
 #include "util.h"
@@ -94,7 +95,7 @@ int main(int argc, char *argv[])
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	r = manager_new(config_path, NULL, runtime_dir, &m);
+	r = manager_new(config_path, NULL, runtime_dir, control_handle_request, &m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot set up the event loop: %m");
 		return EXIT_FAILURE;

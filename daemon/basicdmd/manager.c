@@ -9,7 +9,6 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "control-handlers.h"
 #include "dm.h"
 #include "inactive.h"
 #include "log.h"
@@ -79,69 +78,26 @@ struct volume *manager_find_volume(struct manager *m, const char *name)
 	return NULL;
 }
 
-
-/* The device DEVNUM is still there (udev has it in sysfs). */
-static bool device_present(struct udev *udev, dev_t devnum)
-{
-	struct udev_device *dev = udev_device_new_from_devnum(udev, 'b', devnum);
-
-	udev_device_unref(dev);
-	return dev != NULL;
-}
-
-/* Device DEVNUM is gone: V's map, or the disk under it (a file's loop stays V's own). */
-static void device_removed(struct volume *v, dev_t devnum)
-{
-	if (v->map == devnum) {
-		volume_map_vanished(v);
-	} else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
-		volume_detach(v, "its backing device went away");
-		log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL,
-				 "waiting for its backing device");
-	}
-}
-
-/* After lost udev events: the removals among them, found by looking. */
-static void forget_vanished(struct manager *m, struct udev *udev)
-{
-	for (size_t i = 0; i < m->n_volumes; i++) {
-		struct volume *v = m->volumes[i];
-
-		if (v->map && !device_present(udev, v->map))
-			device_removed(v, v->map);
-		else if (v->backing && !device_present(udev, v->backing))
-			device_removed(v, v->backing);
-	}
-	state_changed(m);
-}
-
 static void on_block_device(struct udev_device *dev, enum block_event event, void *userdata)
 {
 	struct manager *m = userdata;
 	struct udev *udev = block_watch_udev(m->block_watch);
-	struct volume *v;
-	dev_t devnum;
 
-	if (event == BLOCK_EVENT_LOST) {
-		forget_vanished(m, udev);	/* dev is NULL */
-		return;
-	}
-	devnum = udev_device_get_devnum(dev);
-	/* one disk may back several volumes, at different offsets */
 	for (size_t i = 0; i < m->n_volumes; i++) {
-		v = m->volumes[i];
-		if (event == BLOCK_EVENT_REMOVED) {
-			device_removed(v, devnum);
-		} else if (volume_handle_dm_device(v, dev)) {
-			break;
-		} else if (volume_wants_device(v, dev)) {
-			volume_attach(v, udev, devnum, udev_device_get_devnode(dev));
-		}
+		struct volume *v = m->volumes[i];
+
+		if (event == BLOCK_EVENT_LOST)
+			volume_events_lost(v, udev);	/* dev is NULL */
+		else if (event == BLOCK_EVENT_REMOVED)
+			volume_device_removed(v, udev_device_get_devnum(dev));
+		else if (volume_device_present(v, udev, dev))
+			break;	/* a map is one volume's */
 	}
 	state_changed(m);
 }
 
-static int add_volume(struct manager *m, const struct volume_config *cfg)
+/* A struct volume for CFG, started; -ENOMEM when there is no room for it. */
+static int add_volume(struct manager *m, const struct volume_config *cfg, struct loop_index *loops)
 {
 	struct volume **a, *v;
 
@@ -153,14 +109,9 @@ static int add_volume(struct manager *m, const struct volume_config *cfg)
 	if (!v)
 		return -ENOMEM;
 	m->volumes[m->n_volumes++] = v;
-
-	if (m->runtime_dir && inactive_is_marked(m->runtime_dir, cfg->name))
-		volume_deactivate(v);
-	else if (cfg->kind == BACKING_FILE)
-		volume_attach_file(v, block_watch_udev(m->block_watch));
-	else
-		log_volume_event(LOG_INFO, cfg->name, "waiting", NULL,
-				 "waiting for its backing device");
+	/* a volume's failure is its own: logged, and shown as failed */
+	(void)volume_start(v, block_watch_udev(m->block_watch), loops,
+			   m->runtime_dir && inactive_is_marked(m->runtime_dir, cfg->name));
 	return 0;
 }
 
@@ -251,12 +202,6 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-static struct json_object *on_control_request(const struct control_request *req,
-					      const struct ucred *peer, void *userdata)
-{
-	return control_commands_handle(userdata, req, peer);
-}
-
 /* The runtime directory: systemd makes it (RuntimeDirectory=), a manual start may not. */
 static int start_control(struct manager *m)
 {
@@ -268,7 +213,7 @@ static int start_control(struct manager *m)
 		return -ENAMETOOLONG;
 	if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
 		return negative_errno();
-	return control_new(m->event, path, on_control_request, m, &m->control);
+	return control_new(m->event, path, m->control_handler, m, &m->control);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -281,7 +226,7 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 }
 
 int manager_new(const char *config_path, const char *dropin_dir, const char *runtime_dir,
-		struct manager **ret)
+		control_handler_fn control_handler, struct manager **ret)
 {
 	struct manager *m;
 	int r;
@@ -292,6 +237,7 @@ int manager_new(const char *config_path, const char *dropin_dir, const char *run
 	m->config_path = strdup(config_path);
 	m->dropin_dir = dropin_dir ? strdup(dropin_dir) : NULL;
 	m->runtime_dir = runtime_dir ? strdup(runtime_dir) : NULL;
+	m->control_handler = control_handler;
 	if (!m->config_path || (dropin_dir && !m->dropin_dir) || (runtime_dir && !m->runtime_dir)) {
 		r = -ENOMEM;
 		goto fail;
@@ -334,6 +280,20 @@ struct manager *manager_free(struct manager *m)
 	return NULL;
 }
 
+/* The start-up pass over the configured volumes, with one loop index for all of them. */
+static int start_volumes(struct manager *m)
+{
+	_cleanup_(loop_index_freep) struct loop_index *loops = loop_index_new(); /* NULL: scan */
+	int r;
+
+	for (size_t i = 0; i < m->config->n_volumes; i++) {
+		r = add_volume(m, &m->config->volumes[i], loops);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int manager_start(struct manager *m)
 {
 	int r;
@@ -350,15 +310,9 @@ int manager_start(struct manager *m)
 		return log_error_errno(r, "Cannot watch udev block events: %m");
 
 	remove_stray_maps(m, false);
-	loop_batch_begin();
-	for (size_t i = 0; i < m->config->n_volumes; i++) {
-		r = add_volume(m, &m->config->volumes[i]);
-		if (r < 0) {
-			loop_batch_end();
-			return log_error_errno(r, "Out of memory");
-		}
-	}
-	loop_batch_end();
+	r = start_volumes(m);
+	if (r < 0)
+		return log_error_errno(r, "Out of memory");
 	r = block_watch_coldplug(m->block_watch);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enumerate block devices: %m");
@@ -394,40 +348,78 @@ int manager_run(struct manager *m)
 	return sd_event_loop(m->event);
 }
 
-static void apply_entry(struct manager *m, const struct plan_entry *p)
+static void clear_inactive_mark(struct manager *m, const char *name)
 {
-	struct udev *udev = block_watch_udev(m->block_watch);
+	int r;
+
+	if (!m->runtime_dir)
+		return;
+	r = inactive_mark(m->runtime_dir, name, false);
+	if (r < 0)
+		log_warning_errno(r, "Cannot clear the inactive mark of %s, ignoring: %m", name);
+}
+
+/*
+ * One entry of a reload plan, handed to its volume; -ENOMEM when a volume
+ * to set up has no room.  A volume of the old configuration whose own
+ * set-up ran out of memory has no struct volume: it is set up now.
+ */
+static int apply_entry(struct manager *m, const struct plan_entry *p, struct loop_index *loops)
+{
 	struct volume *v = manager_find_volume(m, (p->new ? p->new : p->old)->name);
 
 	switch (p->action) {
 	case PLAN_KEEP:
-		v->cfg = p->new;
-		/* a reload is the administrator's "try again" */
-		if (v->state == VOLUME_FAILED && v->cfg->kind == BACKING_FILE)
-			volume_attach_file(v, udev);
-		break;
-	case PLAN_ADD:
-		add_volume(m, p->new);
-		break;
-	case PLAN_REMOVE:
-		volume_detach(v, "removed from the configuration");
-		drop_volume(m, v);
-		if (m->runtime_dir)
-			(void)inactive_mark(m->runtime_dir, p->old->name, false);
-		break;
 	case PLAN_RELOAD:
-		v->cfg = p->new;
-		if (v->map)
-			volume_reload(v, udev);
-		else if (v->state == VOLUME_FAILED && v->backing)
-			volume_attach(v, udev, v->backing, v->backing_desc);
-		break;
+		if (!v)
+			return add_volume(m, p->new, loops);
+		/* a volume's failure is its own: logged, and shown as failed */
+		(void)volume_reconfigure(v, p->new, p->action == PLAN_RELOAD,
+					 block_watch_udev(m->block_watch), loops);
+		return 0;
+	case PLAN_ADD:
+		return add_volume(m, p->new, loops);
+	case PLAN_REMOVE:
+		if (v) {
+			volume_remove(v, "removed from the configuration");
+			drop_volume(m, v);
+		}
+		clear_inactive_mark(m, p->old->name);
+		return 0;
 	case PLAN_REPLACE:
-		volume_detach(v, "its backing changed in the configuration");
-		drop_volume(m, v);
-		add_volume(m, p->new);
-		break;
+		if (v) {
+			volume_remove(v, "its backing changed in the configuration");
+			drop_volume(m, v);
+		}
+		return add_volume(m, p->new, loops);
 	}
+	return 0;
+}
+
+/* Applies PLAN with one loop index for all of it; what it did into RESULT. */
+static void apply_plan(struct manager *m, const struct plan_entry *plan, size_t n,
+		       struct reload_result *result)
+{
+	_cleanup_(loop_index_freep) struct loop_index *loops = loop_index_new(); /* NULL: scan */
+	size_t counts[PLAN_REPLACE + 1] = {};
+
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		r = apply_entry(m, &plan[i], loops);
+		if (r < 0) {
+			/* the plan goes on: what fits is set up, the next reload tries again */
+			log_error_errno(r, "Cannot set up volume %s, it stays down until the next "
+					   "reload: %m", plan[i].new->name);
+			result->not_set_up++;
+		}
+		counts[plan[i].action]++;
+	}
+	result->added = counts[PLAN_ADD];
+	result->removed = counts[PLAN_REMOVE];
+	result->reloaded = counts[PLAN_RELOAD];
+	result->replaced = counts[PLAN_REPLACE];
+	result->unchanged = counts[PLAN_KEEP];
 }
 
 void reload_result_clear(struct reload_result *r)
@@ -436,11 +428,27 @@ void reload_result_clear(struct reload_result *r)
 	*r = (struct reload_result){};
 }
 
+void reload_result_format(const struct reload_result *r, char *buf, size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size,
+		     "configuration reloaded: %zu added, %zu removed, %zu reloaded, %zu replaced, "
+		     "%zu unchanged",
+		     r->added, r->removed, r->reloaded, r->replaced, r->unchanged);
+	if (r->not_set_up && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, "; %zu not set up (out of memory)", r->not_set_up);
+	if (r->rescan_error < 0 && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, "; block devices not rescanned (%s)",
+			 strerror(-r->rescan_error));
+}
+
 int manager_reload(struct manager *m, struct reload_result *result)
 {
-	size_t counts[PLAN_REPLACE + 1] = {};
+	struct reload_result applied = {};
 	struct config *new = NULL;
 	struct plan_entry *plan = NULL;
+	char summary[256];
 	size_t n = 0;
 	int r;
 
@@ -457,27 +465,21 @@ int manager_reload(struct manager *m, struct reload_result *result)
 		config_free(new);
 		goto done;
 	}
-	loop_batch_begin();
-	for (size_t i = 0; i < n; i++) {
-		apply_entry(m, &plan[i]);
-		counts[plan[i].action]++;
-	}
-	loop_batch_end();
+	apply_plan(m, plan, n, &applied);
 	free(plan);
 	config_free(m->config);
 	m->config = new;
 	/* devices of new device/match volumes may already be there */
-	block_watch_coldplug(m->block_watch);
-	log_reload_result(true, "configuration reloaded: %zu added, %zu removed, %zu reloaded, "
-				"%zu replaced, %zu unchanged",
-			  counts[PLAN_ADD], counts[PLAN_REMOVE], counts[PLAN_RELOAD],
-			  counts[PLAN_REPLACE], counts[PLAN_KEEP]);
+	applied.rescan_error = block_watch_coldplug(m->block_watch);
+	if (applied.rescan_error < 0)
+		log_error_errno(applied.rescan_error,
+				"Cannot enumerate block devices after the reload: a new volume "
+				"whose disk is already there waits for its next udev event: %m");
+	reload_result_format(&applied, summary, sizeof(summary));
+	log_reload_result(true, "%s", summary);
 	if (result) {
-		result->added = counts[PLAN_ADD];
-		result->removed = counts[PLAN_REMOVE];
-		result->reloaded = counts[PLAN_RELOAD];
-		result->replaced = counts[PLAN_REPLACE];
-		result->unchanged = counts[PLAN_KEEP];
+		applied.errors = result->errors;
+		*result = applied;
 	}
 done:
 	/* before the first READY=1, the start-up pass sends it */
@@ -495,11 +497,7 @@ int manager_activate(struct manager *m, const char *name)
 
 	if (!v)
 		return -ENOENT;
-	if (m->runtime_dir) {
-		r = inactive_mark(m->runtime_dir, name, false);
-		if (r < 0)
-			log_warning_errno(r, "Cannot clear the inactive mark of %s, ignoring: %m", name);
-	}
+	clear_inactive_mark(m, name);
 	r = volume_activate(v, block_watch_udev(m->block_watch));
 	/* its backing may be there already: udev will not announce it again */
 	if (r >= 0 && v->state == VOLUME_WAITING)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's state: the sd-event loop, the udev watch, the current
+ * The daemon's state: the sd-event loop, the block watch, the current
  * configuration and one struct volume per configured volume.
  */
 #pragma once
@@ -20,6 +20,7 @@ struct manager {
 	char *config_path;
 	char *dropin_dir;
 	char *runtime_dir;	/* control socket, inactive marks; NULL: neither */
+	control_handler_fn control_handler;	/* answers basicdmctl */
 	struct control *control;
 	struct config *config;
 	struct volume **volumes;
@@ -29,8 +30,9 @@ struct manager {
 	sd_event_source *ready_timer;
 };
 
+/* CONTROL_HANDLER answers the control socket's requests, with the manager as userdata. */
 int manager_new(const char *config_path, const char *dropin_dir, const char *runtime_dir,
-		struct manager **ret);
+		control_handler_fn control_handler, struct manager **ret);
 struct manager *manager_free(struct manager *m);
 
 /* Loads the configuration, adopts existing maps, attaches what is there, coldplugs. */
@@ -40,6 +42,8 @@ int manager_run(struct manager *m);
 /* What a reload did, for basicdmctl: the plan's counts, or every problem found. */
 struct reload_result {
 	size_t added, removed, reloaded, replaced, unchanged;
+	size_t not_set_up;	/* out of memory for them: the next reload tries again */
+	int rescan_error;	/* block devices could not be enumerated afterwards */
 	struct config_errors errors;
 };
 
@@ -49,6 +53,8 @@ struct reload_result {
  */
 int manager_reload(struct manager *m, struct reload_result *result);
 void reload_result_clear(struct reload_result *r);
+/* "configuration reloaded: 1 added, ...", and what went wrong when something did. */
+void reload_result_format(const struct reload_result *r, char *buf, size_t size);
 
 struct volume *manager_find_volume(struct manager *m, const char *name);
 

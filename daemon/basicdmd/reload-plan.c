@@ -4,17 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "util.h"
-
-const char *plan_action_to_string(enum plan_action a)
-{
-	static const char *const names[] = {
-		[PLAN_KEEP] = "keep",	  [PLAN_ADD] = "add",	      [PLAN_REMOVE] = "remove",
-		[PLAN_RELOAD] = "reload", [PLAN_REPLACE] = "replace",
-	};
-	return a < ELEMENTSOF(names) ? names[a] : "unknown";
-}
-
 static bool same_table(const struct volume_config *a, const struct volume_config *b)
 {
 	return a->offset == b->offset && a->sectors == b->sectors &&

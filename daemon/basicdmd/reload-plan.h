@@ -24,8 +24,6 @@ struct plan_entry {
 	const struct volume_config *new; /* NULL for PLAN_REMOVE */
 };
 
-const char *plan_action_to_string(enum plan_action a);
-
 /* One entry per name in either configuration: removals first, then the new order. */
 int reload_plan(const struct config *old, const struct config *new, struct plan_entry **ret,
 		size_t *n);

@@ -60,12 +60,23 @@ struct volume *volume_free(struct volume *v)
 	return NULL;
 }
 
+/*
+ * Only the transitions below change the state, and each writes its journal
+ * event: waiting, failed, active, inactive (activating follows "attached"
+ * or "reloaded", written where the map is made).
+ */
 static void set_state(struct volume *v, enum volume_state s)
 {
 	if (v->state == s)
 		return;
 	v->state = s;
 	v->since_usec = now_usec();
+}
+
+static void wait_for_backing(struct volume *v)
+{
+	set_state(v, VOLUME_WAITING);
+	log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL, "waiting for its backing device");
 }
 
 static int fail(struct volume *v, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -85,6 +96,21 @@ static int fail(struct volume *v, int r, const char *fmt, ...)
 	log_volume_event(LOG_ERR, v->cfg->name, "failed", v->backing_desc, "failed: %s",
 			 reason ? reason : "out of memory");
 	return r;
+}
+
+static void become_active(struct volume *v, const char *link)
+{
+	set_state(v, VOLUME_ACTIVE);
+	log_volume_event(LOG_INFO, v->cfg->name, "active", v->backing_desc, "active as %s", link);
+}
+
+static void become_inactive(struct volume *v)
+{
+	free(v->reason);
+	v->reason = NULL;
+	set_state(v, VOLUME_INACTIVE);
+	log_volume_event(LOG_INFO, v->cfg->name, "inactive", NULL,
+			 "inactive until activated again");
 }
 
 /*
@@ -134,6 +160,22 @@ static bool spec_equal(const struct dm_table_spec *a, const struct dm_table_spec
 	       a->read_only == b->read_only && a->trace == b->trace;
 }
 
+/* udev has processed DEV: if it is this volume's map with its link, active. */
+static bool map_processed(struct volume *v, struct udev_device *dev)
+{
+	char link[64 + VOLUME_NAME_MAX];
+	const char *suspended;
+
+	if (!v->map || udev_device_get_devnum(dev) != v->map)
+		return false;
+	suspended = udev_device_get_property_value(dev, "DM_SUSPENDED");
+	snprintf(link, sizeof(link), "/dev/mapper/%s", v->cfg->name);
+	if (v->state == VOLUME_ACTIVATING && !streq_ptr(suspended, "1") &&
+	    block_device_has_path(dev, link))
+		become_active(v, link);
+	return true;
+}
+
 /* Active as soon as udev's database shows /dev/mapper/NAME for the map. */
 static void check_udev(struct volume *v, struct udev *udev)
 {
@@ -145,7 +187,7 @@ static void check_udev(struct volume *v, struct udev *udev)
 	if (!dev)
 		return;
 	if (udev_device_get_is_initialized(dev))
-		volume_handle_dm_device(v, dev);
+		map_processed(v, dev);
 	udev_device_unref(dev);
 }
 
@@ -194,7 +236,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 	return 0;
 }
 
-int volume_attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
+static int attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
 {
 	struct dm_table_spec t;
 	char *d;
@@ -202,7 +244,7 @@ int volume_attach(struct volume *v, struct udev *udev, dev_t backing, const char
 
 	d = strdup(desc);
 	if (!d)
-		return -ENOMEM;
+		return fail(v, -ENOMEM, "out of memory");
 	free(v->backing_desc);
 	v->backing_desc = d;
 	v->backing = backing;
@@ -224,7 +266,8 @@ int volume_attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	return 0;
 }
 
-int volume_attach_file(struct volume *v, struct udev *udev)
+/* Creates the file if asked, finds or attaches its loop device, attaches onto it. */
+static int attach_file(struct volume *v, struct udev *udev, struct loop_index *loops)
 {
 	_cleanup_(closep) int fd = -1;
 	char desc[PATH_MAX + 64];
@@ -239,24 +282,32 @@ int volume_attach_file(struct volume *v, struct udev *udev)
 			    "free some space and reload", v->cfg->file, v->cfg->size_bytes);
 	if (r < 0)
 		return fail(v, r, "cannot prepare %s: %m", v->cfg->file);
-	r = loop_attach(v->cfg->file, v->cfg->read_only, &loop, &fd, &reused);
+	r = loop_attach(loops, v->cfg->file, v->cfg->read_only, &loop, &fd, &reused);
 	if (r < 0)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
 	snprintf(desc, sizeof(desc), "/dev/loop%u (%s)", minor(loop), v->cfg->file);
 	/* once mapped, the map holds the loop device; autoclear frees it with the map */
-	r = volume_attach(v, udev, loop, desc);
+	r = attach(v, udev, loop, desc);
 	if (r < 0 && !reused)
 		v->backing = 0; /* closing fd releases the loop device: forget its number */
 	return r;
 }
 
-int volume_reload(struct volume *v, struct udev *udev)
+/* A file volume is attached, a device or match volume waits for its backing. */
+static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loops)
+{
+	if (v->cfg->kind == BACKING_FILE)
+		return attach_file(v, udev, loops);
+	wait_for_backing(v);
+	return 0;
+}
+
+/* Reloads the table of the volume's map after a change that keeps the backing. */
+static int reload_table(struct volume *v, struct udev *udev)
 {
 	struct dm_table_spec t;
 	int r;
 
-	if (!v->map)
-		return 0;
 	r = volume_table(v, v->backing, &t);
 	if (r < 0)
 		return r;
@@ -272,7 +323,8 @@ int volume_reload(struct volume *v, struct udev *udev)
 	return 0;
 }
 
-int volume_detach(struct volume *v, const char *why)
+/* Removes the map (deferred while open) and forgets the backing; the state is the caller's. */
+static int remove_map(struct volume *v, const char *why)
 {
 	int r = 0;
 
@@ -287,11 +339,10 @@ int volume_detach(struct volume *v, const char *why)
 		v->map = 0;
 	}
 	v->backing = 0;
-	set_state(v, VOLUME_WAITING);
 	return r == -ENODEV ? 0 : r;
 }
 
-void volume_map_vanished(struct volume *v)
+static void map_vanished(struct volume *v)
 {
 	struct dm_map_info info = {};
 	bool still_there;
@@ -305,66 +356,8 @@ void volume_map_vanished(struct volume *v)
 	fail(v, -ENODEV, "its map was removed outside basicdm; reload to create it again");
 }
 
-int volume_deactivate(struct volume *v)
-{
-	int r;
-
-	r = volume_detach(v, "deactivated on request");
-	free(v->reason);
-	v->reason = NULL;
-	set_state(v, VOLUME_INACTIVE);
-	log_volume_event(LOG_INFO, v->cfg->name, "inactive", NULL,
-			 "inactive until activated again");
-	return r;
-}
-
-int volume_activate(struct volume *v, struct udev *udev)
-{
-	if (v->state == VOLUME_ACTIVE || v->state == VOLUME_ACTIVATING)
-		return 0;
-	if (v->cfg->kind == BACKING_FILE)
-		return volume_attach_file(v, udev);
-
-	free(v->reason);
-	v->reason = NULL;
-	set_state(v, VOLUME_WAITING);
-	log_volume_event(LOG_INFO, v->cfg->name, "waiting", NULL, "waiting for its backing device");
-	return 0;
-}
-
-int volume_message(struct volume *v, const char *message)
-{
-	int r;
-
-	if (!v->map)
-		return -ENODEV;
-	r = dm_map_message(v->cfg->name, message);
-	if (r < 0)
-		return r;
-	log_volume_event(LOG_INFO, v->cfg->name, "message", v->backing_desc, "message sent: %s",
-			 message);
-	return 0;
-}
-
-bool volume_handle_dm_device(struct volume *v, struct udev_device *dev)
-{
-	char link[64 + VOLUME_NAME_MAX];
-	const char *suspended;
-
-	if (!v->map || udev_device_get_devnum(dev) != v->map)
-		return false;
-	suspended = udev_device_get_property_value(dev, "DM_SUSPENDED");
-	snprintf(link, sizeof(link), "/dev/mapper/%s", v->cfg->name);
-	if (v->state == VOLUME_ACTIVATING && !streq_ptr(suspended, "1") &&
-	    block_device_has_path(dev, link)) {
-		set_state(v, VOLUME_ACTIVE);
-		log_volume_event(LOG_INFO, v->cfg->name, "active", v->backing_desc, "active as %s",
-				 link);
-	}
-	return true;
-}
-
-bool volume_wants_device(const struct volume *v, struct udev_device *dev)
+/* Does DEV back this (device or match) volume, which waits for it? */
+static bool wants_device(const struct volume *v, struct udev_device *dev)
 {
 	const struct volume_config *c = v->cfg;
 	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
@@ -388,4 +381,102 @@ bool volume_wants_device(const struct volume *v, struct udev_device *dev)
 	if (!has_devtype && !streq_ptr(devtype, "disk"))
 		return false;
 	return block_device_matches(dev, keys, values, c->n_match);
+}
+
+/* The device DEVNUM is still there (udev has it in sysfs). */
+static bool device_present(struct udev *udev, dev_t devnum)
+{
+	struct udev_device *dev = udev_device_new_from_devnum(udev, 'b', devnum);
+
+	udev_device_unref(dev);
+	return dev != NULL;
+}
+
+int volume_start(struct volume *v, struct udev *udev, struct loop_index *loops,
+		 bool inactive_marked)
+{
+	if (inactive_marked)
+		return volume_deactivate(v);
+	return bring_up(v, udev, loops);
+}
+
+int volume_reconfigure(struct volume *v, const struct volume_config *cfg, bool table_changed,
+		       struct udev *udev, struct loop_index *loops)
+{
+	v->cfg = cfg;
+	if (!table_changed) {
+		if (v->state == VOLUME_FAILED && cfg->kind == BACKING_FILE)
+			return attach_file(v, udev, loops);
+		return 0;
+	}
+	if (v->map)
+		return reload_table(v, udev);
+	if (v->state == VOLUME_FAILED && v->backing)
+		return attach(v, udev, v->backing, v->backing_desc);
+	return 0;
+}
+
+void volume_remove(struct volume *v, const char *why)
+{
+	(void)remove_map(v, why);	/* a failure is logged there */
+}
+
+bool volume_device_present(struct volume *v, struct udev *udev, struct udev_device *dev)
+{
+	if (map_processed(v, dev))
+		return true;
+	/* one disk may back several volumes, at different offsets */
+	if (wants_device(v, dev))
+		(void)attach(v, udev, udev_device_get_devnum(dev), udev_device_get_devnode(dev));
+	return false;
+}
+
+void volume_device_removed(struct volume *v, dev_t devnum)
+{
+	if (v->map == devnum) {
+		map_vanished(v);
+	} else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
+		(void)remove_map(v, "its backing device went away");	/* logged there */
+		wait_for_backing(v);
+	}
+}
+
+void volume_events_lost(struct volume *v, struct udev *udev)
+{
+	if (v->map && !device_present(udev, v->map))
+		volume_device_removed(v, v->map);
+	else if (v->backing && !device_present(udev, v->backing))
+		volume_device_removed(v, v->backing);
+}
+
+int volume_deactivate(struct volume *v)
+{
+	int r;
+
+	r = remove_map(v, "deactivated on request");
+	become_inactive(v);
+	return r;
+}
+
+int volume_activate(struct volume *v, struct udev *udev)
+{
+	if (v->state == VOLUME_ACTIVE || v->state == VOLUME_ACTIVATING)
+		return 0;
+	free(v->reason);
+	v->reason = NULL;
+	return bring_up(v, udev, NULL);
+}
+
+int volume_message(struct volume *v, const char *message)
+{
+	int r;
+
+	if (!v->map)
+		return -ENODEV;
+	r = dm_map_message(v->cfg->name, message);
+	if (r < 0)
+		return r;
+	log_volume_event(LOG_INFO, v->cfg->name, "message", v->backing_desc, "message sent: %s",
+			 message);
+	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "loop.h"
 
 enum volume_state {
 	VOLUME_WAITING,
@@ -42,23 +43,57 @@ struct volume *volume_new(const struct volume_config *cfg);
 struct volume *volume_free(struct volume *v);
 
 /*
- * Maps the volume onto BACKING: adopts an identical existing map, reloads
- * a different one, or creates it.  Ends activating (or active when udev
- * already knows the map), or failed.
+ * What happens to a volume is handed to it by one of the calls below; the
+ * volume decides what to do about it and writes the journal event of each
+ * step it takes.  Those returning int give 0, or the error the volume
+ * failed with: it is logged, and the volume shows it (failed, v->reason).
  */
-int volume_attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc);
 
-/* File volumes: create the file if asked, find or attach its loop device, attach. */
-int volume_attach_file(struct volume *v, struct udev *udev);
+/*
+ * The start-up pass, or a reload that adds the volume: inactive when
+ * INACTIVE_MARKED (inactive.h), else a file volume is attached at once
+ * (its loop device looked up in LOOPS, NULL: scanned for) and a device or
+ * match volume waits for its backing.
+ */
+int volume_start(struct volume *v, struct udev *udev, struct loop_index *loops,
+		 bool inactive_marked);
 
-/* Reloads the table after a configuration change that keeps the backing. */
-int volume_reload(struct volume *v, struct udev *udev);
+/*
+ * A reload keeps the volume on the same backing, defined by CFG from now on;
+ * TABLE_CHANGED (offset, sectors, read_only, trace): its map's table is
+ * reloaded.  A reload is also the administrator's "try again" for a failed
+ * volume: with its table unchanged, a file volume is attached anew; with its
+ * table changed, a volume that has its backing is attached onto it again.
+ */
+int volume_reconfigure(struct volume *v, const struct volume_config *cfg, bool table_changed,
+		       struct udev *udev, struct loop_index *loops);
 
-/* Removes the map (deferred while open) and goes back to waiting. */
-int volume_detach(struct volume *v, const char *why);
+/*
+ * The volume leaves the configuration (WHY: removed, or replaced by a
+ * definition with another backing): its map is removed, deferred while
+ * open.  A failure is logged; the caller frees the volume next.
+ */
+void volume_remove(struct volume *v, const char *why);
 
-/* The map went away behind basicdm's back (dmsetup remove): failed, not re-created. */
-void volume_map_vanished(struct volume *v);
+/*
+ * udev reports DEV present (add, change, coldplug): the volume's own map
+ * processed (then active), or the backing a device or match volume waits
+ * for (then attached).  True when DEV is this volume's map: no other
+ * volume's business.
+ */
+bool volume_device_present(struct volume *v, struct udev *udev, struct udev_device *dev);
+
+/*
+ * Block device DEVNUM is gone.  The volume's map: it was removed behind
+ * basicdm's back (dmsetup remove), failed, not re-created.  The disk under
+ * a device or match volume: its map is removed (deferred while open) and it
+ * waits for its backing again.  A file volume's loop device is its own and
+ * goes with its map.
+ */
+void volume_device_removed(struct volume *v, dev_t devnum);
+
+/* udev events were lost: the removals among them, found by looking in udev's database. */
+void volume_events_lost(struct volume *v, struct udev *udev);
 
 /*
  * Taken down on request: removes the map (deferred while open) and stays
@@ -74,9 +109,3 @@ int volume_activate(struct volume *v, struct udev *udev);
 
 /* "trace on", "trace off", "stats reset": a message to the volume's map. */
 int volume_message(struct volume *v, const char *message);
-
-/* udev has processed DEV: if it is this volume's map with its link, active. */
-bool volume_handle_dm_device(struct volume *v, struct udev_device *dev);
-
-/* Does DEV back this (device or match) volume? */
-bool volume_wants_device(const struct volume *v, struct udev_device *dev);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * daemon/loop.c: preparing backing files in a scratch directory, and what
- * loop_find / loop_attach refuse before touching any loop device.  The one
- * test that binds a real loop device skips unless it can; autoclear frees
- * the device when its descriptor closes, even if the test dies.
+ * loop_attach refuses before touching any loop device.  The tests that bind
+ * a real loop device skip unless they can; autoclear frees the device when
+ * its descriptor closes, even if the test dies.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/loop.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -67,6 +70,54 @@ static void write_file(const char *path, const char *content)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
 	close(fd);
+}
+
+/*
+ * The loop device bound to PATH's inode, as the kernel reports it: the
+ * tests' own look, independent of loop.c's.  0 and *devnum, or -ENOENT.
+ */
+static int bound_loop(const char *path, dev_t *devnum)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int r = -ENOENT;
+
+	if (stat(path, &st) < 0)
+		return -ENOENT;
+	d = opendir("/sys/block");
+	assert_non_null(d);
+	while (r < 0 && (de = readdir(d))) {
+		struct loop_info64 info = {};
+		struct stat lst;
+		char dev[300];
+		int fd;
+
+		if (strncmp(de->d_name, "loop", 4))
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
+		fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, LOOP_GET_STATUS64, &info) == 0 && info.lo_device == st.st_dev &&
+		    info.lo_inode == st.st_ino && fstat(fd, &lst) == 0) {
+			*devnum = lst.st_rdev;
+			r = 0;
+		}
+		close(fd);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Autoclear: the last close detaches the device, asynchronously in newer kernels. */
+static void wait_detached(const char *path)
+{
+	dev_t found;
+
+	for (int i = 0; i < 100 && bound_loop(path, &found) == 0; i++)
+		usleep(10000);
+	assert_int_equal(bound_loop(path, &found), -ENOENT);
 }
 
 /* ---- loop_prepare_file -------------------------------------------------- */
@@ -170,16 +221,22 @@ static void test_truncate_fails(void **state)
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
-/* ---- loop_find / loop_attach without a loop device ---------------------- */
+/* ---- loop_attach without a loop device --------------------------------- */
 
-static void test_find_unattached(void **state)
+/* A missing file is no loop device's, with an index as without one. */
+static void test_attach_missing_file(void **state)
 {
 	struct scratch *s = *state;
+	struct loop_index *idx = loop_index_new();
+	bool reused;
 	dev_t dev;
+	int fd = 42;
 
-	assert_int_equal(loop_find(s->path, &dev), -ENOENT);	/* no file */
-	write_file(s->path, "x");
-	assert_int_equal(loop_find(s->path, &dev), -ENOENT);	/* a file no loop uses */
+	assert_non_null(idx);
+	assert_int_equal(loop_attach(NULL, s->path, false, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(fd, 42);
+	loop_index_free(idx);
 }
 
 static void test_attach_refuses(void **state)
@@ -189,15 +246,15 @@ static void test_attach_refuses(void **state)
 	dev_t dev;
 	int fd = 42;
 
-	assert_int_equal(loop_attach(s->path, false, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(loop_attach(NULL, s->path, false, &dev, &fd, &reused), -ENOENT);
 
 	/* read-only opens a FIFO for reading: it must not wait for a writer */
 	assert_int_equal(mkfifo(s->path, 0600), 0);
-	assert_int_equal(loop_attach(s->path, true, &dev, &fd, &reused), -EINVAL);
+	assert_int_equal(loop_attach(NULL, s->path, true, &dev, &fd, &reused), -EINVAL);
 	assert_int_equal(unlink(s->path), 0);
 
 	assert_int_equal(mkdir(s->path, 0700), 0);
-	assert_int_equal(loop_attach(s->path, true, &dev, &fd, &reused), -EISDIR);
+	assert_int_equal(loop_attach(NULL, s->path, true, &dev, &fd, &reused), -EISDIR);
 	assert_int_equal(fd, 42);
 }
 
@@ -213,7 +270,7 @@ static void test_attach_find_reuse(void **state)
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	r = loop_attach(s->path, false, &dev, &fd, &reused);
+	r = loop_attach(NULL, s->path, false, &dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
@@ -221,20 +278,18 @@ static void test_attach_find_reuse(void **state)
 	assert_false(reused);
 	assert_int_equal(major(dev), 7);
 
-	assert_int_equal(loop_find(s->path, &found), 0);
+	assert_int_equal(bound_loop(s->path, &found), 0);
 	assert_int_equal(found, dev);
 
 	/* never attached twice */
-	assert_int_equal(loop_attach(s->path, true, &dev2, &fd2, &again), 0);
+	assert_int_equal(loop_attach(NULL, s->path, true, &dev2, &fd2, &again), 0);
 	assert_true(again);
 	assert_int_equal(fd2, -1);
 	assert_int_equal(dev2, dev);
 
-	/* autoclear: the last close detaches it (asynchronously in newer kernels) */
+	/* autoclear: the last close detaches it */
 	close(fd);
-	for (int i = 0; i < 100 && loop_find(s->path, &found) == 0; i++)
-		usleep(10000);
-	assert_int_equal(loop_find(s->path, &found), -ENOENT);
+	wait_detached(s->path);
 }
 
 /* A read-write volume cannot use a read-only loop device of its file. */
@@ -248,24 +303,26 @@ static void test_attach_read_only_conflict(void **state)
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	r = loop_attach(s->path, true, &dev, &fd, &reused);
+	r = loop_attach(NULL, s->path, true, &dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
-	assert_int_equal(loop_attach(s->path, false, &dev2, &fd2, &reused), -EROFS);
+	assert_int_equal(loop_attach(NULL, s->path, false, &dev2, &fd2, &reused), -EROFS);
 	assert_int_equal(fd2, -1);
 	close(fd);
 }
 
 /*
- * In a batch the bound devices are looked up in an index read once: a file
- * bound before the batch is still found, one bound in it is reused, and a
- * device detached since the index was read is not handed out again.
+ * Through an index the bound devices are looked up in a list read once: a
+ * file bound before the index was read is still found, one bound through it
+ * is reused, and a device detached since the index was read is not handed
+ * out again.
  */
-static void test_batch(void **state)
+static void test_index(void **state)
 {
 	struct scratch *s = *state;
 	char other[160];
+	struct loop_index *idx;
 	bool reused;
 	dev_t before, dev, again, dev_other, found;
 	int fd_before = -1, fd = -1, fd_other = -1, r;
@@ -275,35 +332,38 @@ static void test_batch(void **state)
 	snprintf(other, sizeof(other), "%s/other.img", s->dir);
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
 	assert_int_equal(loop_prepare_file(other, 1 << 20), 0);
-	r = loop_attach(s->path, false, &before, &fd_before, &reused);
+	r = loop_attach(NULL, s->path, false, &before, &fd_before, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
 
-	loop_batch_begin();
-	assert_int_equal(loop_attach(s->path, false, &dev, &fd, &reused), 0);
+	idx = loop_index_new();
+	assert_non_null(idx);
+	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd, &reused), 0);
 	assert_true(reused);
 	assert_int_equal(dev, before);
 
-	assert_int_equal(loop_attach(other, false, &dev_other, &fd_other, &reused), 0);
+	assert_int_equal(loop_attach(idx, other, false, &dev_other, &fd_other, &reused), 0);
 	assert_false(reused);
 	assert_int_not_equal(dev_other, before);
-	assert_int_equal(loop_attach(other, false, &again, &fd, &reused), 0);
+	assert_int_equal(loop_attach(idx, other, false, &again, &fd, &reused), 0);
 	assert_true(reused);
 	assert_int_equal(again, dev_other);
 
 	/* detached behind the index's back: found gone, bound afresh */
 	close(fd_before);
-	for (int i = 0; i < 100 && loop_find(s->path, &found) == 0; i++)
-		usleep(10000);
-	assert_int_equal(loop_find(s->path, &found), -ENOENT);
-	assert_int_equal(loop_attach(s->path, false, &dev, &fd_before, &reused), 0);
+	wait_detached(s->path);
+	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd_before, &reused), 0);
 	assert_false(reused);
 	assert_true(fd_before >= 0);
-	loop_batch_end();
+	loop_index_free(idx);
 
-	assert_int_equal(loop_find(s->path, &found), 0);
+	/* the device bound through the index, found by a scan too */
+	assert_int_equal(bound_loop(s->path, &found), 0);
 	assert_int_equal(found, dev);
+	assert_int_equal(loop_attach(NULL, s->path, false, &again, &fd, &reused), 0);
+	assert_true(reused);
+	assert_int_equal(again, dev);
 	close(fd_before);
 	close(fd_other);
 }
@@ -319,11 +379,11 @@ int main(void)
 		T(test_not_a_file),
 		T(test_size_too_large),
 		T(test_truncate_fails),
-		T(test_find_unattached),
+		T(test_attach_missing_file),
 		T(test_attach_refuses),
 		T(test_attach_find_reuse),
 		T(test_attach_read_only_conflict),
-		T(test_batch),
+		T(test_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The volume state machine against a fake kernel: libdevmapper (through
- * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.
+ * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.  What
+ * the volume decides on each thing that happens to it (start, a new
+ * definition, a device present or gone, a request) and the one journal
+ * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +84,8 @@ int __wrap_loop_prepare_file(const char *path, uint64_t size)
 	return 0;
 }
 
-int __wrap_loop_attach(const char *path, bool read_only, dev_t *devnum, int *fd, bool *reused)
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
+		       int *fd, bool *reused)
 {
 	*devnum = makedev(7, 3);
 	*fd = -1;
@@ -99,6 +103,7 @@ void __wrap_log_volume_event(int level, const char *volume, const char *event, c
 /* Fake udev devices: the opaque pointer is one of these. */
 struct fake_dev {
 	dev_t devnum;
+	const char *devnode;
 	const char *devtype;
 	const char *link;	/* the one path it answers to */
 	const char *dm_uuid;
@@ -125,6 +130,11 @@ int __wrap_udev_device_get_is_initialized(struct udev_device *d)
 dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
 {
 	return FAKE(d)->devnum;
+}
+
+const char *__wrap_udev_device_get_devnode(struct udev_device *d)
+{
+	return FAKE(d)->devnode;
 }
 
 const char *__wrap_udev_device_get_devtype(struct udev_device *d)
@@ -170,6 +180,12 @@ bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
 static struct volume_config file_cfg = {
 	.name = "data", .kind = BACKING_FILE, .file = "/var/lib/basicdm/data.img", .offset = 2048,
 };
+static struct volume_config disk_cfg = {
+	.name = "data", .kind = BACKING_DEVICE, .device = "/dev/vdb",
+};
+/* a disk for it (devnum set in reset) */
+static struct fake_dev disk = { .devnode = "/dev/vdb", .devtype = "disk", .link = "/dev/vdb" };
+#define DEV(x) ((struct udev_device *)(void *)&(x))
 
 static void assert_events(const char *const *expected, int n)
 {
@@ -190,6 +206,7 @@ static int reset(void **state)
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
+	disk.devnum = makedev(254, 16);
 	return 0;
 }
 
@@ -199,7 +216,7 @@ static void test_file_volume_comes_up(void **state)
 {
 	struct volume *v = volume_new(&file_cfg);
 
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.creates, 1);
 	assert_int_equal(fake_map.spec.backing, makedev(7, 3));
 	assert_int_equal(fake_map.spec.offset, 2048);
@@ -208,7 +225,7 @@ static void test_file_volume_comes_up(void **state)
 	assert_string_equal(v->backing_desc, "/dev/loop3 (/var/lib/basicdm/data.img)");
 
 	/* udev processed the map: active */
-	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&dm_dev_ready));
+	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	assert_events((const char *[]){ "data:attached", "data:active" }, 2);
 	volume_free(v);
@@ -219,7 +236,7 @@ static void test_active_at_once_when_udev_already_knows(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	udev_db_entry = &dm_dev_ready;
-	assert_int_equal(volume_attach_file(v, (struct udev *)(void *)1), 0);
+	assert_int_equal(volume_start(v, (struct udev *)(void *)1, NULL, false), 0);
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	volume_free(v);
 }
@@ -230,8 +247,8 @@ static void test_suspended_map_is_not_active(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	suspended.dm_suspended = "1";
-	volume_attach_file(v, NULL);
-	assert_true(volume_handle_dm_device(v, (struct udev_device *)(void *)&suspended));
+	volume_start(v, NULL, NULL, false);
+	assert_true(volume_device_present(v, NULL, DEV(suspended)));
 	assert_int_equal(v->state, VOLUME_ACTIVATING);
 	volume_free(v);
 }
@@ -243,7 +260,7 @@ static void test_identical_map_is_adopted_untouched(void **state)
 	fake_map.exists = true;
 	fake_map.devnum = makedev(253, 7);
 	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
 	assert_int_equal(v->map, makedev(253, 7));
 	assert_events((const char *[]){ "data:adopted", "data:attached" }, 2);
@@ -256,7 +273,7 @@ static void test_different_map_is_reloaded(void **state)
 
 	fake_map.exists = true;
 	fake_map.spec = (struct dm_table_spec){ 65536, makedev(7, 3), 0, false, false };
-	assert_int_equal(volume_attach_file(v, NULL), 0);
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.creates, 0);
 	assert_int_equal(fake_map.spec.offset, 2048);
@@ -268,7 +285,7 @@ static void test_offset_past_the_end_fails_without_touching_dm(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_backing_sectors = 2048;
-	assert_int_equal(volume_attach_file(v, NULL), -ERANGE);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -ERANGE);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "passes the end"));
 	assert_int_equal(fake_map.creates + fake_map.reloads, 0);
@@ -282,7 +299,7 @@ static void test_foreign_map_with_the_name_is_left_alone(void **state)
 
 	fake_map.exists = true;
 	fake_map.foreign = true;
-	assert_int_equal(volume_attach_file(v, NULL), -EEXIST);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -EEXIST);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "basicdm did not create"));
 	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
@@ -294,24 +311,28 @@ static void test_create_failure_is_reported(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_map.create_error = -EBUSY;
-	assert_int_equal(volume_attach_file(v, NULL), -EBUSY);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -EBUSY);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_non_null(strstr(v->reason, "cannot create the map"));
 	volume_free(v);
 }
 
+/* The disk under a device volume goes: the map is removed, deferred, and it waits. */
 static void test_detach_removes_deferred_and_waits(void **state)
 {
-	struct volume *v = volume_new(&file_cfg);
+	struct volume *v = volume_new(&disk_cfg);
 
-	volume_attach_file(v, NULL);
-	assert_int_equal(volume_detach(v, "test"), 0);
+	volume_start(v, NULL, NULL, false);
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	volume_device_removed(v, disk.devnum);
 	assert_int_equal(fake_map.removes, 1);
 	assert_true(fake_map.last_remove_deferred);
 	assert_int_equal(v->state, VOLUME_WAITING);
 	assert_int_equal(v->map, 0);
 	assert_int_equal(v->backing, 0);
-	assert_string_equal(events[n_events - 1], "data:removed");
+	assert_events((const char *[]){ "data:waiting", "data:attached", "data:removed",
+					"data:waiting" }, 4);
 	volume_free(v);
 }
 
@@ -320,15 +341,29 @@ static void test_reload_changes_only_the_table(void **state)
 	struct volume_config cfg = file_cfg;
 	struct volume *v = volume_new(&cfg);
 
-	volume_attach_file(v, NULL);
+	volume_start(v, NULL, NULL, false);
 	cfg.offset = 4096;
 	cfg.read_only = true;
-	assert_int_equal(volume_reload(v, NULL), 0);
+	assert_int_equal(volume_reconfigure(v, &cfg, true, NULL, NULL), 0);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.spec.offset, 4096);
 	assert_true(fake_map.spec.read_only);
 	assert_int_equal(fake_map.spec.sectors, 65536 - 4096);
 	volume_free(v);
+}
+
+/* Whether a volume of CFG in STATE takes DEV as its backing when udev reports it. */
+static bool takes(const struct volume_config *cfg, enum volume_state state, struct fake_dev *dev)
+{
+	struct volume *v = volume_new(cfg);
+	bool taken;
+
+	v->state = state;
+	assert_false(volume_device_present(v, NULL, DEV(*dev)));	/* not its map */
+	taken = v->backing == dev->devnum;
+	volume_free(v);
+	fake_map.exists = false;
+	return taken;
 }
 
 static void test_which_devices_a_volume_wants(void **state)
@@ -340,29 +375,201 @@ static void test_which_devices_a_volume_wants(void **state)
 	struct volume_config dev_cfg = {
 		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
 	};
-	struct fake_dev disk = { .devnum = makedev(254, 16), .devtype = "disk", .serial = "ARCHIVE01" };
-	struct fake_dev part = { .devnum = makedev(254, 17), .devtype = "partition", .serial = "ARCHIVE01" };
-	struct fake_dev other = { .devnum = makedev(254, 32), .devtype = "disk", .serial = "OTHER" };
-	struct fake_dev raw = { .devnum = makedev(254, 48), .devtype = "disk",
+	struct fake_dev archive = { .devnum = makedev(254, 16), .devnode = "/dev/vdb",
+				    .devtype = "disk", .serial = "ARCHIVE01" };
+	struct fake_dev part = { .devnum = makedev(254, 17), .devnode = "/dev/vdb1",
+				 .devtype = "partition", .serial = "ARCHIVE01" };
+	struct fake_dev other = { .devnum = makedev(254, 32), .devnode = "/dev/vdc",
+				  .devtype = "disk", .serial = "OTHER" };
+	struct fake_dev raw = { .devnum = makedev(254, 48), .devnode = "/dev/vdd", .devtype = "disk",
 				.link = "/dev/disk/by-id/virtio-RAW01" };
-	struct fake_dev ours = { .devnum = makedev(253, 1), .devtype = "disk", .serial = "ARCHIVE01",
-				 .dm_uuid = "BASICDM-x" };
-	struct volume *m = volume_new(&match_cfg), *d = volume_new(&dev_cfg), *f = volume_new(&file_cfg);
+	struct fake_dev ours = { .devnum = makedev(253, 1), .devnode = "/dev/dm-1",
+				 .devtype = "disk", .serial = "ARCHIVE01", .dm_uuid = "BASICDM-x" };
 
-#define DEV(x) ((struct udev_device *)(void *)&(x))
-	assert_true(volume_wants_device(m, DEV(disk)));
-	assert_false(volume_wants_device(m, DEV(part)));  /* partitions share the serial */
-	assert_false(volume_wants_device(m, DEV(other)));
-	assert_false(volume_wants_device(m, DEV(ours)));  /* never stack on our own maps */
-	assert_true(volume_wants_device(d, DEV(raw)));
-	assert_false(volume_wants_device(d, DEV(disk)));
-	assert_false(volume_wants_device(f, DEV(disk)));  /* file volumes ignore udev */
+	assert_true(takes(&match_cfg, VOLUME_WAITING, &archive));
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &part));  /* partitions share the serial */
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &other));
+	assert_false(takes(&match_cfg, VOLUME_WAITING, &ours));  /* never stack on our own maps */
+	assert_true(takes(&dev_cfg, VOLUME_WAITING, &raw));
+	assert_false(takes(&dev_cfg, VOLUME_WAITING, &archive));
+	assert_false(takes(&file_cfg, VOLUME_WAITING, &archive)); /* file volumes ignore udev */
 
-	m->state = VOLUME_ACTIVE;			  /* already has its backing */
-	assert_false(volume_wants_device(m, DEV(disk)));
-	volume_free(m);
-	volume_free(d);
-	volume_free(f);
+	assert_true(takes(&match_cfg, VOLUME_FAILED, &archive));  /* tried again */
+	assert_false(takes(&match_cfg, VOLUME_ACTIVE, &archive)); /* already has its backing */
+}
+
+#define DM_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
+
+static void test_start_marked_inactive_touches_nothing(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	assert_int_equal(volume_start(v, NULL, NULL, true), 0);
+	assert_int_equal(v->state, VOLUME_INACTIVE);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_events((const char *[]){ "data:inactive" }, 1);
+	volume_free(v);
+}
+
+static void test_start_disk_volume_waits(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_events((const char *[]){ "data:waiting" }, 1);
+	volume_free(v);
+}
+
+/* An unchanged definition (a reload's KEEP) touches neither the map nor the journal. */
+static void test_keep_touches_nothing(void **state)
+{
+	struct volume_config same = file_cfg;
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	assert_int_equal(volume_reconfigure(v, &same, false, NULL, NULL), 0);
+	assert_ptr_equal(v->cfg, &same);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(fake_map.reloads + fake_map.removes, 0);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_events(NULL, 0);
+	volume_free(v);
+}
+
+/* A reload is the administrator's "try again": a failed file volume is attached anew. */
+static void test_keep_retries_a_failed_file_volume(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_backing_sectors = 2048;
+	volume_start(v, NULL, NULL, false);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	fake_backing_sectors = 65536;
+	assert_int_equal(volume_reconfigure(v, &file_cfg, false, NULL, NULL), 0);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_null(v->reason);
+	assert_events((const char *[]){ "data:failed", "data:attached" }, 2);
+	volume_free(v);
+}
+
+/* A failed disk volume keeps failing until its table changes or its disk comes again. */
+static void test_keep_leaves_a_failed_disk_volume(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v = volume_new(&cfg);
+
+	cfg.offset = 100000;
+	volume_device_present(v, NULL, DEV(disk));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(volume_reconfigure(v, &cfg, false, NULL, NULL), 0);
+	assert_int_equal(DM_CALLS(), 0);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	volume_free(v);
+}
+
+/* A failed volume whose table changed is attached again onto the backing it has. */
+static void test_new_table_reattaches_a_failed_volume(void **state)
+{
+	struct volume_config bad = disk_cfg, good = disk_cfg;
+	struct volume *v = volume_new(&bad);
+
+	bad.offset = 100000;
+	good.offset = 8;
+	volume_device_present(v, NULL, DEV(disk));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(volume_reconfigure(v, &good, true, NULL, NULL), 0);
+	assert_int_equal(fake_map.creates, 1);
+	assert_int_equal(fake_map.spec.backing, disk.devnum);
+	assert_int_equal(fake_map.spec.offset, 8);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	volume_free(v);
+}
+
+/* dmsetup remove behind basicdm's back: failed, not made again by itself. */
+static void test_map_removed_outside(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	/* a late remove event of an older map with the same number: still there */
+	volume_device_removed(v, makedev(253, 0));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+
+	fake_map.exists = false;
+	volume_device_removed(v, makedev(253, 0));
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_int_equal(v->map, 0);
+	assert_non_null(strstr(v->reason, "removed outside basicdm"));
+	assert_int_equal(fake_map.creates, 1);
+	assert_string_equal(events[n_events - 1], "data:failed");
+	volume_free(v);
+}
+
+/* A file volume's loop device is its own: its removal event changes nothing. */
+static void test_file_volume_ignores_its_loop_device(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	volume_device_removed(v, makedev(7, 3));
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_int_equal(v->backing, makedev(7, 3));
+	assert_int_equal(fake_map.removes, 0);
+	assert_events(NULL, 0);
+	volume_free(v);
+}
+
+/* Leaving the configuration removes the map; the volume does not wait for anything. */
+static void test_remove_does_not_wait(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	volume_start(v, NULL, NULL, false);
+	n_events = 0;
+	volume_remove(v, "removed from the configuration");
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_events((const char *[]){ "data:removed" }, 1);
+	volume_free(v);
+}
+
+static void test_deactivate_then_activate(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	n_events = 0;
+	assert_int_equal(volume_deactivate(v), 0);
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_int_equal(v->state, VOLUME_INACTIVE);
+	/* inactive: the disk is not taken again */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.creates, 1);
+
+	assert_int_equal(volume_activate(v, NULL), 0);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_events((const char *[]){ "data:removed", "data:inactive", "data:waiting" }, 3);
+	volume_free(v);
+}
+
+/* Lost udev events: a backing udev no longer has is gone; a map it still has stays. */
+static void test_events_lost(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	udev_db_entry = &dm_dev_ready;	/* the map is there, the disk is not */
+	volume_events_lost(v, (struct udev *)(void *)1);
+	assert_int_equal(fake_map.removes, 1);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_string_equal(events[n_events - 1], "data:waiting");
+	volume_free(v);
 }
 
 int main(void)
@@ -379,6 +586,17 @@ int main(void)
 		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
+		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),
+		cmocka_unit_test_setup(test_start_disk_volume_waits, reset),
+		cmocka_unit_test_setup(test_keep_touches_nothing, reset),
+		cmocka_unit_test_setup(test_keep_retries_a_failed_file_volume, reset),
+		cmocka_unit_test_setup(test_keep_leaves_a_failed_disk_volume, reset),
+		cmocka_unit_test_setup(test_new_table_reattaches_a_failed_volume, reset),
+		cmocka_unit_test_setup(test_map_removed_outside, reset),
+		cmocka_unit_test_setup(test_file_volume_ignores_its_loop_device, reset),
+		cmocka_unit_test_setup(test_remove_does_not_wait, reset),
+		cmocka_unit_test_setup(test_deactivate_then_activate, reset),
+		cmocka_unit_test_setup(test_events_lost, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What each basicdmctl request does, and who may send it: the handlers run
+ * on a manager made by hand, with every call that would change something
+ * (manager_activate, _deactivate, _reload, volume_message) and the kernel's
+ * view (dm_map_get_info, dm_map_counters) replaced by --wrap and counted.
+ */
+// wrap: manager_activate manager_deactivate manager_reload volume_message dm_map_get_info dm_map_counters
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "control-handlers.h"
+#include "dm.h"
+#include "manager.h"
+#include "util.h"
+
+/* ---- the calls that change something, counted --------------------------- */
+
+static int changes;		/* calls of any of them */
+static char last_change[96];
+static int reload_r;		/* what manager_reload() returns */
+static struct reload_result reload_res;
+
+static void changed(const char *what, const char *name)
+{
+	changes++;
+	snprintf(last_change, sizeof(last_change), "%s %s", what, name);
+}
+
+int __wrap_manager_activate(struct manager *m, const char *name)
+{
+	changed("activate", name);
+	return 0;
+}
+
+int __wrap_manager_deactivate(struct manager *m, const char *name)
+{
+	changed("deactivate", name);
+	return 0;
+}
+
+int __wrap_manager_reload(struct manager *m, struct reload_result *result)
+{
+	changed("reload", "");
+	*result = reload_res;
+	if (reload_r < 0) {
+		result->errors.messages = calloc(1, sizeof(char *));
+		assert_non_null(result->errors.messages);
+		result->errors.messages[0] = strdup("/etc/basicdm.conf:3: broken");
+		result->errors.n = 1;
+	}
+	return reload_r;
+}
+
+int __wrap_volume_message(struct volume *v, const char *message)
+{
+	changed(message, v->cfg->name);
+	return 0;
+}
+
+/* No map exists: status shows the daemon's view alone. */
+int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+{
+	return -ENODEV;
+}
+
+int __wrap_dm_map_counters(const char *name, struct dm_counters *ret)
+{
+	return -ENODEV;
+}
+
+/* ---- a manager with two volumes ----------------------------------------- */
+
+static struct volume_config cfgs[] = {
+	{ .name = "a", .kind = BACKING_FILE, .file = "/srv/a.img" },
+	{ .name = "b", .kind = BACKING_DEVICE, .device = "/dev/vdb" },
+};
+static struct volume *volumes[2];
+static struct manager manager = {
+	.config_path = "/etc/basicdm.conf", .volumes = volumes, .n_volumes = 2,
+};
+
+static const struct ucred root = { .pid = 1234, .uid = 0, .gid = 0 };
+static const struct ucred user = { .pid = 1235, .uid = 1000, .gid = 1000 };
+
+static int setup(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(volumes); i++) {
+		volumes[i] = volume_new(&cfgs[i]);
+		if (!volumes[i])
+			return -1;
+		volumes[i]->state = VOLUME_ACTIVE;
+	}
+	changes = 0;
+	last_change[0] = '\0';
+	reload_r = 0;
+	reload_res = (struct reload_result){};
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(volumes); i++)
+		volume_free(volumes[i]);
+	return 0;
+}
+
+/* The reply to LINE from PEER; the caller puts it. */
+static struct json_object *ask(const char *line, const struct ucred *peer)
+{
+	struct control_request req;
+	struct json_object *reply;
+	const char *why;
+
+	assert_int_equal(control_request_parse(line, strlen(line), &req, &why), 0);
+	reply = control_handle_request(&req, peer, &manager);
+	assert_non_null(reply);
+	return reply;
+}
+
+static void assert_refused(struct json_object *reply, const char *error)
+{
+	assert_false(json_member_bool(reply, "ok"));
+	assert_string_equal(json_member_string(reply, "error"), error);
+	json_object_put(reply);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+/* Every command but status changes something. */
+static void test_which_commands_change_state(void **state)
+{
+	for (int c = 0; c < _CONTROL_COMMAND_MAX; c++)
+		assert_int_equal(control_command_changes_state(c), c != CONTROL_STATUS);
+}
+
+static void test_changes_need_root(void **state)
+{
+	static const char *const lines[] = {
+		"reload", "activate a", "deactivate a", "trace a on", "trace b off",
+		"stats-reset a",
+		"activate nosuch",	/* refused before the name is looked at */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+		struct json_object *reply = ask(lines[i], &user);
+
+		assert_non_null(strstr(json_member_string(reply, "message"), "needs root"));
+		assert_refused(reply, "permission-denied");
+	}
+	/* and every state-changing command there is, whatever its arguments */
+	for (int c = 0; c < _CONTROL_COMMAND_MAX; c++) {
+		struct control_request req = { .command = c, .name = "a", .on = true };
+
+		if (!control_command_changes_state(c))
+			continue;
+		assert_refused(control_handle_request(&req, &user, &manager), "permission-denied");
+	}
+	assert_int_equal(changes, 0);
+	for (size_t i = 0; i < ELEMENTSOF(volumes); i++)
+		assert_int_equal(volumes[i]->state, VOLUME_ACTIVE);
+}
+
+static void test_status_is_for_anyone(void **state)
+{
+	struct json_object *reply = ask("status", &user);
+	struct json_object *list = json_member(reply, "volumes");
+
+	assert_true(json_member_bool(reply, "ok"));
+	assert_non_null(list);
+	assert_int_equal(json_object_array_length(list), 2);
+	json_object_put(reply);
+
+	reply = ask("status b", &user);
+	list = json_member(reply, "volumes");
+	assert_int_equal(json_object_array_length(list), 1);
+	assert_string_equal(json_member_string(json_object_array_get_idx(list, 0), "name"), "b");
+	json_object_put(reply);
+	assert_int_equal(changes, 0);
+}
+
+static void test_unknown_volume(void **state)
+{
+	static const char *const lines[] = {
+		"status nosuch", "activate nosuch", "deactivate nosuch", "trace nosuch on",
+		"stats-reset nosuch",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+		struct json_object *reply = ask(lines[i], &root);
+
+		assert_non_null(strstr(json_member_string(reply, "message"), "nosuch"));
+		assert_refused(reply, "no-such-volume");
+	}
+	assert_int_equal(changes, 0);
+}
+
+static void test_root_changes(void **state)
+{
+	static const struct {
+		const char *line, *change;
+	} cases[] = {
+		{ "activate a", "activate a" },
+		{ "deactivate b", "deactivate b" },
+		{ "trace a on", "trace on a" },
+		{ "trace b off", "trace off b" },
+		{ "stats-reset a", "stats reset a" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct json_object *reply = ask(cases[i].line, &root);
+
+		assert_true(json_member_bool(reply, "ok"));
+		assert_int_equal(changes, (int)i + 1);
+		assert_string_equal(last_change, cases[i].change);
+		json_object_put(reply);
+	}
+}
+
+/* The reload's reply: the summary, with what went wrong; or every error of a refused file. */
+static void test_reload_reply(void **state)
+{
+	struct json_object *reply, *details;
+
+	reload_res = (struct reload_result){ .added = 1, .removed = 2, .reloaded = 3,
+					     .replaced = 4, .unchanged = 5 };
+	reply = ask("reload", &root);
+	assert_true(json_member_bool(reply, "ok"));
+	assert_string_equal(json_member_string(reply, "message"),
+			    "configuration reloaded: 1 added, 2 removed, 3 reloaded, 4 replaced, "
+			    "5 unchanged");
+	json_object_put(reply);
+
+	reload_res.not_set_up = 1;
+	reload_res.rescan_error = -EIO;
+	reply = ask("reload", &root);
+	assert_true(json_member_bool(reply, "ok"));
+	assert_string_equal(json_member_string(reply, "message"),
+			    "configuration reloaded: 1 added, 2 removed, 3 reloaded, 4 replaced, "
+			    "5 unchanged; 1 not set up (out of memory); "
+			    "block devices not rescanned (Input/output error)");
+	json_object_put(reply);
+
+	reload_r = -EINVAL;
+	reply = ask("reload", &root);
+	details = json_member(reply, "details");
+	assert_non_null(details);
+	assert_int_equal(json_object_array_length(details), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(details, 0)),
+			    "/etc/basicdm.conf:3: broken");
+	assert_string_equal(json_member_string(reply, "message"),
+			    "configuration /etc/basicdm.conf refused, nothing changed");
+	assert_refused(reply, "failed");
+	assert_int_equal(changes, 3);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_which_commands_change_state),
+		T(test_changes_need_root),
+		T(test_status_is_for_anyone),
+		T(test_unknown_volume),
+		T(test_root_changes),
+		T(test_reload_reply),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

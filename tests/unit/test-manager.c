@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The manager's decisions against a fake world.  The configuration is a
+ * real file in a scratch directory (read trusting whoever runs the test),
+ * the sd-event loop is real; device-mapper, loop devices, sysfs sizes, udev
+ * (its database and its events) and sd_notify are replaced by --wrap.
+ * Asserted: when READY=1 is sent and what STATUS= says; what a reload does
+ * to each volume, and that it leaves the rest alone; which stray maps go,
+ * and when.
+ */
+// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dm.h"
+#include "inactive.h"
+#include "manager.h"
+#include "util.h"
+
+#define SECTORS 65536	/* every backing device's size */
+
+/* ---- what the daemon did: dm calls, notifications, journal ------------- */
+
+static char calls[64][96];	/* "create a", "remove gone", "list" */
+static int n_calls;
+static char notes[64][160];	/* sd_notify lines */
+static int n_notes;
+static char events[64][64];	/* "a:attached" */
+static char event_messages[64][256];	/* "gone: map removed (no longer configured)" */
+static int n_events;
+static struct {
+	bool applied;
+	char message[256];
+	int n;
+} reload_log;
+
+static void record(char (*list)[96], int *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void record(char (*list)[96], int *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	assert_true(*n < 64);
+	va_start(ap, fmt);
+	vsnprintf(list[(*n)++], sizeof(list[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int call_index(const char *call, int from)
+{
+	for (int i = from; i < n_calls; i++)
+		if (!strcmp(calls[i], call))
+			return i;
+	return -1;
+}
+
+/* Any dm call at all that names volume NAME. */
+static bool dm_touched(const char *name)
+{
+	for (int i = 0; i < n_calls; i++) {
+		const char *arg = strchr(calls[i], ' ');
+
+		if (arg && !strcmp(arg + 1, name))
+			return true;
+	}
+	return false;
+}
+
+static int notes_equal(const char *note)
+{
+	int k = 0;
+
+	for (int i = 0; i < n_notes; i++)
+		k += !strcmp(notes[i], note);
+	return k;
+}
+
+static const char *last_status(void)
+{
+	for (int i = n_notes - 1; i >= 0; i--)
+		if (!strncmp(notes[i], "STATUS=", 7))
+			return notes[i] + 7;
+	return "";
+}
+
+static bool event_logged(const char *message)
+{
+	for (int i = 0; i < n_events; i++)
+		if (!strcmp(event_messages[i], message))
+			return true;
+	return false;
+}
+
+static int events_of(const char *name)
+{
+	size_t len = strlen(name);
+	int k = 0;
+
+	for (int i = 0; i < n_events; i++)
+		k += !strncmp(events[i], name, len) && events[i][len] == ':';
+	return k;
+}
+
+static void forget_what_happened(void)
+{
+	n_calls = n_notes = n_events = 0;
+	reload_log.n = 0;
+}
+
+/* ---- fake udev devices: disks and the maps' DM devices ----------------- */
+
+struct fake_dev {
+	dev_t devnum;
+	const char *devnode;
+	const char *link;
+	const char *dm_uuid;
+	bool present;		/* in udev's database */
+};
+
+#define UDEV_DEVICE(d) ((struct udev_device *)(void *)(d))
+#define FAKE(d) ((struct fake_dev *)(void *)(d))
+
+static struct fake_dev disks[4];
+static int n_disks;
+
+static struct fake_dev *add_disk(const char *link, unsigned minor)
+{
+	struct fake_dev *d = &disks[n_disks++];
+
+	*d = (struct fake_dev){ makedev(254, minor), link, link, NULL, true };
+	return d;
+}
+
+/* ---- the fake kernel: device-mapper, loop devices, sizes ---------------- */
+
+struct fake_map {
+	bool exists;
+	char name[VOLUME_NAME_MAX + 1];
+	char uuid[96];
+	char link[96];
+	struct dm_table_spec table;
+	struct fake_dev dev;	/* present once udev processed it */
+};
+
+static struct fake_map maps[16];
+static unsigned next_map_minor;
+static bool udev_processes_at_once;	/* a new map is in udev's database when made */
+
+static struct fake_map *find_map(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
+		if (maps[i].exists && !strcmp(maps[i].name, name))
+			return &maps[i];
+	return NULL;
+}
+
+static struct fake_map *add_map(const char *name, const char *uuid, const struct dm_table_spec *t)
+{
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
+		struct fake_map *f = &maps[i];
+
+		if (f->exists)
+			continue;
+		*f = (struct fake_map){ .exists = true, .table = *t };
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+		snprintf(f->link, sizeof(f->link), "/dev/mapper/%s", name);
+		f->dev = (struct fake_dev){ makedev(253, next_map_minor++), NULL, f->link, f->uuid,
+					    udev_processes_at_once };
+		return f;
+	}
+	fail_msg("too many maps");
+	return NULL;
+}
+
+void __wrap_dm_setup(void)
+{
+}
+
+bool __wrap_dm_target_present(void)
+{
+	return true;
+}
+
+int __wrap_dm_list_ours(struct dm_map_info **ret, size_t *n)
+{
+	struct dm_map_info *a = calloc(ELEMENTSOF(maps), sizeof(*a));
+	size_t k = 0;
+
+	record(calls, &n_calls, "list");
+	assert_non_null(a);
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
+		if (maps[i].exists && dm_uuid_is_ours(maps[i].uuid))	/* the rule itself */
+			a[k++] = (struct dm_map_info){ .name = strdup(maps[i].name),
+						       .uuid = strdup(maps[i].uuid),
+						       .devnum = maps[i].dev.devnum };
+	*ret = a;
+	*n = k;
+	return 0;
+}
+
+int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+{
+	struct fake_map *f = find_map(name);
+
+	record(calls, &n_calls, "info %s", name);
+	if (!f)
+		return -ENODEV;
+	*ret = (struct dm_map_info){ .name = strdup(f->name), .uuid = strdup(f->uuid),
+				     .devnum = f->dev.devnum, .table = f->table,
+				     .table_is_ours = true, .read_only = f->table.read_only };
+	return 0;
+}
+
+int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
+{
+	char uuid[96];
+
+	record(calls, &n_calls, "create %s", name);
+	snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX "%s", name);
+	add_map(name, uuid, t);
+	return 0;
+}
+
+int __wrap_dm_map_reload(const char *name, const struct dm_table_spec *t)
+{
+	struct fake_map *f = find_map(name);
+
+	record(calls, &n_calls, "reload %s", name);
+	assert_non_null(f);
+	f->table = *t;
+	return 0;
+}
+
+int __wrap_dm_map_remove(const char *name, bool deferred)
+{
+	struct fake_map *f = find_map(name);
+
+	record(calls, &n_calls, "remove %s", name);
+	if (!f)
+		return -ENODEV;
+	f->exists = false;
+	return 0;
+}
+
+int __wrap_dm_map_cancel_deferred_remove(const char *name)
+{
+	record(calls, &n_calls, "cancel-remove %s", name);
+	return 0;
+}
+
+int __wrap_blockdev_get_sectors(dev_t dev, uint64_t *ret)
+{
+	*ret = SECTORS;
+	return 0;
+}
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size)
+{
+	return 0;
+}
+
+/* The loop index each loop_attach() was given, in order. */
+static struct loop_index *loop_indexes[32];
+static int n_loop_attaches;
+static char loop_files[16][128];
+
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
+		       int *fd, bool *reused)
+{
+	unsigned i;
+
+	assert_true(n_loop_attaches < 32);
+	loop_indexes[n_loop_attaches++] = idx;
+	for (i = 0; i < ELEMENTSOF(loop_files) && loop_files[i][0]; i++)
+		if (!strcmp(loop_files[i], path))
+			break;
+	assert_true(i < ELEMENTSOF(loop_files));
+	snprintf(loop_files[i], sizeof(loop_files[i]), "%s", path);
+	*devnum = makedev(7, i);
+	*fd = -1;
+	*reused = false;
+	return 0;
+}
+
+/* All attaches since FROM went through one index, and a real one. */
+static void assert_one_loop_index(int from)
+{
+	assert_true(n_loop_attaches > from);
+	for (int i = from; i < n_loop_attaches; i++) {
+		assert_non_null(loop_indexes[i]);
+		assert_ptr_equal(loop_indexes[i], loop_indexes[from]);
+	}
+}
+
+/* ---- fake libudev ------------------------------------------------------- */
+
+struct udev_device *__wrap_udev_device_new_from_devnum(struct udev *u, char type, dev_t devnum)
+{
+	for (int i = 0; i < n_disks; i++)
+		if (disks[i].present && disks[i].devnum == devnum)
+			return UDEV_DEVICE(&disks[i]);
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
+		if (maps[i].exists && maps[i].dev.present && maps[i].dev.devnum == devnum)
+			return UDEV_DEVICE(&maps[i].dev);
+	return NULL;
+}
+
+int __wrap_udev_device_get_is_initialized(struct udev_device *d)
+{
+	return 1;
+}
+
+dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
+{
+	return FAKE(d)->devnum;
+}
+
+const char *__wrap_udev_device_get_devnode(struct udev_device *d)
+{
+	return FAKE(d)->devnode;
+}
+
+const char *__wrap_udev_device_get_devtype(struct udev_device *d)
+{
+	return "disk";
+}
+
+const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
+{
+	if (!strcmp(key, "DM_UUID"))
+		return FAKE(d)->dm_uuid;
+	if (!strcmp(key, "DM_SUSPENDED"))
+		return FAKE(d)->dm_uuid ? "0" : NULL;
+	return NULL;
+}
+
+struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
+{
+	return NULL;
+}
+
+bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
+{
+	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
+}
+
+bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
+				 const char *const *values, size_t n)
+{
+	return false;
+}
+
+/* ---- the block watch: udev's events, delivered by the test -------------- */
+
+static block_event_fn watch_fn;
+static void *watch_userdata;
+static int coldplug_error;
+static int watch_token;
+
+int __wrap_block_watch_new(sd_event *event, block_event_fn fn, void *userdata,
+			   struct block_watch **ret)
+{
+	watch_fn = fn;
+	watch_userdata = userdata;
+	*ret = (struct block_watch *)(void *)&watch_token;
+	return 0;
+}
+
+struct block_watch *__wrap_block_watch_free(struct block_watch *w)
+{
+	return NULL;
+}
+
+struct udev *__wrap_block_watch_udev(struct block_watch *w)
+{
+	return (struct udev *)(void *)&watch_token;
+}
+
+int __wrap_block_watch_coldplug(struct block_watch *w)
+{
+	if (coldplug_error)
+		return coldplug_error;
+	for (int i = 0; i < n_disks; i++)
+		if (disks[i].present)
+			watch_fn(UDEV_DEVICE(&disks[i]), BLOCK_EVENT_PRESENT, watch_userdata);
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
+		if (maps[i].exists && maps[i].dev.present)
+			watch_fn(UDEV_DEVICE(&maps[i].dev), BLOCK_EVENT_PRESENT, watch_userdata);
+	return 0;
+}
+
+/* udev is done with map NAME: /dev/mapper/NAME is there, its event comes. */
+static void udev_processes(const char *name)
+{
+	struct fake_map *f = find_map(name);
+
+	assert_non_null(f);
+	f->dev.present = true;
+	watch_fn(UDEV_DEVICE(&f->dev), BLOCK_EVENT_PRESENT, watch_userdata);
+}
+
+/* ---- sd_notify, the journal, memory ------------------------------------- */
+
+int __wrap_sd_notify(int unset_environment, const char *state)
+{
+	assert_true(n_notes < 64);
+	snprintf(notes[n_notes++], sizeof(notes[0]), "%s", state);
+	return 0;
+}
+
+int __wrap_sd_notifyf(int unset_environment, const char *format, ...)
+{
+	va_list ap;
+
+	assert_true(n_notes < 64);
+	va_start(ap, format);
+	vsnprintf(notes[n_notes++], sizeof(notes[0]), format, ap);
+	va_end(ap);
+	return 0;
+}
+
+void __wrap_log_volume_event(int level, const char *volume, const char *event, const char *backing,
+			     const char *fmt, ...)
+{
+	char message[200];
+	va_list ap;
+
+	assert_true(n_events < 64);
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	snprintf(events[n_events], sizeof(events[0]), "%s:%s", volume, event);
+	snprintf(event_messages[n_events++], sizeof(event_messages[0]), "%s: %s", volume, message);
+}
+
+void __wrap_log_reload_result(bool applied, const char *fmt, ...)
+{
+	va_list ap;
+
+	reload_log.applied = applied;
+	reload_log.n++;
+	va_start(ap, fmt);
+	vsnprintf(reload_log.message, sizeof(reload_log.message), fmt, ap);
+	va_end(ap);
+}
+
+static const char *no_room_for;	/* volume_new() of this volume runs out of memory */
+struct volume *__real_volume_new(const struct volume_config *cfg);
+
+struct volume *__wrap_volume_new(const struct volume_config *cfg)
+{
+	if (no_room_for && !strcmp(cfg->name, no_room_for))
+		return NULL;
+	return __real_volume_new(cfg);
+}
+
+/* ---- the configuration, a real file ------------------------------------- */
+
+int __wrap_config_load(const char *path, const char *dropin_dir, struct config **ret,
+		       struct config_errors *errors)
+{
+	return config_load_owned_by(path, dropin_dir, getuid(), ret, errors);
+}
+
+static char dir[64], conf_path[128];
+static struct manager *m;
+
+static void write_config(const char *text)
+{
+	int fd = open(conf_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, 0644), 0);	/* what the loader trusts, whatever the umask */
+	close(fd);
+}
+
+static struct json_object *no_handler(const struct control_request *req,
+				      const struct ucred *peer, void *userdata)
+{
+	return NULL;
+}
+
+/* A manager on CONFIG, started; the scratch directory is its runtime directory too. */
+static void start(const char *config)
+{
+	write_config(config);
+	assert_int_equal(manager_new(conf_path, NULL, dir, no_handler, &m), 0);
+	assert_int_equal(manager_start(m), 0);
+}
+
+static struct volume *volume(const char *name)
+{
+	struct volume *v = manager_find_volume(m, name);
+
+	assert_non_null(v);
+	return v;
+}
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test-manager.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(conf_path, sizeof(conf_path), "%s/basicdm.conf", dir);
+	memset(maps, 0, sizeof(maps));
+	memset(loop_files, 0, sizeof(loop_files));
+	next_map_minor = 0;
+	n_disks = 0;
+	n_loop_attaches = 0;
+	udev_processes_at_once = false;
+	coldplug_error = 0;
+	no_room_for = NULL;
+	forget_what_happened();
+	m = NULL;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	m = manager_free(m);
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/* ---- READY=1 and STATUS= ------------------------------------------------ */
+
+static void test_ready_at_once_when_nothing_activates(void **state)
+{
+	udev_processes_at_once = true;
+	start("volumes = (\n"
+	      "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+	      "  { name = \"b\"; file = \"/srv/b.img\"; },\n"
+	      "  { name = \"raw\"; device = \"/dev/disk/by-id/raw\"; }\n"
+	      ");\n");
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "2 active, 1 waiting, 0 failed");
+	assert_null(m->ready_timer);
+}
+
+static void test_ready_when_the_last_activating_is_active(void **state)
+{
+	struct fake_map *f;
+
+	start("volumes = (\n"
+	      "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+	      "  { name = \"b\"; file = \"/srv/b.img\"; }\n"
+	      ");\n");
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVATING);
+	assert_int_equal(notes_equal("READY=1"), 0);
+	assert_non_null(m->ready_timer);
+
+	udev_processes("a");
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVE);
+	assert_int_equal(notes_equal("READY=1"), 0);	/* b still activating */
+
+	udev_processes("b");
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "2 active, 0 waiting, 0 failed");
+	assert_null(m->ready_timer);
+
+	/* from then on a change updates STATUS= only: dmsetup remove a */
+	f = find_map("a");
+	f->exists = f->dev.present = false;
+	watch_fn(UDEV_DEVICE(&f->dev), BLOCK_EVENT_REMOVED, watch_userdata);
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "1 active, 0 waiting, 1 failed");
+}
+
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void test_ready_by_timeout(void **state)
+{
+	uint64_t when, now;
+
+	start("volumes = ( { name = \"a\"; file = \"/srv/a.img\"; } );\n");
+	assert_non_null(m->ready_timer);
+	now = monotonic_usec();
+	assert_int_equal(sd_event_source_get_time(m->ready_timer, &when), 0);
+	assert_true(when > now + 59 * 1000000ULL && when <= now + 60 * 1000000ULL);
+	assert_int_equal(notes_equal("READY=1"), 0);
+
+	/* udev never shows the map: the timer's time comes */
+	assert_int_equal(sd_event_source_set_time(m->ready_timer, now), 0);
+	assert_true(sd_event_run(m->event, 5 * 1000000ULL) > 0);
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "0 active, 1 waiting, 0 failed");
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVATING);
+}
+
+static void test_status_counts(void **state)
+{
+	udev_processes_at_once = true;
+	assert_int_equal(inactive_mark(dir, "off", true), 0);
+	start("volumes = (\n"
+	      "  { name = \"up\"; file = \"/srv/up.img\"; },\n"
+	      "  { name = \"raw\"; device = \"/dev/disk/by-id/raw\"; },\n"
+	      "  { name = \"bad\"; file = \"/srv/bad.img\"; offset = 100000; },\n"
+	      "  { name = \"off\"; file = \"/srv/off.img\"; }\n"
+	      ");\n");
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "1 active, 1 waiting, 1 failed, 1 inactive");
+	assert_false(dm_touched("off"));
+}
+
+/* ---- a reload ----------------------------------------------------------- */
+
+#define CONFIG_BEFORE                                                   \
+	"volumes = (\n"                                                 \
+	"  { name = \"keep\"; file = \"/srv/keep.img\"; },\n"           \
+	"  { name = \"gone\"; file = \"/srv/gone.img\"; },\n"           \
+	"  { name = \"table\"; file = \"/srv/table.img\"; },\n"         \
+	"  { name = \"moved\"; file = \"/srv/moved.img\"; }\n"          \
+	");\n"
+#define CONFIG_AFTER                                                    \
+	"volumes = (\n"                                                 \
+	"  { name = \"keep\"; file = \"/srv/keep.img\"; },\n"           \
+	"  { name = \"table\"; file = \"/srv/table.img\"; offset = 8; },\n" \
+	"  { name = \"moved\"; file = \"/srv/elsewhere.img\"; },\n"     \
+	"  { name = \"new\"; file = \"/srv/new.img\"; }\n"              \
+	");\n"
+
+static void test_reload_applies_the_difference(void **state)
+{
+	struct reload_result res = {};
+	dev_t keep_map;
+	int loops_before;
+
+	udev_processes_at_once = true;
+	start(CONFIG_BEFORE);
+	assert_one_loop_index(0);	/* the start-up pass: one index for all */
+	keep_map = volume("keep")->map;
+	loops_before = n_loop_attaches;
+	forget_what_happened();
+
+	write_config(CONFIG_AFTER);
+	assert_int_equal(manager_reload(m, &res), 0);
+	assert_int_equal(res.added, 1);
+	assert_int_equal(res.removed, 1);
+	assert_int_equal(res.reloaded, 1);
+	assert_int_equal(res.replaced, 1);
+	assert_int_equal(res.unchanged, 1);
+	assert_int_equal(res.not_set_up, 0);
+	assert_int_equal(res.rescan_error, 0);
+	assert_true(reload_log.applied);
+	assert_string_equal(reload_log.message, "configuration reloaded: 1 added, 1 removed, "
+						"1 reloaded, 1 replaced, 1 unchanged");
+
+	assert_true(call_index("remove gone", 0) >= 0);
+	assert_null(manager_find_volume(m, "gone"));
+	assert_true(call_index("reload table", 0) >= 0);
+	assert_int_equal(find_map("table")->table.offset, 8);
+	assert_true(call_index("remove moved", 0) >= 0);
+	assert_true(call_index("create moved", 0) > call_index("remove moved", 0));
+	assert_int_equal(find_map("moved")->table.backing, volume("moved")->backing);
+	assert_true(call_index("create new", 0) >= 0);
+	assert_int_equal(volume("new")->state, VOLUME_ACTIVE);
+	assert_int_equal(m->n_volumes, 4);
+	assert_one_loop_index(loops_before);	/* the reload: one index for moved and new */
+
+	/* untouched: not a single dm call, no journal event */
+	assert_false(dm_touched("keep"));
+	assert_int_equal(events_of("keep"), 0);
+	assert_int_equal(volume("keep")->map, keep_map);
+	assert_int_equal(volume("keep")->state, VOLUME_ACTIVE);
+
+	assert_int_equal(notes_equal("RELOADING=1\nSTATUS=Reloading the configuration"), 1);
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "4 active, 0 waiting, 0 failed");
+	reload_result_clear(&res);
+}
+
+static void test_refused_reload_changes_nothing(void **state)
+{
+	struct reload_result res = {};
+	enum volume_state states[4];
+	int loops_before;
+
+	udev_processes_at_once = true;
+	start(CONFIG_BEFORE);
+	for (size_t i = 0; i < m->n_volumes; i++)
+		states[i] = m->volumes[i]->state;
+	loops_before = n_loop_attaches;
+	forget_what_happened();
+
+	write_config("volumes = (\n"
+		     "  { name = \"keep\"; file = \"/srv/keep.img\"; },\n"
+		     "  { name = \"new\"; file = \"/srv/new.img\"; size = \"lots\"; }\n"
+		     ");\n");
+	assert_true(manager_reload(m, &res) < 0);
+	assert_true(res.errors.n > 0);
+	assert_false(reload_log.applied);
+	assert_non_null(strstr(reload_log.message, "refused, nothing changed"));
+	assert_int_equal(n_calls, 0);
+	assert_int_equal(n_events, 0);
+	assert_int_equal(n_loop_attaches, loops_before);
+	assert_int_equal(m->n_volumes, 4);
+	for (size_t i = 0; i < m->n_volumes; i++)
+		assert_int_equal(m->volumes[i]->state, states[i]);
+	assert_null(manager_find_volume(m, "new"));
+	assert_int_equal(notes_equal("READY=1"), 1);	/* the reload is over all the same */
+	reload_result_clear(&res);
+}
+
+/* A volume with no room is left out, said, and set up by the next reload. */
+static void test_reload_out_of_memory_for_a_volume(void **state)
+{
+	struct reload_result res = {};
+
+	udev_processes_at_once = true;
+	start(CONFIG_BEFORE);
+	forget_what_happened();
+
+	no_room_for = "new";
+	write_config(CONFIG_AFTER);
+	assert_int_equal(manager_reload(m, &res), 0);
+	assert_int_equal(res.added, 1);
+	assert_int_equal(res.not_set_up, 1);
+	assert_true(reload_log.applied);
+	assert_string_equal(reload_log.message, "configuration reloaded: 1 added, 1 removed, "
+						"1 reloaded, 1 replaced, 1 unchanged; "
+						"1 not set up (out of memory)");
+	assert_null(manager_find_volume(m, "new"));
+	assert_false(dm_touched("new"));
+	reload_result_clear(&res);
+
+	no_room_for = NULL;
+	assert_int_equal(manager_reload(m, &res), 0);
+	assert_int_equal(res.unchanged, 4);
+	assert_int_equal(res.not_set_up, 0);
+	assert_true(call_index("create new", 0) >= 0);
+	assert_int_equal(volume("new")->state, VOLUME_ACTIVE);
+	reload_result_clear(&res);
+}
+
+/* The disks of new volumes cannot be looked for: logged, and the result says so. */
+static void test_reload_rescan_failure_is_said(void **state)
+{
+	struct reload_result res = {};
+
+	udev_processes_at_once = true;
+	start("volumes = ( { name = \"a\"; file = \"/srv/a.img\"; } );\n");
+	add_disk("/dev/disk/by-id/raw", 16);
+	coldplug_error = -EIO;
+	write_config("volumes = (\n"
+		     "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+		     "  { name = \"raw\"; device = \"/dev/disk/by-id/raw\"; }\n"
+		     ");\n");
+	assert_int_equal(manager_reload(m, &res), 0);
+	assert_int_equal(res.added, 1);
+	assert_int_equal(res.rescan_error, -EIO);
+	assert_true(reload_log.applied);
+	assert_non_null(strstr(reload_log.message, "1 added"));
+	assert_non_null(strstr(reload_log.message, "; block devices not rescanned ("));
+	assert_int_equal(volume("raw")->state, VOLUME_WAITING);
+	reload_result_clear(&res);
+}
+
+/* ---- stray maps --------------------------------------------------------- */
+
+static void test_stray_maps(void **state)
+{
+	struct fake_dev *disk = add_disk("/dev/disk/by-id/present", 16);
+	struct dm_table_spec present = { SECTORS, disk->devnum, 0, false, false };
+	struct dm_table_spec other = { 1024, makedev(254, 99), 0, false, false };
+	int second_list;
+
+	udev_processes_at_once = true;
+	add_map("gone", "BASICDM-gone", &other);		/* no longer configured */
+	add_map("present", "BASICDM-present", &present);	/* configured, disk there */
+	add_map("unplugged", "BASICDM-unplugged", &other);	/* configured, disk gone */
+	add_map("off", "BASICDM-off", &other);		/* configured, inactive */
+	add_map("other", "CRYPT-LUKS2-other", &other);	/* someone else's */
+	add_map("taken", "LVM-taken", &other);		/* someone else's, a volume's name */
+	assert_int_equal(inactive_mark(dir, "off", true), 0);
+
+	start("volumes = (\n"
+	      "  { name = \"present\"; device = \"/dev/disk/by-id/present\"; },\n"
+	      "  { name = \"unplugged\"; device = \"/dev/disk/by-id/unplugged\"; },\n"
+	      "  { name = \"off\"; file = \"/srv/off.img\"; },\n"
+	      "  { name = \"taken\"; file = \"/srv/taken.img\"; }\n"
+	      ");\n");
+
+	/* before the start-up pass: only the map no longer configured */
+	assert_int_equal(call_index("list", 0), 0);
+	assert_int_equal(call_index("remove gone", 0), 1);
+	assert_true(event_logged("gone: map removed (no longer configured)"));
+
+	/* after the coldplug: the maps their volumes do not hold */
+	second_list = call_index("list", 1);
+	assert_true(second_list > 1);
+	assert_true(call_index("remove unplugged", 0) > second_list);
+	assert_true(event_logged("unplugged: map removed (its backing is gone)"));
+	assert_true(call_index("remove off", 0) > second_list);
+	assert_true(event_logged("off: map removed (the volume is inactive)"));
+
+	/* kept: the configured one on its disk, adopted as it is */
+	assert_int_equal(call_index("remove present", 0), -1);
+	assert_int_equal(call_index("reload present", 0), -1);
+	assert_non_null(find_map("present"));
+	assert_int_equal(volume("present")->map, find_map("present")->dev.devnum);
+	assert_int_equal(volume("present")->state, VOLUME_ACTIVE);
+
+	/* foreign maps: never listed, never touched */
+	assert_false(dm_touched("other"));
+	assert_non_null(find_map("other"));
+	assert_int_equal(call_index("remove taken", 0), -1);
+	assert_int_equal(call_index("reload taken", 0), -1);
+	assert_int_equal(call_index("create taken", 0), -1);
+	assert_non_null(find_map("taken"));
+	assert_int_equal(volume("taken")->state, VOLUME_FAILED);
+
+	assert_int_equal(notes_equal("READY=1"), 1);
+	assert_string_equal(last_status(), "1 active, 1 waiting, 1 failed, 1 inactive");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_ready_at_once_when_nothing_activates),
+		T(test_ready_when_the_last_activating_is_active),
+		T(test_ready_by_timeout),
+		T(test_status_counts),
+		T(test_reload_applies_the_difference),
+		T(test_refused_reload_changes_nothing),
+		T(test_reload_out_of_memory_for_a_volume),
+		T(test_reload_rescan_failure_is_said),
+		T(test_stray_maps),
+	};
+	sigset_t mask;
+
+	/* sd-event takes these through signalfd, as main() sets them up */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
