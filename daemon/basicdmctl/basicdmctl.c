@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backing-check.h"
 #include "basicdmctl.h"
 #include "config.h"
 #include "control-protocol.h"
@@ -331,7 +332,7 @@ static int check_config(const char *path)
 	struct config *c = NULL;
 	int r;
 
-	r = config_load(path, NULL, &c, &errors);
+	r = backing_check_load(path, &c, &errors);
 	if (json_output) {
 		_cleanup_(json_object_putp) struct json_object *o =
 			r < 0 ? control_reply_new_error(CONTROL_ERROR_FAILED,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
+#include "backing-check.h"
 #include "config.h"
 #include "control-handlers.h"
 #include "log.h"
@@ -35,7 +36,7 @@ static int check_config(const char *path)
 	struct config *c = NULL;
 	int r;
 
-	r = config_load(path, NULL, &c, &errors);
+	r = backing_check_load(path, &c, &errors);
 	config_print_check(path, r, c, &errors);
 	config_errors_clear(&errors);
 	config_free(c);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "backing-check.h"
 #include "dm.h"
 #include "inactive.h"
 #include "log.h"
@@ -145,6 +146,25 @@ static int load_config(struct manager *m, struct config **ret, struct config_err
 		*keep = errors;
 	else
 		config_errors_clear(&errors);
+	return r;
+}
+
+/*
+ * A reload names every backing file the unit cannot use, with its fix,
+ * before anything changes; KEEP, when not NULL, gets the problems too.
+ */
+static int check_backing_files(const struct config *c, struct config_errors *keep)
+{
+	static const struct backing_view service = { .in_service = true };
+	struct config_errors local = {};
+	struct config_errors *errors = keep ? keep : &local;
+	size_t before = errors->n;
+	int r;
+
+	r = backing_check_config(c, &service, errors);
+	for (size_t i = before; i < errors->n; i++)
+		log_error("%s", errors->messages[i]);
+	config_errors_clear(&local);
 	return r;
 }
 
@@ -457,6 +477,12 @@ int manager_reload(struct manager *m, struct reload_result *result)
 	r = load_config(m, &new, result ? &result->errors : NULL);
 	if (r < 0) {
 		log_reload_result(false, "configuration %s refused, nothing changed", m->config_path);
+		goto done;
+	}
+	r = check_backing_files(new, result ? &result->errors : NULL);
+	if (r < 0) {
+		log_reload_result(false, "configuration %s refused, nothing changed", m->config_path);
+		config_free(new);
 		goto done;
 	}
 	r = reload_plan(m->config, new, &plan, &n);

@@ -10,11 +10,12 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "backing-check.h"
+#include "block-watch.h"
 #include "blockdev.h"
 #include "dm.h"
 #include "log.h"
 #include "loop.h"
-#include "block-watch.h"
 #include "util.h"
 
 static const char *const state_names[_VOLUME_STATE_MAX] = {
@@ -273,8 +274,16 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 	char desc[PATH_MAX + 64];
 	bool reused;
 	dev_t loop;
+	_cleanup_(freep) char *unusable = NULL;
 	int r;
 
+	/* what the sandbox or the file system forbids, said with its fix */
+	r = backing_check_volume(v->cfg, &(const struct backing_view){ .in_service = true },
+				 &unusable);
+	if (r < 0)
+		return fail(v, r, "out of memory");
+	if (unusable)
+		return fail(v, -EPERM, "%s", unusable);
 	r = loop_prepare_file(v->cfg->file, v->cfg->size_bytes);
 	if (r == -ENOSPC)
 		return fail(v, r,

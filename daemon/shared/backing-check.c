@@ -142,3 +142,15 @@ int backing_check_config(const struct config *c, const struct backing_view *view
 	}
 	return found;
 }
+
+int backing_check_load(const char *path, struct config **ret, struct config_errors *errors)
+{
+	static const struct backing_view admin = { .generated_dropin = BACKING_GENERATED_DROPIN };
+	int r;
+
+	*ret = NULL;
+	r = config_load(path, NULL, ret, errors);
+	if (r < 0)
+		return r;
+	return backing_check_config(*ret, &admin, errors);
+}

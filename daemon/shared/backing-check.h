@@ -44,3 +44,11 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
  */
 int backing_check_config(const struct config *c, const struct backing_view *view,
 			 struct config_errors *errors);
+
+/*
+ * What `basicdmd --check` and `basicdmctl check` judge: config_load() of
+ * PATH and, when it loads, every file volume in the administrator's view.
+ * Returns as config_load() does; -EINVAL with *RET set when only the files
+ * have problems (the caller frees *RET either way).
+ */
+int backing_check_load(const char *path, struct config **ret, struct config_errors *errors);

@@ -8,7 +8,7 @@
  * to each volume, and that it leaves the rest alone; which stray maps go,
  * and when.
  */
-// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new
+// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "backing-check.h"
 #include "dm.h"
 #include "inactive.h"
 #include "manager.h"
@@ -113,6 +114,40 @@ static int events_of(const char *name)
 	for (int i = 0; i < n_events; i++)
 		k += !strncmp(events[i], name, len) && events[i][len] == ':';
 	return k;
+}
+
+/*
+ * The backing-file checks look at the real file system: here every file
+ * can be used, but the one named UNUSABLE_FILE, refused as a reload must
+ * refuse it (the daemon's view: inside the sandbox).
+ */
+static const char *unusable_file;
+
+int __wrap_backing_check_volume(const struct volume_config *v, const struct backing_view *view,
+				char **reason)
+{
+	assert_true(view->in_service);
+	*reason = NULL;
+	return 0;
+}
+
+int __wrap_backing_check_config(const struct config *c, const struct backing_view *view,
+				struct config_errors *errors)
+{
+	int r = 0;
+
+	assert_true(view->in_service);
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct volume_config *v = &c->volumes[i];
+
+		if (unusable_file && v->kind == BACKING_FILE && !strcmp(v->file, unusable_file)) {
+			assert_int_equal(config_error_add(errors, v->where.file, v->where.line,
+							  "volume '%s': basicdm.service may not write in it",
+							  v->name), 0);
+			r = -EINVAL;
+		}
+	}
+	return r;
 }
 
 static void forget_what_happened(void)
@@ -526,6 +561,7 @@ static int setup(void **state)
 	udev_processes_at_once = false;
 	coldplug_error = 0;
 	no_room_for = NULL;
+	unusable_file = NULL;
 	forget_what_happened();
 	m = NULL;
 	return 0;
@@ -728,6 +764,35 @@ static void test_refused_reload_changes_nothing(void **state)
 	reload_result_clear(&res);
 }
 
+/* A backing file the unit cannot use refuses the reload before anything changes. */
+static void test_reload_refused_for_an_unusable_file(void **state)
+{
+	struct reload_result res = {};
+	int loops_before;
+
+	udev_processes_at_once = true;
+	start(CONFIG_BEFORE);
+	loops_before = n_loop_attaches;
+	forget_what_happened();
+
+	unusable_file = "/srv/new/n.img";
+	write_config("volumes = (\n"
+		     "  { name = \"keep\"; file = \"/srv/keep.img\"; },\n"
+		     "  { name = \"n\"; file = \"/srv/new/n.img\"; size = \"1M\"; }\n"
+		     ");\n");
+	assert_true(manager_reload(m, &res) < 0);
+	assert_int_equal(res.errors.n, 1);
+	assert_non_null(strstr(res.errors.messages[0], ":3: volume 'n': basicdm.service may not write"));
+	assert_false(reload_log.applied);
+	assert_non_null(strstr(reload_log.message, "refused, nothing changed"));
+	assert_int_equal(n_calls, 0);
+	assert_int_equal(n_events, 0);
+	assert_int_equal(n_loop_attaches, loops_before);
+	assert_int_equal(m->n_volumes, 4);
+	assert_null(manager_find_volume(m, "n"));
+	reload_result_clear(&res);
+}
+
 /* A volume with no room is left out, said, and set up by the next reload. */
 static void test_reload_out_of_memory_for_a_volume(void **state)
 {
@@ -850,6 +915,7 @@ int main(void)
 		T(test_status_counts),
 		T(test_reload_applies_the_difference),
 		T(test_refused_reload_changes_nothing),
+		T(test_reload_refused_for_an_unusable_file),
 		T(test_reload_out_of_memory_for_a_volume),
 		T(test_reload_rescan_failure_is_said),
 		T(test_stray_maps),

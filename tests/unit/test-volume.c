@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <cmocka.h>
 
+#include "backing-check.h"
 #include "dm.h"
 #include "volume.h"
 
@@ -79,8 +80,22 @@ int __wrap_blockdev_get_sectors(dev_t dev, uint64_t *ret)
 	return 0;
 }
 
+/* What backing_check_volume() says of the file: NULL, it can be used. */
+static const char *unusable_reason;
+static int n_prepares;
+
+int __wrap_backing_check_volume(const struct volume_config *v, const struct backing_view *view,
+				char **reason)
+{
+	/* the daemon judges from inside its sandbox */
+	assert_true(view->in_service);
+	*reason = unusable_reason ? strdup(unusable_reason) : NULL;
+	return 0;
+}
+
 int __wrap_loop_prepare_file(const char *path, uint64_t size)
 {
+	n_prepares++;
 	return 0;
 }
 
@@ -203,6 +218,8 @@ static int reset(void **state)
 {
 	memset(&fake_map, 0, sizeof(fake_map));
 	fake_backing_sectors = 65536;
+	unusable_reason = NULL;
+	n_prepares = 0;
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
@@ -228,6 +245,21 @@ static void test_file_volume_comes_up(void **state)
 	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	assert_events((const char *[]){ "data:attached", "data:active" }, 2);
+	volume_free(v);
+}
+
+/* A file the sandbox or its file system forbids: failed with the fix, nothing touched. */
+static void test_unusable_file_fails_before_anything(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	unusable_reason = "basicdm.service may not write in /srv/new: ...";
+	assert_true(volume_start(v, NULL, NULL, false) < 0);
+	assert_int_equal(v->state, VOLUME_FAILED);
+	assert_string_equal(v->reason, unusable_reason);
+	assert_int_equal(n_prepares, 0);
+	assert_int_equal(fake_map.creates, 0);
+	assert_events((const char *[]){ "data:failed" }, 1);
 	volume_free(v);
 }
 
@@ -576,6 +608,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_file_volume_comes_up, reset),
+		cmocka_unit_test_setup(test_unusable_file_fails_before_anything, reset),
 		cmocka_unit_test_setup(test_active_at_once_when_udev_already_knows, reset),
 		cmocka_unit_test_setup(test_suspended_map_is_not_active, reset),
 		cmocka_unit_test_setup(test_identical_map_is_adopted_untouched, reset),
