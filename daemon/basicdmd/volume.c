@@ -370,8 +370,6 @@ static bool wants_device(const struct volume *v, struct udev_device *dev)
 {
 	const struct volume_config *c = v->cfg;
 	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
-	bool has_devtype = false;
-	const char *devtype;
 
 	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
 		return false;
@@ -380,15 +378,12 @@ static bool wants_device(const struct volume *v, struct udev_device *dev)
 	if (c->kind == BACKING_DEVICE)
 		return block_device_has_path(dev, c->device);
 
+	if (!streq_ptr(udev_device_get_devtype(dev), volume_match_devtype(c)))
+		return false;
 	for (size_t i = 0; i < c->n_match; i++) {
 		keys[i] = c->match[i].key;
 		values[i] = c->match[i].value;
-		has_devtype |= streq(keys[i], "DEVTYPE");
 	}
-	/* partitions inherit their disk's ID_SERIAL: by default, whole disks only */
-	devtype = udev_device_get_devtype(dev);
-	if (!has_devtype && !streq_ptr(devtype, "disk"))
-		return false;
 	return block_device_matches(dev, keys, values, c->n_match);
 }
 

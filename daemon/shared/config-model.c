@@ -91,3 +91,22 @@ bool volume_name_valid(const char *name)
 
 	return strspn(name, allowed) == n;
 }
+
+bool match_key_partition_only(const char *key)
+{
+	return startswith(key, "ID_PART_ENTRY_");
+}
+
+const char *volume_match_devtype(const struct volume_config *v)
+{
+	bool partition_key = false;
+
+	if (v->kind != BACKING_MATCH)
+		return NULL;
+	for (size_t i = 0; i < v->n_match; i++) {
+		if (streq(v->match[i].key, "DEVTYPE"))
+			return v->match[i].value;
+		partition_key |= match_key_partition_only(v->match[i].key);
+	}
+	return partition_key ? "partition" : "disk";
+}

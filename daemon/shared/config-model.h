@@ -56,6 +56,17 @@ void config_free(struct config *c);
 /* The volume called NAME, or NULL; C and NAME may be NULL. */
 const struct volume_config *config_find(const struct config *c, const char *name);
 
+/*
+ * The kind of block device ("disk" or "partition", udev's DEVTYPE) match
+ * volume V considers: the DEVTYPE it names, else partitions when it names
+ * a property only partitions have (ID_PART_ENTRY_*), else whole disks
+ * (partitions inherit their disk's ID_SERIAL).  NULL for other volumes.
+ */
+const char *volume_match_devtype(const struct volume_config *v);
+
+/* True for a udev property that only partitions carry (ID_PART_ENTRY_NAME, ...). */
+bool match_key_partition_only(const char *key);
+
 /* True when both name the same backing: file, device path or match set. */
 bool volume_same_backing(const struct volume_config *a, const struct volume_config *b);
 

@@ -244,6 +244,21 @@ static int compare_properties(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* A match no block device can satisfy is a mistake, not a volume that waits forever. */
+static int check_match_possible(struct volume_check *v, const struct raw_setting *s)
+{
+	const char *devtype = volume_match_devtype(&v->vol);
+
+	if (!streq(devtype, "disk") && !streq(devtype, "partition"))
+		return volume_error(v, s, "'DEVTYPE' = '%s' can never match: block devices are "
+				    "'disk' or 'partition'", devtype);
+	for (size_t i = 0; i < v->vol.n_match; i++)
+		if (streq(devtype, "disk") && match_key_partition_only(v->vol.match[i].key))
+			return volume_error(v, s, "'%s' can never match with 'DEVTYPE' = 'disk': "
+					    "only partitions have it", v->vol.match[i].key);
+	return 0;
+}
+
 static int apply_match(struct volume_check *v, const struct raw_setting *s)
 {
 	int r;
@@ -268,7 +283,7 @@ static int apply_match(struct volume_check *v, const struct raw_setting *s)
 			return r;
 	}
 	qsort(v->vol.match, v->vol.n_match, sizeof(*v->vol.match), compare_properties);
-	return 0;
+	return check_match_possible(v, s);
 }
 
 static int apply_size(struct volume_check *v, const struct raw_setting *s)

@@ -808,6 +808,7 @@ int main(void)
 		BAD("backing"),
 		BAD("size"),
 		BAD("match"),
+		BAD("match-never"),
 		BAD("numbers"),
 		BAD("paths"),
 		BAD("overlap-file"),

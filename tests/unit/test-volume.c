@@ -124,6 +124,7 @@ struct fake_dev {
 	const char *dm_uuid;
 	const char *dm_suspended;
 	const char *serial;
+	const char *part_name;	/* ID_PART_ENTRY_NAME of a GPT partition */
 };
 
 #define FAKE(d) ((struct fake_dev *)(void *)(d))
@@ -165,6 +166,10 @@ const char *__wrap_udev_device_get_property_value(struct udev_device *d, const c
 		return FAKE(d)->dm_suspended;
 	if (!strcmp(key, "ID_SERIAL"))
 		return FAKE(d)->serial;
+	if (!strcmp(key, "ID_PART_ENTRY_NAME"))
+		return FAKE(d)->part_name;
+	if (!strcmp(key, "DEVTYPE"))
+		return FAKE(d)->devtype;
 	return NULL;
 }
 
@@ -430,6 +435,35 @@ static void test_which_devices_a_volume_wants(void **state)
 	assert_false(takes(&match_cfg, VOLUME_ACTIVE, &archive)); /* already has its backing */
 }
 
+/* A property only partitions have makes a match consider partitions, DEVTYPE or not. */
+static void test_partition_matched_by_its_own_properties(void **state)
+{
+	struct match_property by_name[] = { { "ID_PART_ENTRY_NAME", "backup" } };
+	struct match_property serial_part[] = { { "DEVTYPE", "partition" },
+						{ "ID_SERIAL", "ARCHIVE01" } };
+	struct volume_config name_cfg = {
+		.name = "backup", .kind = BACKING_MATCH, .match = by_name, .n_match = 1,
+	};
+	struct volume_config serial_cfg = {
+		.name = "parts", .kind = BACKING_MATCH, .match = serial_part, .n_match = 2,
+	};
+	struct fake_dev disk_dev = { .devnum = makedev(254, 16), .devnode = "/dev/vdb",
+				     .devtype = "disk", .serial = "ARCHIVE01" };
+	struct fake_dev backup = { .devnum = makedev(254, 17), .devnode = "/dev/vdb1",
+				   .devtype = "partition", .serial = "ARCHIVE01", .part_name = "backup" };
+	struct fake_dev media = { .devnum = makedev(254, 18), .devnode = "/dev/vdb2",
+				  .devtype = "partition", .serial = "ARCHIVE01", .part_name = "media" };
+
+	assert_string_equal(volume_match_devtype(&name_cfg), "partition");
+	assert_true(takes(&name_cfg, VOLUME_WAITING, &backup));
+	assert_false(takes(&name_cfg, VOLUME_WAITING, &media));
+	assert_false(takes(&name_cfg, VOLUME_WAITING, &disk_dev));
+	/* an explicit DEVTYPE still decides */
+	assert_string_equal(volume_match_devtype(&serial_cfg), "partition");
+	assert_true(takes(&serial_cfg, VOLUME_WAITING, &backup));
+	assert_false(takes(&serial_cfg, VOLUME_WAITING, &disk_dev));
+}
+
 #define DM_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
 
 static void test_start_marked_inactive_touches_nothing(void **state)
@@ -619,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
+		cmocka_unit_test_setup(test_partition_matched_by_its_own_properties, reset),
 		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),
 		cmocka_unit_test_setup(test_start_disk_volume_waits, reset),
 		cmocka_unit_test_setup(test_keep_touches_nothing, reset),
