@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 /* Size of block device DEV in 512-byte sectors, from sysfs. */
 int blockdev_get_sectors(dev_t dev, uint64_t *ret);
+
+/*
+ * Whether block device DEV is read-only to the kernel, from sysfs: a
+ * write-protected medium (a USB stick's switch, a read-only drive) or one
+ * set read-only with blockdev --setro.
+ */
+int blockdev_get_read_only(dev_t dev, bool *ret);

@@ -129,7 +129,13 @@ static int fail_table(struct volume *v, int r, const char *what)
 	return fail(v, r, "%s: %m", what);
 }
 
-static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t)
+/*
+ * The table for BACKING as configured.  A write-protected backing device is
+ * mapped read-only whatever the configuration says, as mount(8) does with
+ * such a medium: *WRITE_PROTECTED tells the caller to say so.
+ */
+static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t,
+			bool *write_protected)
 {
 	const struct volume_config *c = v->cfg;
 	uint64_t size;
@@ -138,6 +144,9 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 	r = blockdev_get_sectors(backing, &size);
 	if (r < 0)
 		return fail(v, r, "cannot read the size of %s: %m", v->backing_desc);
+	r = blockdev_get_read_only(backing, write_protected);
+	if (r < 0)
+		return fail(v, r, "cannot read whether %s is read-only: %m", v->backing_desc);
 	if (c->offset >= size || (c->sectors && c->sectors > size - c->offset))
 		return fail(v, -ERANGE,
 			    "offset %" PRIu64 " + %" PRIu64 " sectors passes the end of %s (%" PRIu64
@@ -149,10 +158,19 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 		.sectors = c->sectors ? c->sectors : size - c->offset,
 		.backing = backing,
 		.offset = c->offset,
-		.read_only = c->read_only,
+		.read_only = c->read_only || *write_protected,
 		.trace = c->trace,
 	};
+	*write_protected = *write_protected && !c->read_only;
 	return 0;
+}
+
+/* How the journal says the table's mode: "", ", read-only", or why it is read-only. */
+static const char *mode_text(const struct dm_table_spec *t, bool write_protected)
+{
+	if (write_protected)
+		return ", read-only: the device is write-protected";
+	return t->read_only ? ", read-only" : "";
 }
 
 static bool spec_equal(const struct dm_table_spec *a, const struct dm_table_spec *b)
@@ -240,6 +258,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 static int attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
 {
 	struct dm_table_spec t;
+	bool write_protected;
 	char *d;
 	int r;
 
@@ -250,7 +269,7 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	v->backing_desc = d;
 	v->backing = backing;
 
-	r = volume_table(v, backing, &t);
+	r = volume_table(v, backing, &t, &write_protected);
 	if (r < 0)
 		return r;
 	r = load_map(v, &t);
@@ -259,9 +278,9 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 
 	free(v->reason);
 	v->reason = NULL;
-	log_volume_event(LOG_INFO, v->cfg->name, "attached", desc,
+	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "attached", desc,
 			 "mapped onto %s: %" PRIu64 " sectors from sector %" PRIu64 "%s", desc,
-			 t.sectors, t.offset, t.read_only ? ", read-only" : "");
+			 t.sectors, t.offset, mode_text(&t, write_protected));
 	set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);
 	return 0;
@@ -315,17 +334,19 @@ static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loop
 static int reload_table(struct volume *v, struct udev *udev)
 {
 	struct dm_table_spec t;
+	bool write_protected;
 	int r;
 
-	r = volume_table(v, v->backing, &t);
+	r = volume_table(v, v->backing, &t, &write_protected);
 	if (r < 0)
 		return r;
 	r = dm_map_reload(v->cfg->name, &t);
 	if (r < 0)
 		return fail_table(v, r, "cannot reload the map");
-	log_volume_event(LOG_INFO, v->cfg->name, "reloaded", v->backing_desc,
+	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "reloaded",
+			 v->backing_desc,
 			 "table reloaded: %" PRIu64 " sectors from sector %" PRIu64 "%s", t.sectors,
-			 t.offset, t.read_only ? ", read-only" : "");
+			 t.offset, mode_text(&t, write_protected));
 	if (v->state == VOLUME_FAILED)
 		set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);

@@ -8,7 +8,7 @@
  * to each volume, and that it leaves the rest alone; which stray maps go,
  * and when.
  */
-// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config
+// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -301,6 +301,12 @@ int __wrap_dm_map_cancel_deferred_remove(const char *name)
 int __wrap_blockdev_get_sectors(dev_t dev, uint64_t *ret)
 {
 	*ret = SECTORS;
+	return 0;
+}
+
+int __wrap_blockdev_get_read_only(dev_t dev, bool *ret)
+{
+	*ret = false;
 	return 0;
 }
 

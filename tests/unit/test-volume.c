@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <syslog.h>
 #include <cmocka.h>
 
 #include "backing-check.h"
@@ -80,6 +81,15 @@ int __wrap_blockdev_get_sectors(dev_t dev, uint64_t *ret)
 	return 0;
 }
 
+/* A write-protected medium: the backing device is read-only to the kernel. */
+static bool fake_backing_read_only;
+
+int __wrap_blockdev_get_read_only(dev_t dev, bool *ret)
+{
+	*ret = fake_backing_read_only;
+	return 0;
+}
+
 /* What backing_check_volume() says of the file: NULL, it can be used. */
 static const char *unusable_reason;
 static int n_prepares;
@@ -108,11 +118,21 @@ int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only,
 	return 0;
 }
 
+/* The level and text of the last event: what the administrator reads. */
+static int last_event_level;
+static char last_event_message[256];
+
 void __wrap_log_volume_event(int level, const char *volume, const char *event, const char *backing,
 			     const char *fmt, ...)
 {
+	va_list ap;
+
 	if (n_events < 16)
 		snprintf(events[n_events++], sizeof(events[0]), "%s:%s", volume, event);
+	last_event_level = level;
+	va_start(ap, fmt);
+	vsnprintf(last_event_message, sizeof(last_event_message), fmt, ap);
+	va_end(ap);
 }
 
 /* Fake udev devices: the opaque pointer is one of these. */
@@ -223,6 +243,7 @@ static int reset(void **state)
 {
 	memset(&fake_map, 0, sizeof(fake_map));
 	fake_backing_sectors = 65536;
+	fake_backing_read_only = false;
 	unusable_reason = NULL;
 	n_prepares = 0;
 	udev_db_entry = NULL;
@@ -265,6 +286,37 @@ static void test_unusable_file_fails_before_anything(void **state)
 	assert_int_equal(n_prepares, 0);
 	assert_int_equal(fake_map.creates, 0);
 	assert_events((const char *[]){ "data:failed" }, 1);
+	volume_free(v);
+}
+
+/*
+ * A write-protected disk is mapped read-only although the volume does not
+ * say read_only, and the journal says why; a read_only volume on a
+ * writable disk stays read-only.
+ */
+static void test_write_protected_disk_maps_read_only(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+	struct volume_config ro_cfg = disk_cfg;
+
+	fake_backing_read_only = true;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.creates, 1);
+	assert_true(fake_map.spec.read_only);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_events((const char *[]){ "data:attached" }, 1);
+	assert_int_equal(last_event_level, LOG_WARNING);
+	assert_non_null(strstr(last_event_message, "read-only: the device is write-protected"));
+	volume_free(v);
+
+	reset(state);
+	ro_cfg.read_only = true;
+	v = volume_new(&ro_cfg);
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_true(fake_map.spec.read_only);
+	assert_int_equal(last_event_level, LOG_INFO);
+	assert_non_null(strstr(last_event_message, ", read-only"));
+	assert_null(strstr(last_event_message, "write-protected"));
 	volume_free(v);
 }
 
@@ -643,6 +695,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_file_volume_comes_up, reset),
 		cmocka_unit_test_setup(test_unusable_file_fails_before_anything, reset),
+		cmocka_unit_test_setup(test_write_protected_disk_maps_read_only, reset),
 		cmocka_unit_test_setup(test_active_at_once_when_udev_already_knows, reset),
 		cmocka_unit_test_setup(test_suspended_map_is_not_active, reset),
 		cmocka_unit_test_setup(test_identical_map_is_adopted_untouched, reset),
