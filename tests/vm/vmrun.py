@@ -9,10 +9,19 @@ executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
                   FAIL <check>: <reason>
                   INFO <text>
                   QMP <json>         run a QMP command, reply is one JSON line
-                  HOST disk-add ID MIB SERIAL
-                                     hot-add a new, zeroed virtio disk of MIB MiB
-                                     with that serial (guest: /dev/disk/by-id/virtio-SERIAL)
+                  HOST disk-add ID MIB SERIAL [OPTION...]
+                                     hot-add a new, zeroed disk of MIB MiB with that
+                                     serial; options:
+                                       bus=virtio|usb|scsi|nvme  (default virtio:
+                                         /dev/disk/by-id/virtio-SERIAL)
+                                       ro=1     a write-protected drive
+                                       gpt=NAME:MIB[:UUID][,...]  a GPT with these
+                                         partitions (name, size, partition UUID),
+                                         made on the host before the first plug
+                                     The same ID plugged again is the same disk.
                   HOST disk-del ID   hot-remove it (returns once QEMU has let go)
+                  HOST disk-resize ID MIB
+                                     grow or shrink it while plugged (block_resize)
                   DATA FILE <line>   append <line> to FILE in --data (results of a bench)
                   END                the payload is done; the guest powers off
   host -> guest   <json>             the reply to a QMP request
@@ -91,39 +100,77 @@ class Qmp:
 class Disks:
     """Disks the guest asks to hot-plug: raw files in the run's folder."""
 
+    # What QEMU plugs for each bus; USB and SCSI disks sit on the controllers
+    # qemu_command() adds at boot.
+    BUSES = {
+        "virtio": {"driver": "virtio-blk-pci"},
+        "usb": {"driver": "usb-storage", "bus": "xhci.0"},
+        "scsi": {"driver": "scsi-hd", "bus": "scsi0.0"},
+        "nvme": {"driver": "nvme"},
+    }
+
     def __init__(self, qmp, tmp):
         self.qmp = qmp
         self.tmp = tmp
 
     def request(self, words):
         try:
-            if words[0] == "disk-add" and len(words) == 4:
-                return self.add(words[1], int(words[2]), words[3])
+            if words[0] == "disk-add" and len(words) >= 4:
+                options = dict(w.split("=", 1) for w in words[4:])
+                return self.add(words[1], int(words[2]), words[3], options)
             if words[0] == "disk-del" and len(words) == 2:
                 return self.delete(words[1])
+            if words[0] == "disk-resize" and len(words) == 3:
+                return self.resize(words[1], int(words[2]))
             return f"ERR unknown request: {' '.join(words)}"
-        except (ValueError, OSError) as e:
+        except (ValueError, OSError, subprocess.CalledProcessError) as e:
             return f"ERR {e}"
 
     @staticmethod
     def _error(reply):
         return f"ERR {reply['error'].get('desc', reply['error'])}" if "error" in reply else None
 
-    def add(self, disk_id, mib, serial):
+    @staticmethod
+    def _partition(path, spec):
+        """A GPT holding NAME:MIB[:UUID] partitions in order, 1 MiB aligned."""
+        lines = ["label: gpt"]
+        for part in spec.split(","):
+            name, mib, *uuid = part.split(":")
+            line = f"size={int(mib)}MiB, name={name}"
+            if uuid:
+                line += f", uuid={uuid[0]}"
+            lines.append(line)
+        subprocess.run(["sfdisk", "--quiet", path], input="\n".join(lines) + "\n",
+                       text=True, check=True, stdout=subprocess.DEVNULL)
+
+    def add(self, disk_id, mib, serial, options):
+        bus = options.pop("bus", "virtio")
+        read_only = options.pop("ro", "0") == "1"
+        gpt = options.pop("gpt", None)
+        if options or bus not in self.BUSES:
+            return f"ERR unknown disk option: {options or bus}"
         path = os.path.join(self.tmp, f"disk-{disk_id}.raw")
         if not os.path.exists(path):
             with open(path, "wb") as f:
                 f.truncate(mib * 1024 * 1024)
+            if gpt:
+                self._partition(path, gpt)
         err = self._error(self.qmp.execute({
             "execute": "blockdev-add",
             "arguments": {"driver": "raw", "node-name": f"node-{disk_id}",
-                          "file": {"driver": "file", "filename": path}}}))
+                          "read-only": read_only,
+                          "file": {"driver": "file", "filename": path,
+                                   "read-only": read_only}}}))
         if err:
             return err
+        device = dict(self.BUSES[bus], id=disk_id, drive=f"node-{disk_id}", serial=serial)
+        err = self._error(self.qmp.execute({"execute": "device_add", "arguments": device}))
+        return err or "OK"
+
+    def resize(self, disk_id, mib):
         err = self._error(self.qmp.execute({
-            "execute": "device_add",
-            "arguments": {"driver": "virtio-blk-pci", "id": disk_id,
-                          "drive": f"node-{disk_id}", "serial": serial}}))
+            "execute": "block_resize",
+            "arguments": {"node-name": f"node-{disk_id}", "size": mib * 1024 * 1024}}))
         return err or "OK"
 
     def delete(self, disk_id):
@@ -185,7 +232,10 @@ def qemu_command(args, image, tmp):
            "-chardev", f"socket,id=ctl,path={tmp}/ctl.sock,server=on,wait=on",
            "-device", "virtserialport,chardev=ctl,name=basicdm.ctl",
            "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
-           "-device", "virtio-rng-pci"]
+           "-device", "virtio-rng-pci",
+           # controllers for the USB and SCSI disks a scenario hot-plugs
+           "-device", "qemu-xhci,id=xhci",
+           "-device", "virtio-scsi-pci,id=scsi0"]
     if not args.allow_reboot:
         cmd += ["-no-reboot"]
     if args.source:
