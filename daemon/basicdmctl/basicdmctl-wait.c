@@ -47,9 +47,19 @@ static dev_t map_devnum(const struct volume_view *v)
 	return parse_devnum(json_member_string(json_member(v->status, "dm"), "devnum"));
 }
 
+/*
+ * Once the volume's map is gone, a node of its name that leads to a block
+ * device leads to another one (a map of that name basicdm did not make);
+ * a dangling link is udev's to remove yet.
+ */
+static bool node_gone(const struct node_view *n)
+{
+	return !n->present || n->rdev;
+}
+
 static bool nodes_gone(const struct volume_view *v)
 {
-	return !v->mapper.present && !v->link.present;
+	return node_gone(&v->mapper) && node_gone(&v->link);
 }
 
 static enum wait_verdict verdict_gone(const struct volume_view *v)
@@ -57,11 +67,10 @@ static enum wait_verdict verdict_gone(const struct volume_view *v)
 	struct json_object *dm = json_member(v->status, "dm");
 
 	if (!v->status) {
-		/* removed from the configuration: the nodes tell, and the reload's word */
-		if (nodes_gone(v))
-			return WAIT_DONE;
-		/* a node that still leads to a device: the map is there, open */
-		return v->removal_deferred && v->mapper.rdev ? WAIT_DEFERRED : WAIT_PENDING;
+		/* removed from the configuration: the reload said whether its map stayed, open */
+		if (v->removal_deferred && v->mapper.rdev)
+			return WAIT_DEFERRED;
+		return nodes_gone(v) ? WAIT_DONE : WAIT_PENDING;
 	}
 	if (!streq_ptr(json_member_string(v->status, "state"), "inactive"))
 		return WAIT_FAILED; /* activated again meanwhile */
@@ -97,13 +106,13 @@ static void explain_gone(const struct volume_view *v, char *buf, size_t size)
 
 	if (v->status && !streq_ptr(state, "inactive"))
 		snprintf(buf, size, "it was activated again meanwhile (it is %s)", state ?: "?");
-	else if (json_member(v->status, "dm") || (!v->status && v->mapper.rdev))
+	else if (json_member(v->status, "dm"))
 		snprintf(buf, size, "its map is still there (dmsetup info %s shows it; the daemon's "
 				    "journal says why it was not removed)", v->name);
 	else
 		snprintf(buf, size, "%s/%s is still there: udev has not processed the removal of the "
 				    "map (is systemd-udevd running?)",
-			 v->mapper.present ? "/dev/mapper" : "/dev/basicdm", v->name);
+			 node_gone(&v->mapper) ? "/dev/basicdm" : "/dev/mapper", v->name);
 }
 
 void wait_explain(enum wait_goal goal, const struct volume_view *v, char *buf, size_t size)

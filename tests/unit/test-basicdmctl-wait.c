@@ -153,6 +153,10 @@ static void test_deactivate_done_once_the_map_and_both_nodes_are_gone(void **sta
 	assert_int_equal(l.verdict, WAIT_PENDING);
 	assert_string_equal(l.why, "/dev/basicdm/data is still there: udev has not processed the "
 				   "removal of the map (is systemd-udevd running?)");
+
+	/* /dev/mapper/data of a map basicdm did not make: not the volume's to wait for */
+	l = judge(WAIT_GONE, status(&file_cfg, "inactive", NULL, false, false), ON_OTHER, NONE);
+	assert_int_equal(l.verdict, WAIT_DONE);
 }
 
 static void test_deactivate_of_an_open_map_is_deferred(void **state)
@@ -186,21 +190,28 @@ static void test_removed_volume(void **state)
 
 	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_DONE);
 
-	v.mapper = ON_MAP;
-	v.link = ON_MAP;
-	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_PENDING);
-	wait_explain(WAIT_GONE, &v, why, sizeof(why));
-	assert_string_equal(why, "its map is still there (dmsetup info old shows it; the daemon's "
-				 "journal says why it was not removed)");
-	v.removal_deferred = true;
-	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_DEFERRED);
-
-	/* closed meanwhile: the map is gone, udev not done with its links */
+	/* the map was removed: udev not done with its links yet */
 	v.mapper = DANGLING;
 	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_PENDING);
 	wait_explain(WAIT_GONE, &v, why, sizeof(why));
 	assert_string_equal(why, "/dev/mapper/old is still there: udev has not processed the "
 				 "removal of the map (is systemd-udevd running?)");
+	/* a name another map took: not the volume's */
+	v.mapper = ON_OTHER;
+	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_DONE);
+
+	/* the reload left the map open: its removal waits for the last close */
+	v.removal_deferred = true;
+	v.mapper = ON_MAP;
+	v.link = ON_MAP;
+	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_DEFERRED);
+	/* closed meanwhile */
+	v.mapper = DANGLING;
+	v.link = DANGLING;
+	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_PENDING);
+	v.mapper = NONE;
+	v.link = NONE;
+	assert_int_equal(wait_verdict(WAIT_GONE, &v), WAIT_DONE);
 }
 
 /* A reload's addition or change: settled when no longer activating. */
