@@ -58,7 +58,7 @@ static void format_match(struct json_object *match, char *buf, size_t size)
 }
 
 /* What backs the volume as configured: the file, the path, the match. */
-static void format_configured(struct json_object *backing, char *buf, size_t size)
+void status_format_configured(struct json_object *backing, char *buf, size_t size)
 {
 	const char *kind = json_member_string(backing, "kind");
 	const char *what = json_member_string(backing, streq_ptr(kind, "file") ? "file" : "path");
@@ -103,7 +103,7 @@ static void fill_row(struct json_object *v, struct row *r)
 	else
 		snprintf(r->size, sizeof(r->size), "-");
 	snprintf(r->map, sizeof(r->map), "%s", json_member_string(dm, "devnum") ?: "-");
-	format_configured(backing, configured, sizeof(configured));
+	status_format_configured(backing, configured, sizeof(configured));
 	if (device)
 		snprintf(r->backing, sizeof(r->backing), "%s (%s)", device, configured);
 	else
@@ -189,7 +189,7 @@ void status_print_details(struct json_object *v)
 	char since[32], size[16], configured[4096];
 
 	format_since(json_member_u64(v, "since_usec"), since, sizeof(since));
-	format_configured(backing, configured, sizeof(configured));
+	status_format_configured(backing, configured, sizeof(configured));
 
 	printf("%s\n", json_member_string(v, "name") ?: "?");
 	printf("%14s: %s since %s\n", "State", json_member_string(v, "state") ?: "?", since);

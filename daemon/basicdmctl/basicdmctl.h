@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* basicdmctl's parts: the command line and the daemon (basicdmctl.c), status output. */
+/*
+ * basicdmctl's parts: the command line (basicdmctl.c), the connection to
+ * the daemon (basicdmctl-call.c), status output (basicdmctl-status.c),
+ * waiting for a change to be visible (basicdmctl-wait.h) and who holds a
+ * map open (basicdmctl-holders.h).
+ */
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control-protocol.h"
 
 /* Exit codes, documented in basicdmctl(8): scripts rely on them. */
 enum {
@@ -12,9 +21,30 @@ enum {
 	EXIT_UNREACHABLE = 3,	/* no daemon on the socket, or no answer from it */
 	EXIT_DENIED = 4,	/* a change asked by a user other than root */
 	EXIT_NO_VOLUME = 5,	/* no volume of that name is configured */
+	EXIT_TIMEOUT = 6,	/* accepted, but not visible within --timeout: may still happen */
 };
+
+/* The command line's settings. */
+extern const char *arg_socket;	/* the daemon's control socket */
+extern bool arg_json;		/* --json: replies as JSON on stdout */
+
+/* ---- basicdmctl-call.c ---- */
+
+/*
+ * Sends REQ to the daemon and parses its reply into *RET (ok or not); an
+ * exit code other than EXIT_OK when there is no reply, after saying why.
+ */
+int ctl_call(const struct control_request *req, struct json_object **ret);
+/* An error reply: said on stderr (or as JSON on stdout); the exit code of its code. */
+int ctl_reply_error(struct json_object *reply);
+/* O on stdout, pretty. */
+void ctl_print_json(struct json_object *o);
+
+/* ---- basicdmctl-status.c ---- */
 
 /* The "volumes" array of a status reply as a table, one volume a line. */
 void status_print_table(struct json_object *volumes);
 /* One volume of a status reply, every field on its own line. */
 void status_print_details(struct json_object *volume);
+/* What a status reply's "backing" names as configured: the file, the path, "KEY=VALUE ...". */
+void status_format_configured(struct json_object *backing, char *buf, size_t size);

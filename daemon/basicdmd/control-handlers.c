@@ -101,6 +101,60 @@ static struct json_object *do_status(struct manager *m, const char *name)
 	return TAKE_PTR(reply);
 }
 
+/* Appends S to array A: 0, or -ENOMEM. */
+static int array_add_string(struct json_object *a, const char *s)
+{
+	struct json_object *o = json_object_new_string(s);
+
+	if (!o || json_object_array_add(a, o) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * What the plan did, by name: "added", "removed", "reloaded", "replaced",
+ * and "deferred" for the removed volumes whose map is open and goes at its
+ * last close.  basicdmctl waits for each.
+ */
+static int add_plan(struct json_object *reply, const struct reload_result *res)
+{
+	static const char *const keys[] = {
+		[PLAN_ADD] = "added",
+		[PLAN_REMOVE] = "removed",
+		[PLAN_RELOAD] = "reloaded",
+		[PLAN_REPLACE] = "replaced",
+	};
+	struct json_object *lists[ELEMENTSOF(keys)] = {}, *deferred = NULL;
+	int r = 0;
+
+	for (size_t a = 0; r >= 0 && a < ELEMENTSOF(keys); a++)
+		if (keys[a]) {
+			lists[a] = json_object_new_array();
+			r = json_add(reply, keys[a], lists[a]);
+		}
+	if (r >= 0) {
+		deferred = json_object_new_array();
+		r = json_add(reply, "deferred", deferred);
+	}
+	for (size_t i = 0; r >= 0 && i < res->n_plan; i++) {
+		const struct plan_entry *p = &res->plan[i];
+		const char *name = (p->new ? p->new : p->old)->name;
+		struct dm_map_info info = {};
+
+		if (p->action == PLAN_KEEP)
+			continue;
+		r = array_add_string(lists[p->action], name);
+		if (r >= 0 && p->action == PLAN_REMOVE && find_map(name, &info)) {
+			if (info.deferred_remove)
+				r = array_add_string(deferred, name);
+			dm_map_info_clear(&info);
+		}
+	}
+	return r;
+}
+
 static struct json_object *do_reload(struct manager *m)
 {
 	_cleanup_(json_object_putp) struct json_object *reply = NULL;
@@ -129,6 +183,8 @@ static struct json_object *do_reload(struct manager *m)
 		reload_result_format(&res, message, sizeof(message));
 		reply = control_reply_new();
 		r = json_add(reply, "message", json_object_new_string(message));
+		if (r >= 0)
+			r = add_plan(reply, &res);
 	}
 	reload_result_clear(&res);
 	return r < 0 ? NULL : TAKE_PTR(reply);

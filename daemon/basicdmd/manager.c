@@ -445,6 +445,8 @@ static void apply_plan(struct manager *m, const struct plan_entry *plan, size_t 
 void reload_result_clear(struct reload_result *r)
 {
 	config_errors_clear(&r->errors);
+	free(r->plan);
+	config_free(r->old_config);
 	*r = (struct reload_result){};
 }
 
@@ -492,8 +494,9 @@ int manager_reload(struct manager *m, struct reload_result *result)
 		goto done;
 	}
 	apply_plan(m, plan, n, &applied);
-	free(plan);
-	config_free(m->config);
+	applied.plan = plan;
+	applied.n_plan = n;
+	applied.old_config = m->config;
 	m->config = new;
 	/* devices of new device/match volumes may already be there */
 	applied.rescan_error = block_watch_coldplug(m->block_watch);
@@ -506,6 +509,8 @@ int manager_reload(struct manager *m, struct reload_result *result)
 	if (result) {
 		applied.errors = result->errors;
 		*result = applied;
+	} else {
+		reload_result_clear(&applied);
 	}
 done:
 	/* before the first READY=1, the start-up pass sends it */

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "control-server.h"
 #include "block-watch.h"
+#include "reload-plan.h"
 #include "volume.h"
 
 struct manager {
@@ -45,6 +46,15 @@ struct reload_result {
 	size_t not_set_up;	/* out of memory for them: the next reload tries again */
 	int rescan_error;	/* block devices could not be enumerated afterwards */
 	struct config_errors errors;
+	/*
+	 * The plan as applied, one entry per name, so that basicdmctl can wait
+	 * for each change: its "old" side points into OLD_CONFIG, kept here,
+	 * its "new" side into the manager's configuration (valid until the
+	 * next reload).  NULL for a refused reload.
+	 */
+	struct plan_entry *plan;
+	size_t n_plan;
+	struct config *old_config;
 };
 
 /*

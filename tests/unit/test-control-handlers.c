@@ -65,10 +65,18 @@ int __wrap_volume_message(struct volume *v, const char *message)
 	return 0;
 }
 
-/* No map exists: status shows the daemon's view alone. */
+/* The one map that exists, open and its removal deferred; NULL: none. */
+static const char *open_map;
+
+/* No other map exists: status shows the daemon's view alone. */
 int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
 {
-	return -ENODEV;
+	if (!open_map || strcmp(name, open_map) != 0)
+		return -ENODEV;
+	*ret = (struct dm_map_info){ .name = strdup(name), .open_count = 1,
+				     .deferred_remove = true };
+	assert_int_not_equal(asprintf(&ret->uuid, "BASICDM-%s", name), -1);
+	return 0;
 }
 
 int __wrap_dm_map_counters(const char *name, struct dm_counters *ret)
@@ -102,6 +110,7 @@ static int setup(void **state)
 	last_change[0] = '\0';
 	reload_r = 0;
 	reload_res = (struct reload_result){};
+	open_map = NULL;
 	return 0;
 }
 
@@ -249,6 +258,7 @@ static void test_reload_reply(void **state)
 	json_object_put(reply);
 
 	reload_r = -EINVAL;
+	reload_res = (struct reload_result){};
 	reply = ask("reload", &root);
 	details = json_member(reply, "details");
 	assert_non_null(details);
@@ -261,6 +271,39 @@ static void test_reload_reply(void **state)
 	assert_int_equal(changes, 3);
 }
 
+/* The reload's reply names each change, and the removals still open: basicdmctl waits for them. */
+static void test_reload_names_the_changes(void **state)
+{
+	static struct volume_config old[] = {
+		{ .name = "gone" }, { .name = "busy" }, { .name = "moved" }, { .name = "table" },
+		{ .name = "same" },
+	};
+	static struct volume_config new[] = {
+		{ .name = "moved" }, { .name = "table" }, { .name = "same" }, { .name = "fresh" },
+	};
+	const struct plan_entry plan[] = {
+		{ PLAN_REMOVE, &old[0], NULL }, { PLAN_REMOVE, &old[1], NULL },
+		{ PLAN_REPLACE, &old[2], &new[0] }, { PLAN_RELOAD, &old[3], &new[1] },
+		{ PLAN_KEEP, &old[4], &new[2] }, { PLAN_ADD, NULL, &new[3] },
+	};
+	struct json_object *reply;
+
+	reload_res = (struct reload_result){ .added = 1, .removed = 2, .reloaded = 1,
+					     .replaced = 1, .unchanged = 1,
+					     .plan = malloc(sizeof(plan)), .n_plan = ELEMENTSOF(plan) };
+	assert_non_null(reload_res.plan);
+	memcpy(reload_res.plan, plan, sizeof(plan));
+	open_map = "busy";
+	reply = ask("reload", &root);
+	assert_true(json_member_bool(reply, "ok"));
+	assert_string_equal(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN),
+			    "{\"ok\":true,\"message\":\"configuration reloaded: 1 added, 2 removed, "
+			    "1 reloaded, 1 replaced, 1 unchanged\",\"added\":[\"fresh\"],"
+			    "\"removed\":[\"gone\",\"busy\"],\"reloaded\":[\"table\"],"
+			    "\"replaced\":[\"moved\"],\"deferred\":[\"busy\"]}");
+	json_object_put(reply);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -271,6 +314,7 @@ int main(void)
 		T(test_unknown_volume),
 		T(test_root_changes),
 		T(test_reload_reply),
+		T(test_reload_names_the_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -713,6 +713,13 @@ static void test_reload_applies_the_difference(void **state)
 	assert_true(reload_log.applied);
 	assert_string_equal(reload_log.message, "configuration reloaded: 1 added, 1 removed, "
 						"1 reloaded, 1 replaced, 1 unchanged");
+	/* the plan as applied, for basicdmctl: a removal's name outlives the old configuration */
+	assert_int_equal(res.n_plan, 5);
+	assert_int_equal(res.plan[0].action, PLAN_REMOVE);
+	assert_string_equal(res.plan[0].old->name, "gone");
+	assert_ptr_equal(res.plan[0].old, config_find(res.old_config, "gone"));
+	for (size_t i = 1; i < res.n_plan; i++)
+		assert_ptr_equal(res.plan[i].new, config_find(m->config, res.plan[i].new->name));
 
 	assert_true(call_index("remove gone", 0) >= 0);
 	assert_null(manager_find_volume(m, "gone"));

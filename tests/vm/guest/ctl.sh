@@ -31,3 +31,28 @@ dm_counters() { dmsetup status "$1" | cut -d' ' -f4-; }
 
 # is_state NAME STATE: for wait_until.
 is_state() { [ "$(vol_state "$1")" = "$2" ]; }
+
+# nodes_gone NAME: neither /dev/mapper/NAME nor /dev/basicdm/NAME is there,
+# not even as a dangling link.
+nodes_gone() {
+	local n
+	for n in "/dev/mapper/$1" "/dev/basicdm/$1"; do
+		if [ -e "$n" ] || [ -L "$n" ]; then
+			return 1
+		fi
+	done
+}
+
+# nodes_on_map NAME: /dev/mapper/NAME and /dev/basicdm/NAME both lead to
+# the block device of map NAME, as dmsetup reports its number.
+nodes_on_map() {
+	local want
+	want=$(dmsetup info -c --noheadings -o major,minor "$1" 2>/dev/null |
+		tr -d ' ' | awk -F: '{ printf "%x:%x", $1, $2 }')
+	[ -n "$want" ] &&
+		[ "$(stat -L -c %t:%T "/dev/mapper/$1" 2>/dev/null)" = "$want" ] &&
+		[ "$(stat -L -c %t:%T "/dev/basicdm/$1" 2>/dev/null)" = "$want" ]
+}
+
+# no_map NAME: device-mapper has no map of that name.
+no_map() { ! dmsetup info "$1" >/dev/null 2>&1; }

@@ -1,7 +1,9 @@
 # Every basicdmctl command against the running daemon: reload (applied and
 # refused), deactivate (at once and deferred while open, through hotplug, a
 # crash of the daemon), activate, trace, stats reset, check; the exit codes
-# scripts rely on, and the bash completion.
+# scripts rely on, and the bash completion.  activate, deactivate and reload
+# wait for their change (ctl-wait tests the waits themselves): what they did
+# is checked as soon as they return.
 . "$PAYLOAD/guest/ctl.sh"
 install_root
 mkdir -p /var/lib/basicdm
@@ -29,7 +31,7 @@ out=$(basicdmctl reload 2>&1)
 expect_eq "reload: exit 0" 0 "$?"
 expect_eq "reload: the plan, as applied" \
 	"configuration reloaded: 1 added, 0 removed, 0 reloaded, 0 replaced, 4 unchanged" "$out"
-check "reload: c comes up" wait_until 60 test -b /dev/mapper/c
+check "reload: returns with c's nodes on its map" nodes_on_map c
 check "journal: the reload applied" journal_grep "1 added" BASICDM_RELOAD_RESULT=applied
 check "journal: who asked" journal_grep "basicdmctl reload, requested by pid"
 
@@ -59,7 +61,8 @@ udevadm settle
 out=$(basicdmctl deactivate a)
 expect_eq "deactivate a: exit 0" 0 "$?"
 expect_eq "deactivate a: says so" "a: inactive" "$out"
-check "a: map removed" wait_until 30 sh -c '! dmsetup info a >/dev/null 2>&1'
+check "a: no map when it returns" no_map a
+check "a: no /dev/mapper/a, no /dev/basicdm/a when it returns" nodes_gone a
 check "a: loop device released" wait_until 30 sh -c '[ -z "$(losetup -j /var/lib/basicdm/a.img)" ]'
 expect_eq "a: inactive" inactive "$(vol_state a)"
 expect_eq "journal: a inactive" 1 "$(journal_count BASICDM_VOLUME=a BASICDM_EVENT=inactive)"
@@ -70,9 +73,9 @@ check "reload" basicdmctl reload
 expect_eq "a: still inactive after a reload" inactive "$(vol_state a)"
 check "a: still no map" sh -c '! dmsetup info a >/dev/null 2>&1'
 out=$(basicdmctl activate a)
-expect_eq "activate a: exit 0" 0 "$?"
-check "a: active again" wait_until 60 is_state a active
-check "/dev/mapper/a is back" wait_until 60 test -b /dev/mapper/a
+expect_eq "activate a: exit 0, once active" "0 a: active" "$? $out"
+expect_eq "a: active when it returns" active "$(vol_state a)"
+check "a: its nodes lead to the map when it returns" nodes_on_map a
 expect_eq "a: the data is still there" "ctl-a" "$(read_sector /dev/mapper/a 3)"
 expect_eq "activate an active volume: exit 0" 0 "$(rc basicdmctl activate a)"
 
@@ -80,13 +83,14 @@ expect_eq "activate an active volume: exit 0" 0 "$(rc basicdmctl activate a)"
 udevadm settle
 exec 8</dev/mapper/b
 out=$(basicdmctl deactivate b)
-check "b open: deactivate says deferred" grep -q "^b: inactive (the map goes away when it is closed)$" <<<"$out"
+expect_eq "b open: deactivate says deferred, and who holds it" \
+	"b: inactive (the map goes away when it is closed; it is open 1 time: fuser -v /dev/mapper/b names the process)" "$out"
 j=$(vol_json b)
 expect_eq "b: inactive" inactive "$(jv "$j" state)"
 expect_eq "b: dm.deferred_remove" true "$(jv "$j" dm.deferred_remove)"
 check "b: the map stays while open" dmsetup info b
 check "activate b while still open" basicdmctl activate b
-check "b: active again" wait_until 60 is_state b active
+expect_eq "b: active again when it returns" active "$(vol_state b)"
 expect_eq "b: the removal was taken back" false "$(jv "$(vol_json b)" dm.deferred_remove)"
 exec 8<&-
 write_pattern /dev/mapper/b 1 "ctl-b"
@@ -97,12 +101,12 @@ check "deactivate b while open" basicdmctl deactivate b
 exec 8<&-
 check "b: the map goes at the last close" wait_until 30 sh -c '! dmsetup info b >/dev/null 2>&1'
 check "activate b" basicdmctl activate b
-check "b: back" wait_until 60 is_state b active
+expect_eq "b: back when it returns" active "$(vol_state b)"
 
 # ---- a device volume stays down through hotplug -----------------------------------
 udevadm settle
 check "deactivate dev" basicdmctl deactivate dev
-check "dev: map removed" wait_until 30 sh -c '! dmsetup info dev >/dev/null 2>&1'
+check "dev: map removed when it returns" no_map dev
 check "QMP: unplug CTLDISK01" host disk-del d1
 check "witness waits" wait_until 120 is_state witness waiting
 check "QMP: plug it back" host disk-add d1 32 CTLDISK01
@@ -110,14 +114,14 @@ check "witness comes back: the daemon saw the disk" wait_until 120 is_state witn
 expect_eq "dev: still inactive" inactive "$(vol_state dev)"
 check "dev: no map" sh -c '! dmsetup info dev >/dev/null 2>&1'
 out=$(basicdmctl activate dev)
-expect_eq "activate dev: exit 0" 0 "$?"
-check "dev: active (its disk is there)" wait_until 60 is_state dev active
-check "/dev/mapper/dev" test -b /dev/mapper/dev
+expect_eq "activate dev: exit 0, once active" "0 dev: active" "$? $out"
+expect_eq "dev: active (its disk is there)" active "$(vol_state dev)"
+check "dev: its nodes lead to the map" nodes_on_map dev
 
 # ---- inactive survives a crash of the daemon, not a stop -----------------------
 udevadm settle
 check "deactivate a" basicdmctl deactivate a
-check "a: map removed" wait_until 30 sh -c '! dmsetup info a >/dev/null 2>&1'
+check "a: map removed when it returns" no_map a
 check "the mark is kept in /run/basicdm" test -e /run/basicdm/inactive/a
 pid=$(systemctl show -p MainPID --value basicdm)
 check "kill -9 the daemon" kill -9 "$pid"
@@ -165,6 +169,8 @@ expect_eq "activate without a name: exit 2" 2 "$(rc basicdmctl activate)"
 expect_eq "status with two names: exit 2" 2 "$(rc basicdmctl status a b)"
 expect_eq "trace b maybe: exit 2" 2 "$(rc basicdmctl trace b maybe)"
 expect_eq "stats frob b: exit 2" 2 "$(rc basicdmctl stats frob b)"
+expect_eq "--timeout 0: exit 2" 2 "$(rc basicdmctl --timeout 0 activate a)"
+expect_eq "--timeout without a number: exit 2" 2 "$(rc basicdmctl --timeout soon activate a)"
 expect_eq "an invalid name: exit 2" 2 "$(rc basicdmctl status ../etc)"
 for cmd in "status nosuch" "activate nosuch" "deactivate nosuch" "trace nosuch on" "stats reset nosuch"; do
 	# shellcheck disable=SC2086
@@ -192,6 +198,9 @@ expect_eq "completion: trace NAME on|off" "off on" "$(complete_words basicdmctl 
 expect_eq "completion: stats reset" reset "$(complete_words basicdmctl stats '')"
 expect_eq "completion: stats reset NAME" "witness" "$(complete_words basicdmctl stats reset w)"
 expect_eq "completion: options" "--json" "$(complete_words basicdmctl --j)"
+expect_eq "completion: --no-block" "--no-block" "$(complete_words basicdmctl --n)"
+expect_eq "completion: after --timeout" "infinity" "$(complete_words basicdmctl --timeout '')"
+expect_eq "completion: a command after --timeout N" "activate" "$(complete_words basicdmctl --timeout 5 act)"
 expect_eq "completion: nothing after the last argument" "" "$(complete_words basicdmctl activate a '')"
 
 # ---- check: no daemon needed ----------------------------------------------------------
