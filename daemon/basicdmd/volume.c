@@ -147,12 +147,15 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 	r = blockdev_get_read_only(backing, write_protected);
 	if (r < 0)
 		return fail(v, r, "cannot read whether %s is read-only: %m", v->backing_desc);
-	if (c->offset >= size || (c->sectors && c->sectors > size - c->offset))
+	if (c->offset >= size)
+		return fail(v, -ERANGE,
+			    "offset %" PRIu64 " is past the end of %s (%" PRIu64 " sectors)",
+			    c->offset, v->backing_desc, size);
+	if (c->sectors && c->sectors > size - c->offset)
 		return fail(v, -ERANGE,
 			    "offset %" PRIu64 " + %" PRIu64 " sectors passes the end of %s (%" PRIu64
 			    " sectors)",
-			    c->offset, c->sectors ? c->sectors : size - c->offset, v->backing_desc,
-			    size);
+			    c->offset, c->sectors, v->backing_desc, size);
 
 	*t = (struct dm_table_spec){
 		.sectors = c->sectors ? c->sectors : size - c->offset,

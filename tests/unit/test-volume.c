@@ -373,12 +373,25 @@ static void test_offset_past_the_end_fails_without_touching_dm(void **state)
 {
 	struct volume *v = volume_new(&file_cfg);
 
+	struct volume_config sized = file_cfg;
+
 	fake_backing_sectors = 2048;
 	assert_int_equal(volume_start(v, NULL, NULL, false), -ERANGE);
 	assert_int_equal(v->state, VOLUME_FAILED);
-	assert_non_null(strstr(v->reason, "passes the end"));
+	assert_string_equal(v->reason, "offset 2048 is past the end of /dev/loop3 "
+				       "(/var/lib/basicdm/data.img) (2048 sectors)");
 	assert_int_equal(fake_map.creates + fake_map.reloads, 0);
 	assert_events((const char *[]){ "data:failed" }, 1);
+	volume_free(v);
+
+	/* inside the device, but too long for it */
+	sized.sectors = 4096;
+	fake_backing_sectors = 4096;
+	v = volume_new(&sized);
+	assert_int_equal(volume_start(v, NULL, NULL, false), -ERANGE);
+	assert_string_equal(v->reason, "offset 2048 + 4096 sectors passes the end of /dev/loop3 "
+				       "(/var/lib/basicdm/data.img) (4096 sectors)");
+	assert_int_equal(fake_map.creates + fake_map.reloads, 0);
 	volume_free(v);
 }
 
