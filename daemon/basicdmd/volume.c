@@ -281,8 +281,10 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 
 	free(v->reason);
 	v->reason = NULL;
-	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "attached", desc,
-			 "mapped onto %s: %" PRIu64 " sectors from sector %" PRIu64 "%s", desc,
+	/* v->backing_desc, not DESC: a re-attach passes the old one, freed above */
+	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "attached",
+			 v->backing_desc, "mapped onto %s: %" PRIu64 " sectors from sector %" PRIu64 "%s",
+			 v->backing_desc,
 			 t.sectors, t.offset, mode_text(&t, write_protected));
 	set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);
