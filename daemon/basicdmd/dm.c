@@ -459,6 +459,14 @@ int dm_map_create(const char *name, const struct dm_table_spec *t)
 	return r;
 }
 
+/*
+ * The suspend is its own step: a resume with an inactive table suspends by
+ * itself, but kernels without a 2024 fix ignore a failed suspend there and
+ * then fail the swap with a bare EINVAL.  While the map is suspended udev may
+ * process one of its events (the last resume's, still queued, or a watch
+ * or trigger event); 60-basicdm.rules keeps the map's links and readiness
+ * through it, so nothing here waits on udev.
+ */
 int dm_map_reload(const char *name, const struct dm_table_spec *t)
 {
 	int r, k;
