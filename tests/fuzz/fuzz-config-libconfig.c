@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer: the main configuration file, through config_load() as the
- * daemon calls it (libconfig, the cut-integer check that reads the file
- * again, the validator).  The input is written to a file in a private
- * directory of its own; so that no input reads what lies outside, an
- * @include may only name a relative path without "..": the directory
- * holds inc.conf, a volume of its own.
+ * daemon calls it (config-source.c's scanner, which puts the @includes in
+ * place and writes the integers again, libconfig, the validator).  The
+ * input is written to a file in a private directory of its own; so that
+ * no input reads what lies outside, an @include may only name a relative
+ * path without "..": the directory holds inc.conf, a volume of its own.
+ *
+ * Besides fuzz-common.h's promises: our scanner agrees with libconfig's,
+ * so libconfig never meets an @include or an integer it left alone, and
+ * every volume is placed on a line of main.conf or inc.conf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +22,7 @@
 
 #include "config.h"
 #include "fuzz-common.h"
+#include "util.h"
 
 static char dir[4096], path[4200], inc[4200];
 
@@ -86,6 +91,30 @@ static int includes_confined(const uint8_t *data, size_t size)
 	return 1;
 }
 
+/* Lines a volume may be placed on in a file of SIZE bytes. */
+static int lines_of(const uint8_t *data, size_t size)
+{
+	int n = 1;
+
+	for (size_t i = 0; i < size; i++)
+		n += data[i] == '\n';
+	return n;
+}
+
+/* libconfig's own words for an @include it met, and ours for an integer it read alone. */
+static void check_scanned_alike(const struct config_errors *errors)
+{
+	static const char include[] = ": cannot open include file";
+
+	for (size_t i = 0; i < errors->n; i++) {
+		const char *m = errors->messages[i];
+		size_t len = strlen(m);
+
+		FUZZ_ASSERT(len < strlen(include) || !streq(m + len - strlen(include), include));
+		FUZZ_ASSERT(!strstr(m, "scanner missed"));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config_errors errors = {};
@@ -98,9 +127,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	r = config_load_owned_by(path, NULL, getuid(), &c, &errors);
 	fuzz_check_errors(&errors);
+	check_scanned_alike(&errors);
 	if (r == 0) {
 		FUZZ_ASSERT(errors.n == 0);
 		fuzz_check_config(c);
+		for (size_t i = 0; i < c->n_volumes; i++) {
+			const struct source_location *w = &c->volumes[i].where;
+
+			if (streq(w->file, inc))
+				FUZZ_ASSERT(w->line == 1);
+			else
+				FUZZ_ASSERT(streq(w->file, path) && w->line >= 1 &&
+					    w->line <= lines_of(data, size));
+		}
 	} else {
 		FUZZ_ASSERT(r < 0 && !c && errors.n > 0);
 	}

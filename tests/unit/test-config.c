@@ -673,6 +673,44 @@ static void test_strict_included(void **state)
 		       "chmod g-w");
 }
 
+/* An absolute @include is opened as written, on every libconfig release. */
+static void test_include_absolute(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_(freep) char *text = NULL;
+	struct config_errors errors = {};
+
+	assert_true(asprintf(&text, "volumes = (\n@include \"%s\"\n);\n", d->inc) > 0);
+	write_file(d->conf, text, 0644);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
+	assert_int_equal(errors.n, 0);
+	assert_string_equal(c->volumes[0].name, "i");
+	assert_string_equal(c->volumes[0].where.file, d->inc);
+	assert_int_equal(c->volumes[0].where.line, 1);
+}
+
+/* An @include of a FIFO is refused at once, not waited on. */
+static void test_include_fifo(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(freep) char *fifo = NULL, *expected = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_true(asprintf(&fifo, "%s/fifo.inc", d->dir) > 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	write_file(d->conf, "volumes = (\n@include \"fifo.inc\"\n);\n", 0644);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_true(asprintf(&expected, "%s:2: cannot open include file %s: not a regular file",
+			     d->conf, fifo) > 0);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+	assert_int_equal(unlink(fifo), 0);
+}
+
 static void test_strict_dropin_file(void **state)
 {
 	struct strict_dir *d = *state;
@@ -839,6 +877,8 @@ int main(void)
 		STRICT(test_strict_world_writable),
 		STRICT(test_strict_wrong_owner),
 		STRICT(test_strict_included),
+		STRICT(test_include_absolute),
+		STRICT(test_include_fifo),
 		STRICT(test_strict_dropin_file),
 		STRICT(test_strict_dropin_dir),
 	};
