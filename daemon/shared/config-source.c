@@ -556,12 +556,15 @@ static int scan_include(struct builder *b, struct scan *sc, size_t name_start)
 	bool plain = true;
 	size_t i;
 
-	/* libconfig reads \\ and \" in it as \ and " */
 	for (i = name_start; i < sc->size && t[i] != '"'; i++) {
-		if (t[i] == '\\' && i + 1 < sc->size && (t[i + 1] == '\\' || t[i + 1] == '"'))
-			i++;
-		if (t[i] == '\\' || (unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+		if (t[i] == '\\') {
 			plain = false;
+			/* libconfig reads \\ and \" in it as \ and " */
+			if (i + 1 < sc->size && (t[i + 1] == '\\' || t[i + 1] == '"'))
+				i++;
+		} else if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) {
+			plain = false;
+		}
 	}
 	if (i == sc->size) {
 		sc->p = sc->size;
