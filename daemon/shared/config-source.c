@@ -25,6 +25,12 @@
 /* libconfig's MAX_INCLUDE_DEPTH: how many included files may be open at once. */
 #define INCLUDE_DEPTH_MAX 10
 
+/* A file by what it is, not by the name it was reached by. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct config_source_span {
 	int line;		/* the first line of the text it covers */
 	size_t file;		/* its file, an index into files */
@@ -41,6 +47,7 @@ struct builder {
 	int line;		/* the line of the text being written */
 	char *brackets;		/* the ( [ { open in the text, innermost last */
 	size_t n_brackets, brackets_capacity;
+	struct file_id reading[INCLUDE_DEPTH_MAX + 1]; /* the main file and the includes open in it */
 	ssize_t comma;		/* where a comma that may have to go was written, or -1 */
 	char last;		/* the last token: '(', '[', ',' or 'v' for any other */
 	bool refused;		/* a problem was reported: the text is not to be parsed */
@@ -509,7 +516,7 @@ static int read_include(struct builder *b, struct scan *sc, int line, const char
 	if (!path)
 		return -ENOMEM;
 	if (sc->depth == INCLUDE_DEPTH_MAX)
-		return problem(b, sc, line, "@include \"%s\" nests files more than %d deep: does a file include itself?",
+		return problem(b, sc, line, "@include \"%s\" nests files more than %d deep: include fewer files in one another",
 				name, INCLUDE_DEPTH_MAX);
 
 	/* O_NONBLOCK: a FIFO is refused, not waited on. */
@@ -520,9 +527,15 @@ static int read_include(struct builder *b, struct scan *sc, int line, const char
 	if (!S_ISREG(st.st_mode))
 		return problem(b, sc, line, "cannot open include file %s: %s", path,
 			       S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+	/* or it would be read again inside itself, and again, with no end but the depth */
+	for (int i = 0; i <= sc->depth; i++)
+		if (b->reading[i].dev == st.st_dev && b->reading[i].ino == st.st_ino)
+			return problem(b, sc, line, "@include \"%s\" reads %s again inside itself: "
+				       "a file cannot include itself, even through another", name, path);
 	r = config_check_trusted(path, &st, b->owner, b->errors);
 	if (r < 0)
 		return r;
+	b->reading[sc->depth + 1] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
 
 	f = fdopen(fd, "re");
 	if (!f) {
@@ -658,9 +671,13 @@ int config_source_read(const char *path, FILE *f, uid_t owner, struct config_sou
 	};
 	_cleanup_(freep) char *text = NULL;
 	size_t size, file;
+	struct stat st;
 	int r;
 
 	*s = (struct config_source){};
+	if (fstat(fileno(f), &st) < 0)
+		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
+	b.reading[0] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
 	r = read_stream(f, &text, &size);
 	if (r == -ENOMEM)
 		return r;

@@ -19,8 +19,9 @@
  * to 1.5), a number past 64 bits, \x00 in a string, a NUL byte, a string
  * or a comment still open at the end of a file, an @include file name
  * with a backslash or control character, @include nested deeper than
- * libconfig allows (10), and an @include of what is not a regular file
- * (which both releases would end the process on).
+ * libconfig allows (10) or of a file being read already (it would be read
+ * again inside itself to that depth), and an @include of what is not a
+ * regular file (both releases end the process on a directory).
  *
  * Each line of the text comes from one line of one file:
  * config_source_where() says which.
