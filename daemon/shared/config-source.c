@@ -4,10 +4,11 @@
  *
  * A scanner of our own that draws the tokens where libconfig's does (its
  * lib/scanner.l, the same in 1.5 and 1.7 as far as these go): strings
- * with backslash escapes, # and // comments to the end of the line,
- * comments, names, numbers as the longest match of its number
- * rules, and "@include" only at the start of a line outside a string or
- * comment.
+ * with backslash escapes, # and // comments to the end of the line, block
+ * comments, names, numbers as the longest match of its number rules, and
+ * "@include" only at the start of a line outside a string or comment.
+ * fuzz-config-libconfig.c holds libconfig's reading of a file against
+ * its reading of our text.
  */
 
 #include <errno.h>
@@ -400,7 +401,7 @@ static int scan_string(struct builder *b, struct scan *sc)
 		i++;	/* the escaped character: \" does not end the string */
 		if ((t[i] == 'x' || t[i] == 'X') && sc->size - i > 2 && t[i + 1] == '0' && t[i + 2] == '0') {
 			r = problem(b, sc, line_at(sc, i),
-				    "a string cannot hold \\x00 (libconfig 1.5 drops it, 1.7 ends the string there)");
+				    "a string cannot hold \\x00 (libconfig 1.5 drops it, 1.7 ends the string there): remove it");
 			if (r < 0)
 				return r;
 		}
