@@ -84,7 +84,6 @@ int config_error_cannot_read(struct config_errors *e, const char *path, enum con
 	static const char *const what[] = {
 		[CONFIG_READ_FILE] = "cannot read",
 		[CONFIG_READ_DIRECTORY] = "cannot read directory",
-		[CONFIG_READ_AGAIN] = "cannot read again",
 	};
 
 	if (config_error_add(e, path, 0, "%s: %s", what[how], strerror(-error)) < 0)

@@ -29,7 +29,6 @@ int config_error_addv(struct config_errors *e, const char *file, int line,
 enum config_read {
 	CONFIG_READ_FILE,	/* "PATH: cannot read: reason" */
 	CONFIG_READ_DIRECTORY,	/* "PATH: cannot read directory: reason" */
-	CONFIG_READ_AGAIN,	/* "PATH: cannot read again: reason": libconfig read it once */
 };
 
 /*

@@ -16,7 +16,6 @@ enum raw_kind {
 	RAW_TEXT,	/* INI: untyped text, read as the key's type */
 	RAW_STRING,
 	RAW_INTEGER,
-	RAW_TRUNCATED,	/* libconfig < 1.7 cut this integer to 32 bits; text holds the literal */
 	RAW_BOOLEAN,
 	RAW_FLOAT,
 	RAW_LIST,	/* libconfig list or array */
@@ -30,7 +29,7 @@ enum raw_kind {
 struct raw_setting {
 	char *key;		/* NULL for the root and for volumes */
 	enum raw_kind kind;
-	char *text;		/* RAW_TEXT, RAW_STRING, RAW_TRUNCATED */
+	char *text;		/* RAW_TEXT, RAW_STRING */
 	long long integer;	/* RAW_INTEGER */
 	bool boolean;		/* RAW_BOOLEAN */
 	struct raw_setting *members; /* RAW_GROUP */

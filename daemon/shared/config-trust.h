@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include "config-errors.h"
-#include "config-raw.h"
 
 /*
  * PATH, as fstat() saw it in ST, must belong to OWNER and be writable by
@@ -34,10 +33,3 @@ int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
 int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
 			struct config_errors *errors, FILE **ret);
 
-/*
- * Judges, once each, every file other than MAIN_PATH that a setting of
- * ROOT came from: the files the main file @includes, which libconfig
- * opened itself.  0, or a negative errno with the problems in ERRORS.
- */
-int config_check_included(const char *main_path, const struct raw_setting *root, uid_t owner,
-			  struct config_errors *errors);

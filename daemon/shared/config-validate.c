@@ -67,9 +67,6 @@ static char *value_text(const struct raw_setting *s)
 	case RAW_INTEGER:
 		r = asprintf(&text, "%lld", s->integer);
 		break;
-	case RAW_TRUNCATED:
-		text = strdup(s->text);
-		break;
 	case RAW_BOOLEAN:
 		text = strdup(s->boolean ? "true" : "false");
 		break;
@@ -132,10 +129,6 @@ static int get_sectors(struct volume_check *v, const struct raw_setting *s, uint
 {
 	uint64_t value = 0;
 	int r = -EINVAL;
-
-	if (s->kind == RAW_TRUNCATED)
-		return volume_error(v, s, "'%s' = %s does not fit in a plain libconfig integer, write %sL",
-				    s->key, s->text, s->text);
 
 	if (s->kind == RAW_INTEGER && s->integer >= 0) {
 		value = s->integer;

@@ -9,6 +9,7 @@
  *   config-model.h     struct config, struct volume_config
  *   config-raw.h       settings as written, the same tree for both syntaxes
  *   config-trust.h     StrictModes: who may have written what is read
+ *   config-source.h    the main file and its @includes as the text libconfig parses
  *   config-libconfig.h the main file into the raw tree
  *   config-ini.h       the drop-ins into the raw tree
  *   config-validate.h  the raw tree into the model

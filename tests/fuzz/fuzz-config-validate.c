@@ -2,17 +2,16 @@
 /*
  * libFuzzer: config_validate() on a tree of raw settings decoded from the
  * input, so that every kind of value reaches every rule, including the
- * ones neither parser produces often (cut integers, floats, lists, groups
- * in odd places, negative numbers).  The input is text, one setting a
+ * ones neither parser produces often (floats, lists, groups in odd
+ * places, negative numbers).  The input is text, one setting a
  * line, so that seeds are easy to write and mutations stay meaningful:
  *
  *   file NAME        later settings come from NAME (for "file:line")
  *   volume           starts a volume (one is started when needed)
  *   KEY=T:VALUE      a setting of kind T:
  *                      s string, t INI text, i integer (strtoll of VALUE),
- *                      c an integer libconfig cut (VALUE as written, the
- *                        integer its low 32 bits), b boolean (VALUE 1 or
- *                        not), f float, l list, g group
+ *                      b boolean (VALUE 1 or not), f float, l list,
+ *                      g group
  *   KEY=g:           opens a group, "}" closes it (depth 3 at most)
  *
  * The line number of a setting is the line of the input.  A model the
@@ -69,7 +68,6 @@ static void decode_setting(struct decoder *d, char *text, int line)
 	case 's': kind = RAW_STRING; break;
 	case 't': kind = RAW_TEXT; break;
 	case 'i': kind = RAW_INTEGER; break;
-	case 'c': kind = RAW_TRUNCATED; break;
 	case 'b': kind = RAW_BOOLEAN; break;
 	case 'f': kind = RAW_FLOAT; break;
 	case 'l': kind = RAW_LIST; break;
@@ -90,12 +88,6 @@ static void decode_setting(struct decoder *d, char *text, int line)
 		break;
 	case RAW_INTEGER:
 		s->integer = strtoll(value, NULL, 0);
-		break;
-	case RAW_TRUNCATED:
-		/* as config-libconfig.c stores it: the literal, and what libconfig made of it */
-		s->text = strdup(value);
-		FUZZ_ASSERT(s->text);
-		s->integer = (int32_t)strtoll(value, NULL, 0);
 		break;
 	case RAW_BOOLEAN:
 		s->boolean = value[0] == '1';

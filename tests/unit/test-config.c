@@ -673,6 +673,80 @@ static void test_strict_included(void **state)
 		       "chmod g-w");
 }
 
+/* An absolute @include is opened as written, on every libconfig release. */
+static void test_include_absolute(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_(freep) char *text = NULL;
+	struct config_errors errors = {};
+
+	assert_true(asprintf(&text, "volumes = (\n@include \"%s\"\n);\n", d->inc) > 0);
+	write_file(d->conf, text, 0644);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
+	assert_int_equal(errors.n, 0);
+	assert_string_equal(c->volumes[0].name, "i");
+	assert_string_equal(c->volumes[0].where.file, d->inc);
+	assert_int_equal(c->volumes[0].where.line, 1);
+}
+
+/* Files nest 10 deep below the main file, as libconfig has it, and no deeper. */
+static void test_include_depth(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(freep) char *expected = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	char name[64], text[128];
+
+	write_file(d->conf, "volumes = (\n@include \"deep-1.inc\"\n);\n", 0644);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "%s/deep-%d.inc", d->dir, i);
+		snprintf(text, sizeof(text), "{ name = \"v%d\"; device = \"/dev/vda\"; sectors = 1; offset = %d; },\n"
+			 "@include \"deep-%d.inc\"\n", i, i, i + 1);
+		write_file(name, text, 0644);
+	}
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
+	assert_int_equal(errors.n, 1);
+	assert_true(asprintf(&expected, "%s/deep-10.inc:2: @include \"deep-11.inc\" nests files more "
+			     "than 10 deep: include fewer files in one another", d->dir) > 0);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+
+	/* One level less is fine. */
+	snprintf(name, sizeof(name), "%s/deep-10.inc", d->dir);
+	write_file(name, "{ name = \"v10\"; device = \"/dev/vda\"; sectors = 1; offset = 10; }\n", 0644);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
+	assert_int_equal(c->n_volumes, 11);	/* and the drop-in's */
+	assert_string_equal(c->volumes[9].where.file, name);
+	config_free(c);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "%s/deep-%d.inc", d->dir, i);
+		assert_int_equal(unlink(name), 0);
+	}
+}
+
+/* An @include of a FIFO is refused at once, not waited on. */
+static void test_include_fifo(void **state)
+{
+	struct strict_dir *d = *state;
+	_cleanup_(freep) char *fifo = NULL, *expected = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_true(asprintf(&fifo, "%s/fifo.inc", d->dir) > 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	write_file(d->conf, "volumes = (\n@include \"fifo.inc\"\n);\n", 0644);
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_true(asprintf(&expected, "%s:2: cannot open include file %s: not a regular file",
+			     d->conf, fifo) > 0);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+	assert_int_equal(unlink(fifo), 0);
+}
+
 static void test_strict_dropin_file(void **state)
 {
 	struct strict_dir *d = *state;
@@ -790,12 +864,22 @@ int main(void)
 		GOOD("example"),
 		GOOD("dropins"),
 		GOOD("include"),
+		GOOD("include-nested"),
+		GOOD("numbers"),
+		GOOD("lists"),
+		GOOD("strings"),
 		GOOD("ranges"),
 		GOOD("only-dropins"),
 		GOOD("empty"),
 		BAD("lc-syntax"),
 		BAD("lc-duplicate-setting"),
+		BAD("lc-syntax-end"),
 		BAD("lc-include-missing"),
+		BAD("lc-include-bad"),
+		BAD("lc-include-syntax"),
+		BAD("lc-numbers"),
+		BAD("lc-strings"),
+		BAD("lc-nul"),
 		BAD("lc-structure"),
 		BAD("lc-volumes-not-list"),
 		BAD("ini-syntax"),
@@ -829,6 +913,9 @@ int main(void)
 		STRICT(test_strict_world_writable),
 		STRICT(test_strict_wrong_owner),
 		STRICT(test_strict_included),
+		STRICT(test_include_absolute),
+		STRICT(test_include_fifo),
+		STRICT(test_include_depth),
 		STRICT(test_strict_dropin_file),
 		STRICT(test_strict_dropin_dir),
 	};
