@@ -274,16 +274,6 @@ static int map_uuid(const char *name, char *buf, size_t size)
 	return 0;
 }
 
-bool dm_uuid_is_ours(const char *uuid)
-{
-	return uuid && startswith(uuid, DM_UUID_PREFIX);
-}
-
-bool dm_uuid_is_volume(const char *uuid, const char *name)
-{
-	return dm_uuid_is_ours(uuid) && name && streq(uuid + strlen(DM_UUID_PREFIX), name);
-}
-
 /*
  * A task, with the udev flags every task carries but the create: with sync
  * off, dm_task_set_cookie() only records the flags and leaves the cookie 0,

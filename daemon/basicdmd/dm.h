@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define DM_UUID_PREFIX "BASICDM-"
+#include "dm-uuid.h"
+
 #define DM_TARGET_NAME "basic_target"
 
 struct dm_table_spec {
@@ -40,14 +41,6 @@ struct dm_map_info {
 	struct dm_table_spec table; /* parsed when the table is one basic_target line */
 	bool table_is_ours;
 };
-
-/*
- * The rule "this map is ours": its UUID is DM_UUID_PREFIX and the volume's
- * name.  A map of a volume's name with another UUID belongs to someone else
- * and is never touched.
- */
-bool dm_uuid_is_ours(const char *uuid);			/* any volume's map */
-bool dm_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map */
 
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
 void dm_setup(void);

@@ -293,10 +293,12 @@ static int open_backing(const char *path, bool read_only)
 	return TAKE_FD(fd);
 }
 
-/* Binds FILE_FD to a free loop device; returns the loop device's fd. */
-static int bind_free_loop(int file_fd, const char *path, bool read_only)
+/* Binds FILE_FD to a free loop device, HOOK told first; returns the loop device's fd. */
+static int bind_free_loop(int file_fd, const char *path, bool read_only,
+			  const struct loop_bind_hook *hook)
 {
 	_cleanup_(closep) int control = -1;
+	struct stat st;
 	char dev[32];
 	int r = -EBUSY;
 
@@ -316,9 +318,16 @@ static int bind_free_loop(int file_fd, const char *path, bool read_only)
 		loop_fd = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (loop_fd < 0)
 			return negative_errno();
+		if (hook) {
+			if (fstat(loop_fd, &st) < 0)
+				return negative_errno();
+			hook->fn(st.st_rdev, true, hook->userdata);
+		}
 		r = configure(loop_fd, file_fd, path, read_only);
 		if (r == 0)
 			return TAKE_FD(loop_fd);
+		if (hook)
+			hook->fn(st.st_rdev, false, hook->userdata);
 		if (r != -EBUSY)
 			return r;
 		log_debug("%s was taken before it could be bound, trying another", dev);
@@ -326,8 +335,8 @@ static int bind_free_loop(int file_fd, const char *path, bool read_only)
 	return r;
 }
 
-int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		int *fd, bool *reused)
+int loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
 	_cleanup_(closep) int file_fd = -1, loop_fd = -1;
 	uint32_t flags;
@@ -352,7 +361,7 @@ int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t 
 	file_fd = open_backing(path, read_only);
 	if (file_fd < 0)
 		return file_fd;
-	loop_fd = bind_free_loop(file_fd, path, read_only);
+	loop_fd = bind_free_loop(file_fd, path, read_only, hook);
 	if (loop_fd < 0)
 		return loop_fd;
 	if (fstat(loop_fd, &st) < 0)

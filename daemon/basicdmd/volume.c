@@ -13,6 +13,7 @@
 #include "backing-check.h"
 #include "block-watch.h"
 #include "blockdev.h"
+#include "component.h"
 #include "dm.h"
 #include "log.h"
 #include "loop.h"
@@ -261,7 +262,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 static int attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
 {
 	struct dm_table_spec t;
-	bool write_protected;
+	bool write_protected, new_mark;
 	char *d;
 	int r;
 
@@ -275,9 +276,15 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	r = volume_table(v, backing, &t, &write_protected);
 	if (r < 0)
 		return r;
+	/* marked before the load: no event of the device under the map goes unmarked */
+	new_mark = component_claim(backing, v->cfg->name);
 	r = load_map(v, &t);
-	if (r < 0)
+	if (r < 0) {
+		component_release(backing);
 		return r;
+	}
+	if (new_mark)
+		(void)block_device_trigger(backing);	/* a failure is logged there */
 
 	free(v->reason);
 	v->reason = NULL;
@@ -289,6 +296,17 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);
 	return 0;
+}
+
+/* A free loop device about to be bound to the volume's file is marked first. */
+static void claim_loop(dev_t loop, bool bind, void *userdata)
+{
+	const struct volume *v = userdata;
+
+	if (bind)
+		component_claim_loop(loop, v->cfg->name);
+	else
+		component_release(loop);
 }
 
 /* Creates the file if asked, finds or attaches its loop device, attaches onto it. */
@@ -315,7 +333,8 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 			    "free some space and reload", v->cfg->file, v->cfg->size_bytes);
 	if (r < 0)
 		return fail(v, r, "cannot prepare %s: %m", v->cfg->file);
-	r = loop_attach(loops, v->cfg->file, v->cfg->read_only, &loop, &fd, &reused);
+	r = loop_attach(loops, v->cfg->file, v->cfg->read_only,
+			&(const struct loop_bind_hook){ claim_loop, v }, &loop, &fd, &reused);
 	if (r < 0)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
 	snprintf(desc, sizeof(desc), "/dev/loop%u (%s)", minor(loop), v->cfg->file);
@@ -373,6 +392,8 @@ static int remove_map(struct volume *v, const char *why)
 					 "map removed (%s)", why);
 		v->map = 0;
 	}
+	/* its mark goes with the map, at once or once a deferred removal is done */
+	component_release(v->backing);
 	v->backing = 0;
 	return r == -ENODEV ? 0 : r;
 }
@@ -394,23 +415,12 @@ static void map_vanished(struct volume *v)
 /* Does DEV back this (device or match) volume, which waits for it? */
 static bool wants_device(const struct volume *v, struct udev_device *dev)
 {
-	const struct volume_config *c = v->cfg;
-	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
+	struct device_view view = block_device_view(dev);
 
 	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
 		return false;
-	if (c->kind == BACKING_FILE || dm_uuid_is_ours(udev_device_get_property_value(dev, "DM_UUID")))
-		return false;
-	if (c->kind == BACKING_DEVICE)
-		return block_device_has_path(dev, c->device);
-
-	if (!streq_ptr(udev_device_get_devtype(dev), volume_match_devtype(c)))
-		return false;
-	for (size_t i = 0; i < c->n_match; i++) {
-		keys[i] = c->match[i].key;
-		values[i] = c->match[i].value;
-	}
-	return block_device_matches(dev, keys, values, c->n_match);
+	/* a file volume attaches its own loop device */
+	return v->cfg->kind != BACKING_FILE && volume_backed_by(v->cfg, &view);
 }
 
 /* The device DEVNUM is still there (udev has it in sysfs). */

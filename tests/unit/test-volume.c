@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,8 +109,8 @@ int __wrap_loop_prepare_file(const char *path, uint64_t size)
 	return 0;
 }
 
-int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		       int *fd, bool *reused)
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		       const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
 	*devnum = makedev(7, 3);
 	*fd = -1;
@@ -173,11 +173,6 @@ const char *__wrap_udev_device_get_devnode(struct udev_device *d)
 	return FAKE(d)->devnode;
 }
 
-const char *__wrap_udev_device_get_devtype(struct udev_device *d)
-{
-	return FAKE(d)->devtype;
-}
-
 const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
 {
 	if (!strcmp(key, "DM_UUID"))
@@ -190,6 +185,10 @@ const char *__wrap_udev_device_get_property_value(struct udev_device *d, const c
 		return FAKE(d)->part_name;
 	if (!strcmp(key, "DEVTYPE"))
 		return FAKE(d)->devtype;
+	if (!strcmp(key, "DEVNAME"))
+		return FAKE(d)->devnode;
+	if (!strcmp(key, "DEVLINKS"))
+		return FAKE(d)->link;
 	return NULL;
 }
 
@@ -201,18 +200,6 @@ struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
 bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
 {
 	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
-}
-
-bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
-				const char *const *values, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *v = __wrap_udev_device_get_property_value(d, keys[i]);
-
-		if (!v || strcmp(v, values[i]))
-			return false;
-	}
-	return n > 0;
 }
 
 /* ---- fixtures ---- */
