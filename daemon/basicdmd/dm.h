@@ -59,6 +59,17 @@ int dm_map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */
 int dm_map_cancel_deferred_remove(const char *name);
 
+/*
+ * Says to udev that the backing device of volume NAME's map is gone while
+ * the map stays open (its removal deferred): a suspend and resume that
+ * leave the table as it is, the resume's uevent flagged so that
+ * 60-basicdm.rules marks the map BASICDM_BACKING_GONE=1 and not ready for
+ * systemd until basicdmd's next change of it.  systemd then stops the
+ * units bound to the map and unmounts its file systems, and the last close
+ * removes it.
+ */
+int dm_map_mark_backing_gone(const char *name);
+
 /* Whether the kernel knows the basic_target target (its module is loaded). */
 bool dm_target_present(void);
 

@@ -471,14 +471,42 @@ bool volume_device_present(struct volume *v, struct udev *udev, struct udev_devi
 	return false;
 }
 
+/*
+ * A map still open when its disk went away outlives the disk until the last
+ * close: udev is told, so that systemd stops the units bound to the map and
+ * unmounts its file systems, as it does for a disk pulled from under them.
+ */
+static void backing_gone(struct volume *v)
+{
+	const char *name = v->cfg->name;
+	struct dm_map_info info = {};
+	bool open;
+	int r;
+
+	(void)remove_map(v, "its backing device went away");	/* logged there */
+	open = dm_map_get_info(name, &info) >= 0 && dm_uuid_is_volume(info.uuid, name) &&
+	       info.deferred_remove;
+	dm_map_info_clear(&info);
+	if (open) {
+		r = dm_map_mark_backing_gone(name);
+		if (r < 0)
+			log_warning("%s: cannot mark the map not ready for systemd, so units bound to it "
+				    "keep running: %s; stop them and unmount it by hand",
+				    name, strerror(-r));
+		else
+			log_info("%s: the map is still open and goes at its last close; marked not "
+				 "ready, so that systemd stops the units bound to it and unmounts it",
+				 name);
+	}
+	wait_for_backing(v);
+}
+
 void volume_device_removed(struct volume *v, dev_t devnum)
 {
-	if (v->map == devnum) {
+	if (v->map == devnum)
 		map_vanished(v);
-	} else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
-		(void)remove_map(v, "its backing device went away");	/* logged there */
-		wait_for_backing(v);
-	}
+	else if (v->backing == devnum && v->cfg->kind != BACKING_FILE)
+		backing_gone(v);
 }
 
 void volume_events_lost(struct volume *v, struct udev *udev)

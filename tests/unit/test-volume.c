@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,8 +29,10 @@ static struct {
 	bool exists;
 	struct dm_table_spec spec;
 	dev_t devnum;
-	int creates, reloads, removes;
+	int creates, reloads, removes, marked_gone;
 	bool last_remove_deferred;
+	bool open; /* held open: a deferred removal waits for the last close */
+	bool deferred; /* its removal waits for the last close */
 	bool foreign; /* made by someone else, under the volume's name */
 	int create_error;
 } fake_map;
@@ -45,6 +47,7 @@ int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
 		return -ENODEV;
 	*ret = (struct dm_map_info){ .devnum = fake_map.devnum, .table = fake_map.spec,
 				     .table_is_ours = true, .read_only = fake_map.spec.read_only,
+				     .deferred_remove = fake_map.deferred,
 				     .uuid = strdup(fake_map.foreign ? "CRYPT-LUKS2-x" : "BASICDM-data") };
 	return 0;
 }
@@ -71,7 +74,17 @@ int __wrap_dm_map_remove(const char *name, bool deferred)
 {
 	fake_map.removes++;
 	fake_map.last_remove_deferred = deferred;
-	fake_map.exists = false;
+	if (fake_map.open && deferred)
+		fake_map.deferred = true;
+	else
+		fake_map.exists = false;
+	return 0;
+}
+
+int __wrap_dm_map_mark_backing_gone(const char *name)
+{
+	assert_true(fake_map.exists && fake_map.deferred);
+	fake_map.marked_gone++;
 	return 0;
 }
 
@@ -425,6 +438,52 @@ static void test_detach_removes_deferred_and_waits(void **state)
 	volume_free(v);
 }
 
+/*
+ * The disk goes while the map is open (mounted, say): the map stays until
+ * the last close, and udev is told that its disk is gone, so that systemd
+ * stops what is bound to it.  A closed map is simply gone: nothing to tell.
+ */
+static void test_detach_open_map_marks_it_gone(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	fake_map.open = true;
+	n_events = 0;
+	volume_device_removed(v, disk.devnum);
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_int_equal(fake_map.marked_gone, 1);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_int_equal(v->map, 0);
+	assert_events((const char *[]){ "data:removed", "data:waiting" }, 2);
+	volume_free(v);
+}
+
+static void test_detach_closed_map_is_not_marked(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	volume_device_removed(v, disk.devnum);
+	assert_false(fake_map.exists);
+	assert_int_equal(fake_map.marked_gone, 0);
+	volume_free(v);
+}
+
+/* A deactivation while open leaves a working map behind: systemd keeps it. */
+static void test_deactivate_open_map_is_not_marked(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	fake_map.open = true;
+	assert_int_equal(volume_deactivate(v), 0);
+	assert_true(fake_map.deferred);
+	assert_int_equal(fake_map.marked_gone, 0);
+	volume_free(v);
+}
+
 static void test_reload_changes_only_the_table(void **state)
 {
 	struct volume_config cfg = file_cfg;
@@ -704,6 +763,9 @@ int main(void)
 		cmocka_unit_test_setup(test_foreign_map_with_the_name_is_left_alone, reset),
 		cmocka_unit_test_setup(test_create_failure_is_reported, reset),
 		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
+		cmocka_unit_test_setup(test_detach_open_map_marks_it_gone, reset),
+		cmocka_unit_test_setup(test_detach_closed_map_is_not_marked, reset),
+		cmocka_unit_test_setup(test_deactivate_open_map_is_not_marked, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
 		cmocka_unit_test_setup(test_partition_matched_by_its_own_properties, reset),
