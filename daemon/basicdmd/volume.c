@@ -14,6 +14,7 @@
 #include "block-watch.h"
 #include "blockdev.h"
 #include "component.h"
+#include "dm-stats.h"
 #include "dm.h"
 #include "log.h"
 #include "loop.h"
@@ -214,6 +215,25 @@ static void check_udev(struct volume *v, struct udev *udev)
 	udev_device_unref(dev);
 }
 
+/*
+ * The map's dm-stats region as configured (dm-stats.h), after every
+ * create, adoption, reload and reconfiguration: found again, never made
+ * twice.  Without it the volume only lacks its statistics.
+ */
+static void sync_stats(struct volume *v)
+{
+	int r;
+
+	if (!v->map)
+		return;
+	r = dmstats_sync(v->cfg->name, &v->cfg->latency_histogram, v->map_sectors);
+	if (r < 0)
+		log_warning_errno(r, "%s: cannot set up its dm-stats latency histogram, ignoring: %m",
+				  v->cfg->name);
+	else if (r > 0)
+		log_debug("%s: dm-stats region made", v->cfg->name);
+}
+
 static int load_map(struct volume *v, const struct dm_table_spec *t)
 {
 	struct dm_map_info info = {};
@@ -255,7 +275,9 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 	if (r < 0)
 		return fail(v, r, "cannot query the map: %m");
 	v->map = info.devnum;
+	v->map_sectors = t->sectors;
 	dm_map_info_clear(&info);
+	sync_stats(v);
 	return 0;
 }
 
@@ -367,6 +389,8 @@ static int reload_table(struct volume *v, struct udev *udev)
 	r = dm_map_reload(v->cfg->name, &t);
 	if (r < 0)
 		return fail_table(v, r, "cannot reload the map");
+	v->map_sectors = t.sectors;
+	sync_stats(v);
 	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "reloaded",
 			 v->backing_desc,
 			 "table reloaded: %" PRIu64 " sectors from sector %" PRIu64 "%s", t.sectors,
@@ -390,7 +414,7 @@ static int remove_map(struct volume *v, const char *why)
 		else
 			log_volume_event(LOG_INFO, v->cfg->name, "removed", v->backing_desc,
 					 "map removed (%s)", why);
-		v->map = 0;
+		v->map = 0;	/* its dm-stats region goes with it, in the kernel */
 	}
 	/* its mark goes with the map, at once or once a deferred removal is done */
 	component_release(v->backing);
@@ -447,6 +471,7 @@ int volume_reconfigure(struct volume *v, const struct volume_config *cfg, bool t
 	if (!table_changed) {
 		if (v->state == VOLUME_FAILED && cfg->kind == BACKING_FILE)
 			return attach_file(v, udev, loops);
+		sync_stats(v);	/* its histogram may be all that changed */
 		return 0;
 	}
 	if (v->map)

@@ -34,6 +34,7 @@ struct volume {
 	dev_t backing;			/* 0 while there is none */
 	char *backing_desc;		/* "/dev/loop0 (/var/lib/x.img)", "/dev/vdb" */
 	dev_t map;			/* the DM device once created or adopted */
+	uint64_t map_sectors;		/* its length, as last loaded */
 	char *reason;			/* why it failed */
 };
 

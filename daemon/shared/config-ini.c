@@ -22,6 +22,7 @@
 enum ini_section {
 	SECTION_NONE,	/* before the first header */
 	SECTION_VOLUME, /* the last member of root */
+	SECTION_DEFAULTS, /* [defaults]: the last member of root, key "defaults" */
 	SECTION_OTHER,	/* reported; its keys are dropped */
 };
 
@@ -95,9 +96,16 @@ static int begin_section(struct ini_file *ini, const char *header)
 
 	if (startswith(inner, "volume") && (inner[6] == '\0' || strchr(" \t", inner[6])))
 		return begin_volume(ini, strip(inner + 6));
+	if (streq(inner, "defaults")) {
+		if (!raw_setting_append(ini->root, "defaults", RAW_GROUP, ini->path, ini->line))
+			return -ENOMEM;
+		ini->section = SECTION_DEFAULTS;
+		return 0;
+	}
 
 	return config_error_add(ini->errors, ini->path, ini->line,
-				"unknown section '[%s]', expected '[volume NAME]'", inner);
+				"unknown section '[%s]', expected '[volume NAME]' or '[defaults]'",
+				inner);
 }
 
 /* True when the line went on past the buffer; the rest is dropped. */
@@ -187,6 +195,9 @@ static int add_key(struct ini_file *ini, const char *key, const char *value)
 					"key '%s' outside a [volume NAME] section", key);
 	case SECTION_OTHER:
 		return 0;
+	case SECTION_DEFAULTS:
+		return add_text(&ini->root->members[ini->root->n_members - 1], key, value,
+				ini->path, ini->line);
 	case SECTION_VOLUME:
 		break;
 	}

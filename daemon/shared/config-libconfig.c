@@ -140,10 +140,12 @@ static int convert_root(const struct main_file *m, const config_t *cfg, struct r
 
 		if (streq(config_setting_name(s), "volumes")) {
 			r = convert_volumes(m, s, root);
+		} else if (streq(config_setting_name(s), "defaults")) {
+			r = convert_setting(m, s, root);	/* judged by the validator */
 		} else {
 			where(m, config_setting_source_line(s), &file, &line);
 			r = config_error_add(m->errors, file, line,
-					     "unknown setting '%s', expected 'volumes'",
+					     "unknown setting '%s', expected 'volumes' or 'defaults'",
 					     config_setting_name(s));
 		}
 		if (r < 0)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "latency-bounds.h"
+
 #define VOLUME_NAME_MAX 64
 
 enum backing_kind {
@@ -42,6 +44,8 @@ struct volume_config {
 	uint64_t sectors;	/* length in sectors; 0 = the rest of the backing device */
 	bool read_only;
 	bool trace;
+	/* the dm-stats latency histogram: its own, else the defaults', else built in */
+	struct latency_bounds latency_histogram;
 	struct source_location where;
 };
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config-validate.h"
+#include "latency-bounds.h"
 #include "parse-util.h"
 #include "util.h"
 
@@ -25,6 +26,7 @@ struct volume_check {
 	bool has_name;
 	const struct raw_setting *backing;	/* the first of file, device, match */
 	const struct raw_setting *size;
+	const struct latency_bounds *defaults;	/* the histogram of a volume that sets none */
 	struct volume_config vol;
 };
 
@@ -332,6 +334,28 @@ static int apply_trace(struct volume_check *v, const struct raw_setting *s)
 	return r < 0 ? r : 0;
 }
 
+/* The value of 'latency_histogram' in S, or 0 with the problem reported through REPORT. */
+static int get_latency_bounds(const struct raw_setting *s, struct latency_bounds *ret,
+			      const char **why)
+{
+	if (s->kind != RAW_TEXT && s->kind != RAW_STRING) {
+		*why = "must be a string such as \"1ms,5ms,20ms\" or \"off\"";
+		return -EINVAL;
+	}
+	return latency_bounds_parse(s->text, ret, why);
+}
+
+static int apply_latency_histogram(struct volume_check *v, const struct raw_setting *s)
+{
+	const char *why = NULL;
+
+	if (get_latency_bounds(s, &v->vol.latency_histogram, &why) < 0)
+		return volume_error(v, s, "'%s' %s%s", s->key,
+				    s->kind == RAW_TEXT || s->kind == RAW_STRING ? "is invalid: " : "",
+				    why);
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	int (*apply)(struct volume_check *v, const struct raw_setting *s);
@@ -345,6 +369,7 @@ static const struct {
 	{ "sectors", apply_sectors },
 	{ "read_only", apply_read_only },
 	{ "trace", apply_trace },
+	{ "latency_histogram", apply_latency_histogram },
 };
 
 static int check_setting(struct volume_check *v, size_t index)
@@ -404,6 +429,7 @@ static int check_volume(struct volume_check *v)
 {
 	int r;
 
+	v->vol.latency_histogram = *v->defaults;
 	for (size_t i = 0; i < v->raw->n_members; i++) {
 		const struct raw_setting *s = &v->raw->members[i];
 
@@ -538,10 +564,10 @@ static int check_against_earlier(const struct config *c, const bool *valid, size
 	return 0;
 }
 
-static int check_one(const struct raw_setting *raw, struct config *c, bool *valid,
-		     struct config_errors *errors)
+static int check_one(const struct raw_setting *raw, const struct latency_bounds *defaults,
+		     struct config *c, bool *valid, struct config_errors *errors)
 {
-	struct volume_check v = { .errors = errors, .raw = raw };
+	struct volume_check v = { .errors = errors, .raw = raw, .defaults = defaults };
 	size_t n_errors = errors->n;
 	int r;
 
@@ -562,10 +588,70 @@ static int check_one(const struct raw_setting *raw, struct config *c, bool *vali
 	return check_against_earlier(c, valid, c->n_volumes - 1, errors);
 }
 
+/*
+ * The 'defaults' group (libconfig) or [defaults] section (INI): what every
+ * volume gets unless it says otherwise.  Given once, whichever file.
+ */
+static int check_defaults(const struct raw_setting *root, struct latency_bounds *ret,
+			  struct config_errors *errors)
+{
+	const struct raw_setting *first = NULL;
+	const char *why = NULL;
+	int r;
+
+	if (latency_bounds_parse(LATENCY_BOUNDS_DEFAULT, ret, &why) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < root->n_members; i++) {
+		const struct raw_setting *d = &root->members[i];
+
+		if (!streq_ptr(d->key, "defaults"))
+			continue;
+		if (first) {
+			r = config_error_add(errors, d->where.file, d->where.line,
+					     "'defaults' is already given at %s:%d",
+					     first->where.file, first->where.line);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		first = d;
+		if (d->kind != RAW_GROUP) {
+			r = config_error_add(errors, d->where.file, d->where.line,
+					     "'defaults' must be a group: defaults = { ... };");
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t k = 0; k < d->n_members; k++) {
+			const struct raw_setting *s = &d->members[k];
+
+			if (!streq(s->key, "latency_histogram"))
+				r = config_error_add(errors, s->where.file, s->where.line,
+						     "defaults: unknown key '%s', expected "
+						     "'latency_histogram'", s->key);
+			else if (get_latency_bounds(s, ret, &why) < 0)
+				r = config_error_add(errors, s->where.file, s->where.line,
+						     "defaults: 'latency_histogram' %s%s",
+						     s->kind == RAW_TEXT || s->kind == RAW_STRING
+							     ? "is invalid: " : "", why);
+			else
+				r = 0;
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int config_validate(const struct raw_setting *root, struct config *c, struct config_errors *errors)
 {
 	_cleanup_(freep) bool *valid = NULL;
+	struct latency_bounds defaults;
+	int r;
 
+	r = check_defaults(root, &defaults, errors);
+	if (r < 0)
+		return r;
 	if (root->n_members == 0)
 		return 0;
 
@@ -575,8 +661,9 @@ int config_validate(const struct raw_setting *root, struct config *c, struct con
 		return -ENOMEM;
 
 	for (size_t i = 0; i < root->n_members; i++) {
-		int r = check_one(&root->members[i], c, valid, errors);
-
+		if (root->members[i].key)
+			continue;	/* 'defaults', read above */
+		r = check_one(&root->members[i], &defaults, c, valid, errors);
 		if (r < 0)
 			return r;
 	}

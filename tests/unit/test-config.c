@@ -81,6 +81,8 @@ static const char *kind_name(enum backing_kind kind)
 
 static void dump_volume(FILE *f, const struct volume_config *v)
 {
+	char bounds[1024];
+
 	fprintf(f, "volume %s\n", v->name);
 	fprintf(f, "  where %s:%d\n", v->where.file, v->where.line);
 	fprintf(f, "  kind %s\n", kind_name(v->kind));
@@ -93,6 +95,8 @@ static void dump_volume(FILE *f, const struct volume_config *v)
 	fprintf(f, "  sectors %" PRIu64 "\n", v->sectors);
 	fprintf(f, "  read_only %s\n", v->read_only ? "true" : "false");
 	fprintf(f, "  trace %s\n", v->trace ? "true" : "false");
+	assert_int_equal(latency_bounds_format(&v->latency_histogram, bounds, sizeof(bounds)), 0);
+	fprintf(f, "  latency_histogram %s\n", bounds);
 }
 
 static char *dump_config(const struct config *c)
@@ -871,6 +875,8 @@ int main(void)
 		GOOD("ranges"),
 		GOOD("only-dropins"),
 		GOOD("empty"),
+		GOOD("histogram"),
+		GOOD("histogram-ini"),
 		BAD("lc-syntax"),
 		BAD("lc-duplicate-setting"),
 		BAD("lc-syntax-end"),
@@ -897,6 +903,7 @@ int main(void)
 		BAD("paths"),
 		BAD("overlap-file"),
 		BAD("overlap-device"),
+		BAD("histogram"),
 		cmocka_unit_test(test_design_fields),
 		cmocka_unit_test(test_dropin_fields),
 		cmocka_unit_test(test_missing_file),

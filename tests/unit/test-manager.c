@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "latency-bounds.h"
+
 #include "backing-check.h"
 #include "claims.h"
 #include "dm.h"
@@ -222,6 +224,11 @@ static struct fake_map *add_map(const char *name, const char *uuid, const struct
 	}
 	fail_msg("too many maps");
 	return NULL;
+}
+
+int __wrap_dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
+{
+	return 0;
 }
 
 void __wrap_dm_setup(void)

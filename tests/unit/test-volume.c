@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "backing-check.h"
+#include "dm-stats.h"
 #include "dm.h"
 #include "volume.h"
 
@@ -36,6 +37,22 @@ static struct {
 	bool foreign; /* made by someone else, under the volume's name */
 	int create_error;
 } fake_map;
+
+/* the map's dm-stats region: what the volume last asked for */
+static struct {
+	int syncs;
+	struct latency_bounds bounds;
+	uint64_t sectors;
+	int error;
+} fake_stats;
+
+int __wrap_dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
+{
+	fake_stats.syncs++;
+	fake_stats.bounds = *bounds;
+	fake_stats.sectors = sectors;
+	return fake_stats.error;
+}
 
 static uint64_t fake_backing_sectors;
 static char events[16][64];
@@ -242,6 +259,7 @@ static struct fake_dev dm_dev_ready = {
 static int reset(void **state)
 {
 	memset(&fake_map, 0, sizeof(fake_map));
+	memset(&fake_stats, 0, sizeof(fake_stats));
 	fake_backing_sectors = 65536;
 	fake_backing_read_only = false;
 	unusable_reason = NULL;
@@ -514,6 +532,64 @@ static bool takes(const struct volume_config *cfg, enum volume_state state, stru
 	return taken;
 }
 
+/* Every map made, adopted or reloaded gets its region synced with the map's length. */
+static void test_stats_region_follows_the_map(void **state)
+{
+	struct volume_config cfg = file_cfg;
+	struct volume *v = volume_new(&cfg);
+
+	cfg.latency_histogram = (struct latency_bounds){ 2, { 1000000, 20000000 } };
+	volume_start(v, NULL, NULL, false);
+	assert_int_equal(fake_stats.syncs, 1);
+	assert_int_equal(fake_stats.sectors, 65536 - 2048);
+	assert_true(latency_bounds_equal(&fake_stats.bounds, &cfg.latency_histogram));
+
+	/* a new table: synced to the new length */
+	cfg.offset = 4096;
+	assert_int_equal(volume_reconfigure(v, &cfg, true, NULL, NULL), 0);
+	assert_int_equal(fake_stats.syncs, 2);
+	assert_int_equal(fake_stats.sectors, 65536 - 4096);
+
+	/* only the histogram changed: no reload, the region alone follows */
+	cfg.latency_histogram.n = 0;
+	assert_int_equal(volume_reconfigure(v, &cfg, false, NULL, NULL), 0);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_stats.syncs, 3);
+	assert_int_equal(fake_stats.bounds.n, 0);
+
+	/* no map, no region to sync */
+	volume_deactivate(v);
+	assert_int_equal(volume_reconfigure(v, &cfg, false, NULL, NULL), 0);
+	assert_int_equal(fake_stats.syncs, 3);
+	volume_free(v);
+}
+
+/* A region that cannot be made costs the statistics, not the volume. */
+static void test_stats_failure_leaves_the_volume_up(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_stats.error = -EIO;
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(v->state, VOLUME_ACTIVATING);
+	assert_int_equal(fake_stats.syncs, 1);
+	volume_free(v);
+}
+
+/* An adopted map keeps its region: the sync finds it, it is not made twice (test-dm-stats). */
+static void test_adopted_map_syncs_its_region(void **state)
+{
+	struct volume *v = volume_new(&file_cfg);
+
+	fake_map.exists = true;
+	fake_map.devnum = makedev(253, 7);
+	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(fake_stats.syncs, 1);
+	assert_int_equal(fake_stats.sectors, 65536 - 2048);
+	volume_free(v);
+}
+
 static void test_which_devices_a_volume_wants(void **state)
 {
 	struct match_property serial[] = { { "ID_SERIAL", "ARCHIVE01" } };
@@ -767,6 +843,9 @@ int main(void)
 		cmocka_unit_test_setup(test_detach_closed_map_is_not_marked, reset),
 		cmocka_unit_test_setup(test_deactivate_open_map_is_not_marked, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
+		cmocka_unit_test_setup(test_stats_region_follows_the_map, reset),
+		cmocka_unit_test_setup(test_stats_failure_leaves_the_volume_up, reset),
+		cmocka_unit_test_setup(test_adopted_map_syncs_its_region, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
 		cmocka_unit_test_setup(test_partition_matched_by_its_own_properties, reset),
 		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),
