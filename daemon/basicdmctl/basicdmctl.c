@@ -21,6 +21,7 @@
 #include "util.h"
 
 static bool arg_no_block;
+static const char *arg_output;
 
 static void usage(FILE *f)
 {
@@ -36,7 +37,10 @@ static void usage(FILE *f)
 		"                      keep it down; returns once /dev/basicdm/NAME is gone\n"
 		"  check [PATH]        validate a configuration (default %s), no daemon needed\n"
 		"  trace NAME on|off   log every I/O of the volume to the kernel log\n"
+		"  stats [NAME]        dm-stats of the volumes' maps: IOPS, throughput, mean and\n"
+		"                      p50/p90/p99 latency, the latency histogram\n"
 		"  stats reset NAME    zero the volume's I/O counters\n"
+		"  metrics             status and stats in the Prometheus text format\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json          the daemon's reply as JSON (stable keys: basicdmctl(8))\n"
@@ -44,6 +48,7 @@ static void usage(FILE *f)
 		"      --timeout SECS  how long activate, deactivate and reload wait for their\n"
 		"                      change to show (default %g; \"infinity\": no limit)\n"
 		"      --no-block      return once the daemon accepted the change, do not wait\n"
+		"      --output FILE   metrics: write FILE atomically instead of stdout\n"
 		"  -h, --help          this text\n"
 		"      --version       the version\n"
 		"\n"
@@ -135,6 +140,8 @@ static int run_request(const struct control_request *req, bool list)
 			ctl_print_json(names);
 	} else if (arg_json) {
 		ctl_print_json(reply);
+	} else if (req->command == CONTROL_STATS) {
+		stats_print(volumes);
 	} else if (req->command != CONTROL_STATUS) {
 		print_change(req, reply);
 	} else if (*req->name && volumes && json_object_array_length(volumes) == 1) {
@@ -143,6 +150,41 @@ static int run_request(const struct control_request *req, bool list)
 		status_print_table(volumes);
 	}
 	return EXIT_OK;
+}
+
+/* ---- metrics: status and stats together ---------------------------------- */
+
+static int metrics(void)
+{
+	_cleanup_(json_object_putp) struct json_object *status = NULL, *stats = NULL;
+	struct control_request req = { .command = CONTROL_STATUS };
+	int r;
+
+	r = ctl_call(&req, &status);
+	if (r == EXIT_OK && !json_member_bool(status, "ok"))
+		return ctl_reply_error(status);
+	if (r == EXIT_OK) {
+		req.command = CONTROL_STATS;
+		r = ctl_call(&req, &stats);
+		if (r == EXIT_OK && !json_member_bool(stats, "ok"))
+			return ctl_reply_error(stats);
+	}
+	/* a daemon that does not answer is a metric too: basicdm_up 0 */
+	if (arg_output) {
+		int w = metrics_write_file(arg_output, r == EXIT_OK ? json_member(status, "volumes") : NULL,
+					   json_member(stats, "volumes"));
+
+		if (w < 0) {
+			errno = -w;
+			fprintf(stderr, "basicdmctl: cannot write %s: %m\n", arg_output);
+			return EXIT_FAILED;
+		}
+	} else if (r == EXIT_OK) {
+		metrics_print(stdout, json_member(status, "volumes"), json_member(stats, "volumes"));
+	} else {
+		metrics_print_down(stdout);
+	}
+	return r;
 }
 
 /* ---- check: no daemon -------------------------------------------------- */
@@ -212,12 +254,13 @@ static int set_name(struct control_request *req, const char *name)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_VERSION = 0x100, OPT_TIMEOUT, OPT_NO_BLOCK };
+	enum { OPT_VERSION = 0x100, OPT_TIMEOUT, OPT_NO_BLOCK, OPT_OUTPUT };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "no-block", no_argument, NULL, OPT_NO_BLOCK },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{},
@@ -245,6 +288,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_NO_BLOCK:
 			arg_no_block = true;
+			break;
+		case OPT_OUTPUT:
+			arg_output = optarg;
 			break;
 		case OPT_VERSION:
 			puts("basicdmctl " BASICDM_VERSION);
@@ -289,13 +335,19 @@ int main(int argc, char *argv[])
 			r = usage_error("trace: 'on' or 'off', not '%s'", args[1]);
 		req.command = CONTROL_TRACE;
 		req.on = r == EXIT_OK && streq(args[1], "on");
-	} else if (streq(command, "stats")) {
-		r = want_args(n, 2, 2, command);
-		if (r == EXIT_OK && !streq(args[0], "reset"))
-			r = usage_error("stats: unknown subcommand '%s' (only 'reset')", args[0]);
+	} else if (streq(command, "stats") && n >= 1 && streq(args[0], "reset")) {
+		r = want_args(n, 2, 2, "stats reset");
 		if (r == EXIT_OK)
 			r = set_name(&req, args[1]);
 		req.command = CONTROL_STATS_RESET;
+	} else if (streq(command, "stats")) {
+		r = want_args(n, 0, 1, command);
+		if (r == EXIT_OK && n == 1)
+			r = set_name(&req, args[0]);
+		req.command = CONTROL_STATS;
+	} else if (streq(command, "metrics")) {
+		r = want_args(n, 0, 0, command);
+		return r != EXIT_OK ? r : metrics();
 	} else {
 		return usage_error("unknown command '%s'", command);
 	}

@@ -2,6 +2,7 @@
 /*
  * basicdmctl's parts: the command line (basicdmctl.c), the connection to
  * the daemon (basicdmctl-call.c), status output (basicdmctl-status.c),
+ * stats output (basicdmctl-stats.c), Prometheus metrics (basicdmctl-metrics.c),
  * waiting for a change to be visible (basicdmctl-wait.h) and who holds a
  * map open (basicdmctl-holders.h).
  */
@@ -10,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "control-protocol.h"
 
@@ -48,3 +50,25 @@ void status_print_table(struct json_object *volumes);
 void status_print_details(struct json_object *volume);
 /* What a status reply's "backing" names as configured: the file, the path, "KEY=VALUE ...". */
 void status_format_configured(struct json_object *backing, char *buf, size_t size);
+
+/* ---- basicdmctl-stats.c ---- */
+
+/* The "volumes" array of a stats reply, one block per volume. */
+void stats_print(struct json_object *volumes);
+
+/* ---- basicdmctl-metrics.c ---- */
+
+/*
+ * The "volumes" arrays of a status and a stats reply as Prometheus text:
+ * basicdm_up, basicdm_volume_state, basic_target's counters, dm-stats'
+ * counters and the latency histogram (basicdmctl(8), METRICS).
+ */
+void metrics_print(FILE *f, struct json_object *status_volumes, struct json_object *stats_volumes);
+/* basicdm_up 0 alone: the daemon did not answer. */
+void metrics_print_down(FILE *f);
+/*
+ * The same into PATH, atomically: a temporary file in its directory
+ * renamed over it.  STATUS_VOLUMES NULL: metrics_print_down().
+ */
+int metrics_write_file(const char *path, struct json_object *status_volumes,
+		       struct json_object *stats_volumes);

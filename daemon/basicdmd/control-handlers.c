@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dm-stats.h"
 #include "dm.h"
+#include "stats-json.h"
 #include "volume-json.h"
 #include "log.h"
 #include "manager.h"
@@ -94,6 +96,59 @@ static struct json_object *do_status(struct manager *m, const char *name)
 		if (!o)
 			return NULL;
 		if (json_object_array_add(list, o) < 0) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(reply);
+}
+
+/*
+ * One volume in a stats reply: {"name", "stats": {...} or null, "stats_missing":
+ * why there is none, or null}.
+ */
+static struct json_object *volume_stats_to_json(struct volume *v)
+{
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	struct dmstats_sample sample;
+	char why[128] = "";
+	int r;
+
+	if (!v->map)
+		snprintf(why, sizeof(why), "no map: the volume is %s", volume_state_to_string(v->state));
+	else if (v->cfg->latency_histogram.n == 0)
+		snprintf(why, sizeof(why), "latency_histogram is off");
+	else {
+		r = dmstats_sample(v->cfg->name, &sample);
+		if (r == -ENOENT)
+			snprintf(why, sizeof(why), "the map has no dm-stats region of basicdm");
+		else if (r < 0)
+			snprintf(why, sizeof(why), "cannot read its dm-stats region: %s", strerror(-r));
+	}
+	r = json_add_string(o, "name", v->cfg->name);
+	if (r >= 0)
+		r = *why ? json_add_null(o, "stats") : json_add(o, "stats", dmstats_sample_to_json(&sample));
+	if (r >= 0)
+		r = json_add_string(o, "stats_missing", *why ? why : NULL);
+	return r < 0 ? NULL : TAKE_PTR(o);
+}
+
+static struct json_object *do_stats(struct manager *m, const char *name)
+{
+	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
+	struct json_object *list = json_object_new_array();
+
+	if (json_add(reply, "volumes", list) < 0)
+		return NULL;
+	if (*name && !manager_find_volume(m, name))
+		return no_such_volume(name);
+	for (size_t i = 0; i < m->n_volumes; i++) {
+		struct json_object *o;
+
+		if (*name && !streq(m->volumes[i]->cfg->name, name))
+			continue;
+		o = volume_stats_to_json(m->volumes[i]);
+		if (!o || json_object_array_add(list, o) < 0) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -280,6 +335,8 @@ struct json_object *control_handle_request(const struct control_request *req,
 	}
 	if (req->command == CONTROL_STATUS)
 		return do_status(m, req->name);
+	if (req->command == CONTROL_STATS)
+		return do_stats(m, req->name);
 	if (req->command == CONTROL_RELOAD)
 		return do_reload(m);
 

@@ -28,6 +28,7 @@ static const struct {
 	[CONTROL_DEACTIVATE] = { "deactivate", 1, 1, true },
 	[CONTROL_TRACE] = { "trace", 2, 2, true },
 	[CONTROL_STATS_RESET] = { "stats-reset", 1, 1, true },
+	[CONTROL_STATS] = { "stats", 0, 1, false },
 };
 
 static const char *const error_names[_CONTROL_ERROR_MAX] = {

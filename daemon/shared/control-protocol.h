@@ -30,6 +30,7 @@ enum control_command {
 	CONTROL_DEACTIVATE,	/* deactivate NAME */
 	CONTROL_TRACE,		/* trace NAME on|off */
 	CONTROL_STATS_RESET,	/* stats-reset NAME */
+	CONTROL_STATS,		/* stats [NAME]: dm-stats latency and throughput */
 	_CONTROL_COMMAND_MAX,
 };
 

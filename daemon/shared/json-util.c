@@ -3,6 +3,7 @@
 #include "json-util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/sysmacros.h>
 
@@ -36,6 +37,17 @@ int json_add_u64(struct json_object *o, const char *key, uint64_t v)
 int json_add_bool(struct json_object *o, const char *key, bool b)
 {
 	return json_add(o, key, json_object_new_boolean(b));
+}
+
+int json_add_double(struct json_object *o, const char *key, double v)
+{
+	char text[64];
+
+	if (!isfinite(v))
+		return json_add_null(o, key);
+	/* json-c would print all 17 digits: 20.412000000000001 */
+	snprintf(text, sizeof(text), "%.3f", v);
+	return json_add(o, key, json_object_new_double_s(v, text));
 }
 
 /* "maj:min" as /proc, dmsetup and lsblk print it; null for no device. */
@@ -77,4 +89,13 @@ bool json_member_bool(struct json_object *o, const char *key)
 	struct json_object *v = json_member(o, key);
 
 	return v && json_object_get_boolean(v);
+}
+
+double json_member_double(struct json_object *o, const char *key)
+{
+	struct json_object *v = json_member(o, key);
+
+	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return NAN;
+	return json_object_get_double(v);
 }

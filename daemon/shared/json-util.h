@@ -25,6 +25,8 @@ int json_add_null(struct json_object *o, const char *key);
 int json_add_string(struct json_object *o, const char *key, const char *s);
 int json_add_u64(struct json_object *o, const char *key, uint64_t v);
 int json_add_bool(struct json_object *o, const char *key, bool b);
+/* V with three decimals ("20.412"); NaN or infinity: JSON null (not known). */
+int json_add_double(struct json_object *o, const char *key, double v);
 /* "maj:min" as /proc, dmsetup and lsblk print it; null for no device. */
 int json_add_devnum(struct json_object *o, const char *key, dev_t d);
 
@@ -33,3 +35,5 @@ struct json_object *json_member(struct json_object *o, const char *key);
 const char *json_member_string(struct json_object *o, const char *key);
 uint64_t json_member_u64(struct json_object *o, const char *key);
 bool json_member_bool(struct json_object *o, const char *key);
+/* A number member as a double; NAN when missing or null. */
+double json_member_double(struct json_object *o, const char *key);

@@ -3,9 +3,10 @@
  * What each basicdmctl request does, and who may send it: the handlers run
  * on a manager made by hand, with every call that would change something
  * (manager_activate, _deactivate, _reload, volume_message) and the kernel's
- * view (dm_map_get_info, dm_map_counters) replaced by --wrap and counted.
+ * view (dm_map_get_info, dm_map_counters, dmstats_sample) replaced by
+ * --wrap and counted.
  */
-// wrap: manager_activate manager_deactivate manager_reload volume_message dm_map_get_info dm_map_counters
+// wrap: manager_activate manager_deactivate manager_reload volume_message dm_map_get_info dm_map_counters dmstats_sample
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
+#include <sys/sysmacros.h>
 
 #include "control-handlers.h"
+#include "dm-stats.h"
 #include "dm.h"
 #include "manager.h"
+#include "stats-json.h"
 #include "util.h"
 
 /* ---- the calls that change something, counted --------------------------- */
@@ -84,10 +89,25 @@ int __wrap_dm_map_counters(const char *name, struct dm_counters *ret)
 	return -ENODEV;
 }
 
+/* Volume "a"'s region: 10 reads of 2 ms and 10 writes of 20 ms, over 10 s. */
+int __wrap_dmstats_sample(const char *name, struct dmstats_sample *ret)
+{
+	assert_string_equal(name, "a");
+	*ret = (struct dmstats_sample){
+		.created_usec = 1700000000000000, .now_usec = 1700000010000000,
+		.reads = 10, .writes = 10, .read_sectors = 80, .write_sectors = 160,
+		.read_nsecs = 10 * 2000000, .write_nsecs = 10 * 20000000,
+		.bounds = { 3, { 1000000, 5000000, 25000000 } },
+		.bins = { 0, 10, 10, 0 },
+	};
+	return 0;
+}
+
 /* ---- a manager with two volumes ----------------------------------------- */
 
 static struct volume_config cfgs[] = {
-	{ .name = "a", .kind = BACKING_FILE, .file = "/srv/a.img" },
+	{ .name = "a", .kind = BACKING_FILE, .file = "/srv/a.img",
+	  .latency_histogram = { 3, { 1000000, 5000000, 25000000 } } },
 	{ .name = "b", .kind = BACKING_DEVICE, .device = "/dev/vdb" },
 };
 static struct volume *volumes[2];
@@ -143,11 +163,87 @@ static void assert_refused(struct json_object *reply, const char *error)
 
 /* ---- tests -------------------------------------------------------------- */
 
-/* Every command but status changes something. */
+/* Every command but status and stats changes something. */
 static void test_which_commands_change_state(void **state)
 {
 	for (int c = 0; c < _CONTROL_COMMAND_MAX; c++)
-		assert_int_equal(control_command_changes_state(c), c != CONTROL_STATUS);
+		assert_int_equal(control_command_changes_state(c),
+				 c != CONTROL_STATUS && c != CONTROL_STATS);
+}
+
+static double number(struct json_object *o, const char *key)
+{
+	assert_non_null(json_member(o, key));
+	return json_member_double(o, key);
+}
+
+/* stats: any user; a volume with a map and a region, one without a map, one switched off. */
+static void test_stats(void **state)
+{
+	struct json_object *reply, *list, *a, *b, *hist;
+
+	volumes[0]->map = makedev(253, 0);
+	volumes[1]->state = VOLUME_WAITING;
+	reply = ask("stats", &user);
+	assert_true(json_member_bool(reply, "ok"));
+	list = json_member(reply, "volumes");
+	assert_int_equal(json_object_array_length(list), 2);
+
+	a = json_member(json_object_array_get_idx(list, 0), "stats");
+	assert_non_null(a);
+	assert_null(json_member(json_object_array_get_idx(list, 0), "stats_missing"));
+	assert_string_equal(json_member_string(a, "created"), "2023-11-14T22:13:20Z");
+	assert_float_equal(number(a, "interval_seconds"), 10.0, 1e-9);
+	assert_int_equal(json_member_u64(a, "read_ios"), 10);
+	assert_int_equal(json_member_u64(a, "write_bytes"), 160 * 512);
+	assert_float_equal(number(a, "read_ios_per_second"), 1.0, 1e-9);
+	assert_float_equal(number(a, "write_bytes_per_second"), 8192.0, 1e-9);
+	assert_float_equal(number(a, "read_latency_mean_ms"), 2.0, 1e-9);
+	assert_float_equal(number(a, "write_latency_mean_ms"), 20.0, 1e-9);
+	assert_int_equal(json_member_u64(a, "write_latency_sum_ns"), 200000000);
+	/* 20 I/Os: 10 in (1 ms, 5 ms], 10 in (5 ms, 25 ms] */
+	assert_float_equal(number(a, "latency_p50_ms"), 5.0, 1e-9);
+	assert_float_equal(number(a, "latency_p90_ms"), 21.0, 1e-9);
+	assert_float_equal(number(a, "latency_p99_ms"), 24.6, 1e-9);
+	assert_string_equal(json_member_string(a, "latency_bounds"), "1ms,5ms,25ms");
+	hist = json_member(a, "histogram");
+	assert_int_equal(json_object_array_length(hist), 4);
+	assert_float_equal(number(json_object_array_get_idx(hist, 2), "le_ms"), 25.0, 1e-9);
+	assert_int_equal(json_member_u64(json_object_array_get_idx(hist, 2), "ios"), 10);
+	assert_null(json_object_get(json_member(json_object_array_get_idx(hist, 3), "le_ms")));
+
+	b = json_object_array_get_idx(list, 1);
+	assert_null(json_member(b, "stats"));
+	assert_string_equal(json_member_string(b, "stats_missing"), "no map: the volume is waiting");
+	json_object_put(reply);
+
+	/* one volume, and its histogram switched off */
+	cfgs[0].latency_histogram.n = 0;
+	reply = ask("stats a", &user);
+	list = json_member(reply, "volumes");
+	assert_int_equal(json_object_array_length(list), 1);
+	assert_string_equal(json_member_string(json_object_array_get_idx(list, 0), "stats_missing"),
+			    "latency_histogram is off");
+	json_object_put(reply);
+	cfgs[0].latency_histogram.n = 3;
+
+	reply = ask("stats nosuch", &user);
+	assert_refused(reply, "no-such-volume");
+	assert_int_equal(changes, 0);
+}
+
+/* The percentiles' arithmetic, at the edges. */
+static void test_percentiles(void **state)
+{
+	const struct latency_bounds b = { 2, { 1000, 3000 } };
+	const uint64_t none[3] = { 0, 0, 0 }, open[3] = { 0, 0, 4 }, first[3] = { 4, 0, 0 };
+
+	assert_true(isnan(latency_percentile_ns(&b, none, 0.5)));
+	/* all slower than the last bound: said as the last bound */
+	assert_float_equal(latency_percentile_ns(&b, open, 0.5), 3000, 1e-9);
+	/* linear from 0 in the first bin */
+	assert_float_equal(latency_percentile_ns(&b, first, 0.5), 500, 1e-9);
+	assert_float_equal(latency_percentile_ns(&b, first, 1.0), 1000, 1e-9);
 }
 
 static void test_changes_need_root(void **state)
@@ -311,6 +407,8 @@ int main(void)
 		T(test_which_commands_change_state),
 		T(test_changes_need_root),
 		T(test_status_is_for_anyone),
+		T(test_stats),
+		T(test_percentiles),
 		T(test_unknown_volume),
 		T(test_root_changes),
 		T(test_reload_reply),

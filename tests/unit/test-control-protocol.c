@@ -80,6 +80,13 @@ static void test_parse_every_command(void **state)
 	assert_int_equal(parse_str("stats-reset data\n", &req), 0);
 	assert_int_equal(req.command, CONTROL_STATS_RESET);
 	assert_string_equal(req.name, "data");
+
+	assert_int_equal(parse_str("stats\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_STATS);
+	assert_string_equal(req.name, "");
+	assert_int_equal(parse_str("stats data\n", &req), 0);
+	assert_int_equal(req.command, CONTROL_STATS);
+	assert_string_equal(req.name, "data");
 }
 
 static void test_parse_framing(void **state)
@@ -179,7 +186,7 @@ static void test_parse_unknown_command(void **state)
 	assert_int_equal(parse_error("STATUS\n"), -EOPNOTSUPP);
 	assert_int_equal(parse_error("statusx\n"), -EOPNOTSUPP);
 	/* the client's "stats reset NAME" is "stats-reset NAME" on the wire */
-	assert_int_equal(parse_error("stats reset data\n"), -EOPNOTSUPP);
+	assert_int_equal(parse_error("stats reset data\n"), -EINVAL);
 	assert_int_equal(parse_error("check\n"), -EOPNOTSUPP);
 	assert_int_equal(control_parse_error(-EOPNOTSUPP), CONTROL_ERROR_UNKNOWN_COMMAND);
 }
@@ -247,6 +254,8 @@ static void test_format_round_trip(void **state)
 		{ { CONTROL_TRACE, "data", true }, "trace data on\n" },
 		{ { CONTROL_TRACE, "data", false }, "trace data off\n" },
 		{ { CONTROL_STATS_RESET, "data", false }, "stats-reset data\n" },
+		{ { CONTROL_STATS, "", false }, "stats\n" },
+		{ { CONTROL_STATS, "data", false }, "stats data\n" },
 	};
 	char line[CONTROL_REQUEST_MAX];
 	struct control_request back;
