@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "log.h"
+#include "log-events.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -102,8 +103,9 @@ int log_full(int level, int error, const char *fmt, ...)
 void log_volume_event(int level, const char *volume, const char *event, const char *backing,
 		      const char *fmt, ...)
 {
-	char msg[2048], f_volume[128], f_event[64], f_backing[PATH_MAX + 64];
-	const char *fields[3] = { f_volume, f_event, f_backing };
+	char msg[2048], f_volume[128], f_event[64], f_id[64], f_backing[PATH_MAX + 64];
+	const char *fields[4] = { f_volume, f_event, f_id, f_backing };
+	const char *id = log_event_message_id(event);
 	int n;
 	va_list ap;
 
@@ -115,19 +117,27 @@ void log_volume_event(int level, const char *volume, const char *event, const ch
 	va_end(ap);
 	snprintf(f_volume, sizeof(f_volume), "BASICDM_VOLUME=%s", volume);
 	snprintf(f_event, sizeof(f_event), "BASICDM_EVENT=%s", event);
+	/* every event has one (log-events.c); an unlisted one goes without */
+	snprintf(f_id, sizeof(f_id), "MESSAGE_ID=%s", id ? id : "");
 	snprintf(f_backing, sizeof(f_backing), "BASICDM_BACKING=%s", backing ? backing : "");
-	emit(level, fields, backing ? 3 : 2, msg);
+	if (!id)
+		fields[2] = f_backing;
+	emit(level, fields, (id ? 3 : 2) + (backing ? 1 : 0), msg);
 }
 
 void log_reload_result(bool applied, const char *fmt, ...)
 {
-	const char *fields[2] = { "BASICDM_RELOAD=1",
-				  applied ? "BASICDM_RELOAD_RESULT=applied" : "BASICDM_RELOAD_RESULT=refused" };
+	char f_id[64];
+	const char *fields[3] = { "BASICDM_RELOAD=1",
+				  applied ? "BASICDM_RELOAD_RESULT=applied" : "BASICDM_RELOAD_RESULT=refused",
+				  f_id };
 	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	emit(applied ? LOG_INFO : LOG_ERR, fields, 2, msg);
+	snprintf(f_id, sizeof(f_id), "MESSAGE_ID=%s",
+		 log_event_message_id(applied ? "reload-applied" : "reload-refused"));
+	emit(applied ? LOG_INFO : LOG_ERR, fields, 3, msg);
 }

@@ -23,11 +23,15 @@ int log_full(int level, int error, const char *fmt, ...) __attribute__((format(p
 #define log_warning_errno(r, ...) log_full(LOG_WARNING, (r), __VA_ARGS__)
 
 /*
- * One line per volume event with the fields BASICDM_VOLUME, BASICDM_EVENT
- * and BASICDM_BACKING (omitted when BACKING is NULL).
+ * One line per volume event with the fields BASICDM_VOLUME, BASICDM_EVENT,
+ * MESSAGE_ID (the event's, log-events.h) and BASICDM_BACKING (omitted when
+ * BACKING is NULL).
  */
 void log_volume_event(int level, const char *volume, const char *event, const char *backing,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* The end of a reload, with BASICDM_RELOAD=1 and BASICDM_RELOAD_RESULT=applied|refused. */
+/*
+ * The end of a reload, with BASICDM_RELOAD=1, BASICDM_RELOAD_RESULT=applied|refused
+ * and the MESSAGE_ID of "reload-applied" or "reload-refused".
+ */
 void log_reload_result(bool applied, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
