@@ -96,14 +96,16 @@ int dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t
 	r = open_listed(name, &dms);
 	if (r < 0)
 		return r;
-	dm_stats_foreach_region(dms) {
-		uint64_t id = dm_stats_get_current_region(dms);
+	/* libdevmapper 1.02.185 dereferences a NULL table walking a handle without regions */
+	if (dm_stats_get_nr_regions(dms) > 0)
+		dm_stats_foreach_region(dms) {
+			uint64_t id = dm_stats_get_current_region(dms);
 
-		if (!kept && bounds->n > 0 && region_fits(dms, id, bounds, sectors))
-			kept = true;
-		else if (n_stale < ELEMENTSOF(stale))
-			stale[n_stale++] = id;
-	}
+			if (!kept && bounds->n > 0 && region_fits(dms, id, bounds, sectors))
+				kept = true;
+			else if (n_stale < ELEMENTSOF(stale))
+				stale[n_stale++] = id;
+		}
 	/* deleted after the walk: a deletion changes the table it walks */
 	for (size_t i = 0; i < n_stale; i++)
 		if (!dm_stats_delete_region(dms, stale[i]))
@@ -160,7 +162,10 @@ int dmstats_sample(const char *name, struct dmstats_sample *ret)
 	r = open_listed(name, &dms);
 	if (r < 0)
 		return r;
-	/* libdevmapper calls a populate without regions an error: not one here */
+	/*
+	 * libdevmapper calls a populate without regions an error, and its
+	 * walk of such a handle crashes: none is no error here
+	 */
 	if (dm_stats_get_nr_regions(dms) == 0)
 		return -ENOENT;
 	if (!dm_stats_populate(dms, DM_STATS_PROGRAM_ID, DM_STATS_REGIONS_ALL))

@@ -42,13 +42,19 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'
 # memory-backed null_blk with a volatile write cache, since a disk without
 # one (brd) makes the block layer complete every flush before it reaches a
 # map's target, and the row would measure nothing of it.
-io_maps() { # BACKING PREFIX: the four maps of one backing disk
+# "basic-stats" is basic_target with the dm-stats region basicdmd gives
+# every volume by default: the whole map, nanosecond timestamps, the
+# default latency histogram (latency-bounds.h).
+io_maps() { # BACKING PREFIX: the five maps of one backing disk
 	local sect
 	sect=$(blockdev --getsz "$1")
 	dmsetup create "$2-linear" --table "0 $sect linear $1 0"
 	dmsetup create "$2-linear-aa" --table "0 $sect linear $1 0"
 	dmsetup create "$2-basic" --table "0 $sect basic_target $1 0"
 	dmsetup create "$2-basic-trace" --table "0 $sect basic_target $1 0 1 trace"
+	dmsetup create "$2-basic-stats" --table "0 $sect basic_target $1 0"
+	dmstats create "$2-basic-stats" --precise --programid basicdm \
+		--bounds 100us,250us,500us,1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null
 }
 
 io_phase() {
@@ -63,7 +69,7 @@ io_phase() {
 	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
 	io_maps /dev/ram0 bench
 	io_maps /dev/nullb0 bench-wc
-	local devices=(raw linear basic basic-trace linear-aa)
+	local devices=(raw linear basic basic-trace basic-stats linear-aa)
 	# name backing rw bs iodepth [fio option]
 	local workloads=("randread-4k-qd32 ram randread 4k 32" "randwrite-4k-qd32 ram randwrite 4k 32"
 		"randwrite-4k-fsync wc randwrite 4k 1 --fsync=1"
@@ -106,8 +112,9 @@ io_phase() {
 	flushes=$(dmsetup status bench-wc-basic | awk '{ print $8 }')
 	info "flushes counted by basic_target on the write-cached disk: ${flushes:-?}"
 	check "the flush-heavy row's flushes reached basic_target" test "${flushes:-0}" -gt 0
-	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace \
-		bench-wc-linear bench-wc-linear-aa bench-wc-basic bench-wc-basic-trace
+	info "dm-stats of basic-stats: $(dmstats report bench-basic-stats --noheadings -o reads,writes,histogram 2>&1 | head -1)"
+	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace bench-basic-stats \
+		bench-wc-linear bench-wc-linear-aa bench-wc-basic bench-wc-basic-trace bench-wc-basic-stats
 	rmmod brd null_blk
 	pass "I/O path measured: ${#workloads[@]} workloads x ${#devices[@]} devices x $io_rounds rounds"
 }
