@@ -2,8 +2,16 @@
 /*
  * dm-stats regions: dm-stats.h.  libdevmapper's calls return 1 or 0; its
  * messages go through the logger dm_setup() installed.  The region's aux
- * data carries "created=USEC", the wall clock time it was made, which
+ * data carries "created=USEC.", the wall clock time it was made, which
  * the kernel keeps: the interval a reading covers survives a restart.
+ * (The dot: libdevmapper 1.02.185 drops the last character of aux data
+ * followed by region options.)
+ *
+ * A reading never clears the counters, so that they count from the
+ * region's making whoever reads them, however often: dm_stats_populate()
+ * clears them ("@stats_print_clear", dmstats' interval reports), so the
+ * region's line comes from dm_stats_print_region() without clearing, in
+ * the kernel's format (Documentation/admin-guide/device-mapper/statistics.rst).
  */
 #include "dm-stats.h"
 
@@ -11,6 +19,7 @@
 #include <inttypes.h>
 #include <libdevmapper.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,21 +60,40 @@ static int open_listed(const char *name, struct dm_stats **ret)
 	return 0;
 }
 
+/*
+ * The bounds of listed region ID: its histogram's upper bounds but the
+ * open last bin's (which some libdevmapper versions count as a bin, some
+ * not); n = 0 without a histogram.
+ */
+static int region_bounds(struct dm_stats *dms, uint64_t id, struct latency_bounds *ret)
+{
+	struct dm_histogram *h = dm_stats_get_histogram(dms, id, 0);
+	int n = h ? dm_histogram_get_nr_bins(h) : 0;
+
+	ret->n = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t upper = dm_histogram_get_bin_upper(h, i);
+
+		if (upper == UINT64_MAX)
+			break;
+		if (ret->n == LATENCY_BOUNDS_MAX)
+			return -E2BIG;
+		ret->ns[ret->n++] = upper;
+	}
+	return 0;
+}
+
 /* Does region ID have exactly BOUNDS and cover SECTORS from sector 0? */
 static bool region_fits(struct dm_stats *dms, uint64_t id, const struct latency_bounds *bounds,
 			uint64_t sectors)
 {
-	struct dm_histogram *h = dm_stats_get_histogram(dms, id, 0);
+	struct latency_bounds have;
 	uint64_t start = 1, len = 0;
 
 	if (!dm_stats_get_region_start(dms, &start, id) || !dm_stats_get_region_len(dms, &len, id))
 		return false;
-	if (start != 0 || len != sectors || !h || dm_histogram_get_nr_bins(h) != (int)bounds->n)
-		return false;
-	for (size_t i = 0; i < bounds->n; i++)
-		if (dm_histogram_get_bin_upper(h, (int)i) != bounds->ns[i])
-			return false;
-	return true;
+	return start == 0 && len == sectors && region_bounds(dms, id, &have) >= 0 &&
+	       latency_bounds_equal(&have, bounds);
 }
 
 static int create_region(struct dm_stats *dms, const struct latency_bounds *bounds)
@@ -78,7 +106,7 @@ static int create_region(struct dm_stats *dms, const struct latency_bounds *boun
 	h = dm_histogram_bounds_from_uint64(ns);
 	if (!h)
 		return -ENOMEM;
-	snprintf(aux, sizeof(aux), "created=%" PRIu64, now_usec());
+	snprintf(aux, sizeof(aux), "created=%" PRIu64 ".", now_usec());
 	/* start and length 0: the whole map; step -1: one area */
 	if (!dm_stats_create_region(dms, &id, 0, 0, -1, 1, h, DM_STATS_PROGRAM_ID, aux))
 		return -EIO;
@@ -125,32 +153,56 @@ static uint64_t aux_created(const char *aux)
 	return usec;
 }
 
-static void read_counters(struct dm_stats *dms, uint64_t id, struct dmstats_sample *s)
+/*
+ * The region's line of "@stats_print": "START+LEN" and 13 counters (reads,
+ * merged, sectors, nanoseconds; the same for writes; in flight, I/O time,
+ * weighted I/O time, total read and write time), then the histogram's
+ * N_BOUNDS + 1 counts separated by ':'.
+ */
+static int parse_print(const char *line, size_t n_bounds, struct dmstats_sample *s)
 {
-	struct dm_histogram *h = dm_stats_get_histogram(dms, id, 0);
-	uint64_t counted = 0;
-	int n_bins;
+	uint64_t start, len, merged, io_nsecs, weighted, total_read, total_write;
+	const char *p;
+	int used = 0;
+
+	if (sscanf(line,
+		   "%" SCNu64 "+%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 "%n",
+		   &start, &len, &s->reads, &merged, &s->read_sectors, &s->read_nsecs, &s->writes,
+		   &merged, &s->write_sectors, &s->write_nsecs, &s->in_progress, &io_nsecs, &weighted,
+		   &total_read, &total_write, &used) != 15)
+		return -EBADMSG;
+	p = line + used;
+	for (size_t i = 0; i <= n_bounds; i++) {
+		char *end;
+
+		if (*p != (i ? ':' : ' '))
+			return -EBADMSG;
+		errno = 0;
+		s->bins[i] = strtoull(p + 1, &end, 10);
+		if (errno || end == p + 1)
+			return -EBADMSG;
+		p = end;
+	}
+	return 0;
+}
+
+static int read_region(struct dm_stats *dms, uint64_t id, struct dmstats_sample *s)
+{
+	char *text;
+	int r;
 
 	s->created_usec = aux_created(dm_stats_get_region_aux_data(dms, id));
-	s->reads = dm_stats_get_reads(dms, id, 0);
-	s->writes = dm_stats_get_writes(dms, id, 0);
-	s->read_sectors = dm_stats_get_read_sectors(dms, id, 0);
-	s->write_sectors = dm_stats_get_write_sectors(dms, id, 0);
-	s->read_nsecs = dm_stats_get_read_nsecs(dms, id, 0);
-	s->write_nsecs = dm_stats_get_write_nsecs(dms, id, 0);
-	s->in_progress = dm_stats_get_io_in_progress(dms, id, 0);
-
-	n_bins = h ? dm_histogram_get_nr_bins(h) : 0;	/* the bounds: the open bin is not counted */
-	if (n_bins < 0 || n_bins > LATENCY_BOUNDS_MAX)
-		n_bins = 0;
-	s->bounds.n = n_bins;
-	for (int i = 0; i < n_bins; i++) {
-		s->bounds.ns[i] = dm_histogram_get_bin_upper(h, i);
-		s->bins[i] = dm_histogram_get_bin_count(h, i);
-		counted += s->bins[i];
-	}
-	/* every completed I/O lands in one bin: the rest took longer than the last bound */
-	s->bins[n_bins] = s->reads + s->writes > counted ? s->reads + s->writes - counted : 0;
+	r = region_bounds(dms, id, &s->bounds);
+	if (r < 0)
+		return r;
+	text = dm_stats_print_region(dms, id, 0, 0, 0);	/* 0: do not clear */
+	if (!text)
+		return -EIO;
+	r = parse_print(text, s->bounds.n, s);
+	dm_stats_buffer_destroy(dms, text);
+	return r;
 }
 
 int dmstats_sample(const char *name, struct dmstats_sample *ret)
@@ -162,17 +214,14 @@ int dmstats_sample(const char *name, struct dmstats_sample *ret)
 	r = open_listed(name, &dms);
 	if (r < 0)
 		return r;
-	/*
-	 * libdevmapper calls a populate without regions an error, and its
-	 * walk of such a handle crashes: none is no error here
-	 */
+	/* libdevmapper's walk of a handle without regions crashes */
 	if (dm_stats_get_nr_regions(dms) == 0)
 		return -ENOENT;
-	if (!dm_stats_populate(dms, DM_STATS_PROGRAM_ID, DM_STATS_REGIONS_ALL))
-		return -EIO;
-	s.now_usec = now_usec();
 	dm_stats_foreach_region(dms) {
-		read_counters(dms, dm_stats_get_current_region(dms), &s);
+		r = read_region(dms, dm_stats_get_current_region(dms), &s);
+		if (r < 0)
+			return r;
+		s.now_usec = now_usec();
 		*ret = s;
 		return 0;	/* dmstats_sync() keeps one */
 	}

@@ -42,5 +42,8 @@ struct dmstats_sample {
  */
 int dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors);
 
-/* The counters of map NAME's region of ours; -ENOENT when it has none. */
+/*
+ * The counters of map NAME's region of ours, since it was made (a reading
+ * clears nothing); -ENOENT when it has none.
+ */
 int dmstats_sample(const char *name, struct dmstats_sample *ret);

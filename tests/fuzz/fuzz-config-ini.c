@@ -36,12 +36,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(buf);
 	FUZZ_ASSERT(r == 0 || r == -ENOMEM);
 
-	/* what inih gave us is a root of volumes, each a group with its name first */
+	/*
+	 * what inih gave us is a root of volumes, each a group with its name
+	 * first, and [defaults] sections, groups of that key
+	 */
 	for (size_t i = 0; i < root.n_members; i++) {
 		const struct raw_setting *v = &root.members[i];
 
-		FUZZ_ASSERT(v->kind == RAW_GROUP && !v->key && v->n_members > 0);
-		FUZZ_ASSERT(strcmp(v->members[0].key, "name") == 0);
+		FUZZ_ASSERT(v->kind == RAW_GROUP);
+		if (v->key) {
+			FUZZ_ASSERT(strcmp(v->key, "defaults") == 0);
+		} else {
+			FUZZ_ASSERT(v->n_members > 0);
+			FUZZ_ASSERT(strcmp(v->members[0].key, "name") == 0);
+		}
 		for (size_t j = 0; j < v->n_members; j++)
 			FUZZ_ASSERT(v->members[j].key && v->members[j].where.line > 0);
 	}
