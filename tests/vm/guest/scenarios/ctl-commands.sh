@@ -187,7 +187,7 @@ complete_words() {
 	_basicdmctl
 	printf '%s\n' "${COMPREPLY[@]}" | sort | xargs
 }
-expect_eq "completion: commands" "activate check deactivate list reload stats status trace" \
+expect_eq "completion: commands" "activate check deactivate list metrics reload stats status trace" \
 	"$(complete_words basicdmctl '')"
 expect_eq "completion: st..." "stats status" "$(complete_words basicdmctl st)"
 expect_eq "completion: volume names from the daemon" "a b c dev witness" \
@@ -195,7 +195,7 @@ expect_eq "completion: volume names from the daemon" "a b c dev witness" \
 expect_eq "completion: after an option" "a b c dev witness" \
 	"$(complete_words basicdmctl --json status '')"
 expect_eq "completion: trace NAME on|off" "off on" "$(complete_words basicdmctl trace b '')"
-expect_eq "completion: stats reset" reset "$(complete_words basicdmctl stats '')"
+expect_eq "completion: stats: reset or a volume" "a b c dev reset witness" "$(complete_words basicdmctl stats '')"
 expect_eq "completion: stats reset NAME" "witness" "$(complete_words basicdmctl stats reset w)"
 expect_eq "completion: options" "--json" "$(complete_words basicdmctl --j)"
 expect_eq "completion: --no-block" "--no-block" "$(complete_words basicdmctl --n)"
