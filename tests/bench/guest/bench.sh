@@ -22,6 +22,9 @@ phases=${phases:-io bringup hotplug}
 sizes=$(vm_param sizes | tr , ' ')
 methods=$(vm_param methods | tr , ' ')
 bringup_sizes=${sizes:-$bringup_sizes}
+# fewer I/O rounds for a look at one change: tests/bench/run --phases io --rounds 5
+rounds=$(vm_param rounds)
+io_rounds=${rounds:-$io_rounds}
 info "bench $mode ($phases): fio ${io_rounds}x${io_runtime}s, bring-up N=$bringup_sizes x$bringup_rounds," \
 	"hotplug $hotplug_samples samples, idle ${idle_seconds}s"
 data meta.csv "key,value"
