@@ -14,6 +14,9 @@ const struct log_event_id log_event_ids[] = {
 	{ "failed", "1d3c0487d1a049e68099deb3aefa733b" },
 	{ "inactive", "4c63f056e5854672aeee3f147cbd3291" },
 	{ "message", "3afc77cb6e3a4c3f96065e0df6b45c3a" },
+	/* the events of volumes that follow their backing's size (branch resize) */
+	{ "resized", "c74773ee187c4283bcd93fd4e78909c8" },
+	{ "shrunk", "cfa084db380b4714b376c5c20cfa9ff6" },
 	{ "reload-applied", "d50ebcf0333e436eb72296b2d3f4586d" },
 	{ "reload-refused", "03ee388bcc9e48eba9ecc437318a3b7e" },
 };

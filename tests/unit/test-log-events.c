@@ -49,6 +49,7 @@ static void test_every_event_has_an_id(void **state)
 	static const char *const events[] = {
 		"waiting", "attached", "adopted", "active", "reloaded", "removed",
 		"failed", "inactive", "message", "reload-applied", "reload-refused",
+		"resized", "shrunk",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(events); i++)

@@ -164,7 +164,7 @@ check "the timer refreshes the file" wait_until 60 sh -c "[ \$(stat -c %Y $prom)
 
 # the journal explains itself
 check "journalctl --list-catalog lists basicdm's entries" \
-	sh -c "[ \$(journalctl --list-catalog | grep -c ' basicdm: ') -eq 11 ]"
+	sh -c "[ \$(journalctl --list-catalog | grep -c ' basicdm: ') -eq 13 ]"
 check "every volume event has a MESSAGE_ID" \
 	sh -c "journalctl -u basicdm -o json | grep '\"BASICDM_EVENT\"' | grep -v '\"MESSAGE_ID\"' | wc -l | grep -qx 0"
 check "reload results have a MESSAGE_ID" \
