@@ -115,7 +115,7 @@ io_phase() {
 	flushes=$(dmsetup status bench-wc-basic | awk '{ print $8 }')
 	info "flushes counted by basic_target on the write-cached disk: ${flushes:-?}"
 	check "the flush-heavy row's flushes reached basic_target" test "${flushes:-0}" -gt 0
-	info "dm-stats of basic-stats: $(dmstats report bench-basic-stats --noheadings -o reads,writes,histogram 2>&1 | head -1)"
+	info "dm-stats region of basic-stats: $(dmsetup message bench-basic-stats 0 '@stats_list basicdm' 2>&1 | head -1)"
 	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace bench-basic-stats \
 		bench-wc-linear bench-wc-linear-aa bench-wc-basic bench-wc-basic-trace bench-wc-basic-stats
 	rmmod brd null_blk
