@@ -29,6 +29,11 @@
 
 #include "basic_target_compat.h"
 
+/* The project's version, from debian/changelog through Kbuild. */
+#ifndef BASIC_TARGET_VERSION
+#error "BASIC_TARGET_VERSION is not set: build through module/Makefile, CMake or DKMS"
+#endif
+
 #define DM_MSG_PREFIX "basic_target"
 
 /* Room for features to come; each is one word and may appear once. */
@@ -443,4 +448,4 @@ MODULE_DESCRIPTION(DM_NAME " remap onto one block device, with I/O counters and 
 MODULE_AUTHOR("basicdm developers");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("dm-basic_target");
-MODULE_VERSION("1.0.0");
+MODULE_VERSION(BASIC_TARGET_VERSION);
