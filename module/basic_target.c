@@ -29,11 +29,6 @@
 
 #include "basic_target_compat.h"
 
-/* The project's version, from debian/changelog through Kbuild. */
-#ifndef BASIC_TARGET_VERSION
-#error "BASIC_TARGET_VERSION is not set: build through module/Makefile, CMake or DKMS"
-#endif
-
 #define DM_MSG_PREFIX "basic_target"
 
 /* Room for features to come; each is one word and may appear once. */
@@ -448,4 +443,10 @@ MODULE_DESCRIPTION(DM_NAME " remap onto one block device, with I/O counters and 
 MODULE_AUTHOR("basicdm developers");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("dm-basic_target");
+/*
+ * The project's version (debian/changelog), handed in by Kbuild; a copy of
+ * this folder alone, without the tree or a dkms.conf, builds without one.
+ */
+#ifdef BASIC_TARGET_VERSION
 MODULE_VERSION(BASIC_TARGET_VERSION);
+#endif
