@@ -32,7 +32,8 @@ if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		done |
 		tar -C "$src" --null -T - -cf - | tar -C "$tree" -xf -
 else
-	tar -C "$src" --exclude='./build*' --exclude=./obj-* -cf - . | tar -C "$tree" -xf -
+	tar -C "$src" --exclude='./build*' --exclude='./obj-*' --exclude=./.git -cf - . |
+		tar -C "$tree" -xf -
 fi
 
 echo "build-debs: building basicdm $version in $tree" >&2
