@@ -134,7 +134,7 @@ phase2() {
 	while read -r f; do
 		case $f in /etc/basicdm.conf* | /usr/src/* | /usr/share/doc/basic-target-dkms* | \
 			/usr/share/man/man4/basic_target.4.gz) ;;
-		*) [ -d "$f" ] || { [ -e "$f" ] || [ -L "$f" ]; } && missing="$missing $f" ;;
+		*) if [ ! -d "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; }; then missing="$missing $f"; fi ;;
 		esac
 	done <"$state/files"
 	check "every file of basicdm gone" test -z "$missing"
