@@ -40,7 +40,8 @@ echo "build-debs: building basicdm $version in $tree" >&2
 (cd "$tree" && DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1) || {
 	tail -n 40 "$work/build.log" >&2
-	echo "build-debs: dpkg-buildpackage failed (the end of its log is above)" >&2
+	cp "$work/build.log" "$out/build.log"
+	echo "build-debs: dpkg-buildpackage failed (the end of its log is above, all of it in $out/build.log)" >&2
 	exit 1
 }
 
