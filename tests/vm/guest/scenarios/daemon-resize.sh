@@ -27,18 +27,20 @@ resized_count() { journal_count BASICDM_VOLUME="$1" BASICDM_EVENT=resized; }
 
 write_config 16M 16384
 check "daemon starts" daemon_start
-check "QMP: hot-add a 32 MiB disk GROW01" host disk-add d1 32 GROW01
+check "QMP: hot-add a 256 MiB disk GROW01" host disk-add d1 256 GROW01
 check "QMP: hot-add a 32 MiB disk FIXED01" host disk-add d2 32 FIXED01
 check "/dev/mapper/grow appears" wait_until 120 test -b /dev/mapper/grow
 check "/dev/mapper/fixed appears" wait_until 120 test -b /dev/mapper/fixed
 check "img is active" wait_until 60 is_state img active
 grow_disk=$(readlink -f /dev/disk/by-id/virtio-GROW01)
 fixed_disk=$(readlink -f /dev/disk/by-id/virtio-FIXED01)
-expect_eq "grow maps the disk less its offset" $((32 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
+expect_eq "grow maps the disk less its offset" $((256 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
 grow_devnum=$(map_devnum grow)
 
 # ---- a disk that grows, under a mounted file system and fio --verify ----
-check "mkfs.ext4 on grow" mkfs.ext4 -q /dev/mapper/grow
+# 4 KiB blocks and a 16 MiB journal, as on any real disk (mke2fs gives a
+# file system this small 1 KiB blocks and a tiny journal)
+check "mkfs.ext4 on grow" mkfs.ext4 -q -b 4096 -J size=16 /dev/mapper/grow
 mkdir -p /mnt/grow
 check "mount grow" mount /dev/mapper/grow /mnt/grow
 fs_blocks_before=$(stat -f -c %b /mnt/grow)
@@ -56,14 +58,14 @@ wait_until 120 sh -c "[ \"\$(dmsetup status grow | cut -d' ' -f6)\" -gt 100 ]" |
 check "QMP: grow FIXED01 to 64 MiB" host disk-resize d2 64
 check "the kernel sees FIXED01 at 64 MiB" wait_until 60 sh -c "[ \$(blockdev --getsz $fixed_disk) = $((64 * 2048)) ]"
 udevadm settle --timeout=60
-check "QMP: grow GROW01 to 64 MiB while fio writes" host disk-resize d1 64
+check "QMP: grow GROW01 to 512 MiB while fio writes" host disk-resize d1 512
 check "journal: grow resized" wait_until 120 sh -c "[ \$(journalctl -q -u basicdm -o cat BASICDM_VOLUME=grow BASICDM_EVENT=resized | wc -l) = 1 ]"
 check "journal: it names both sizes" \
-	journal_grep "resized from $((32 * 2048 - 2048)) to $((64 * 2048 - 2048)) sectors" BASICDM_VOLUME=grow
+	journal_grep "resized from $((256 * 2048 - 2048)) to $((512 * 2048 - 2048)) sectors" BASICDM_VOLUME=grow
 check "fio was still writing during the grow" kill -0 "$fio_pid"
-expect_eq "the map grew to the disk less its offset" $((64 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
+expect_eq "the map grew to the disk less its offset" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
 expect_eq "the same map device" "$grow_devnum" "$(map_devnum grow)"
-expect_eq "basicdmctl status shows the new size" $((64 * 2048 - 2048)) "$(size_sectors grow)"
+expect_eq "basicdmctl status shows the new size" $((512 * 2048 - 2048)) "$(size_sectors grow)"
 expect_eq "grow is active" active "$(vol_state grow)"
 expect_eq "still mounted from the map" /dev/mapper/grow "$(findmnt -n -o SOURCE /mnt/grow)"
 check "resize2fs grows the mounted file system online" resize2fs /dev/mapper/grow
@@ -83,13 +85,13 @@ expect_eq "journal: no resized event for fixed" 0 "$(resized_count fixed)"
 # ---- a disk that shrinks below its map: never cut ----
 check "umount grow" umount /mnt/grow
 check "e2fsck of the grown file system is clean" e2fsck -fn /dev/mapper/grow
-check "QMP: shrink GROW01 to 48 MiB" host disk-resize d1 48
+check "QMP: shrink GROW01 to 384 MiB" host disk-resize d1 384
 check "journal: grow shrunk, map left as it is" wait_until 120 sh -c "journalctl -q -u basicdm -o cat BASICDM_VOLUME=grow BASICDM_EVENT=shrunk | grep -q 'the map is left as it is'"
-expect_eq "the map keeps its size" $((64 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
+expect_eq "the map keeps its size" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
 expect_eq "the same map device" "$grow_devnum" "$(map_devnum grow)"
 expect_eq "journal: no second resized event" 1 "$(resized_count grow)"
-check "QMP: GROW01 back to 64 MiB" host disk-resize d1 64
-check "the kernel sees GROW01 at 64 MiB" wait_until 60 sh -c "[ \$(blockdev --getsz $grow_disk) = $((64 * 2048)) ]"
+check "QMP: GROW01 back to 512 MiB" host disk-resize d1 512
+check "the kernel sees GROW01 at 512 MiB" wait_until 60 sh -c "[ \$(blockdev --getsz $grow_disk) = $((512 * 2048)) ]"
 check "e2fsck still clean: nothing was cut" e2fsck -fn /dev/mapper/grow
 
 # ---- fewer sectors, asked for: applied ----
@@ -136,4 +138,4 @@ check "img is active after the restart" wait_until 60 is_state img active
 expect_eq "the file is 48 MiB" $((48 << 20)) "$(stat -c %s "$img")"
 expect_eq "the adopted map grew with it" $((48 * 2048)) "$(sectors /dev/mapper/img)"
 expect_eq "the same map device" "$img_devnum" "$(map_devnum img)"
-expect_eq "grow was adopted at its grown size" $((64 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
+expect_eq "grow was adopted at its grown size" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
