@@ -20,6 +20,7 @@ version=$(sed -n '1s/^basicdm (\([^)]*\)).*/\1/p' "$src/debian/changelog")
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+rm -f "$out/build.log"
 work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree=$work/basicdm-$version
