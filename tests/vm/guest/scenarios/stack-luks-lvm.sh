@@ -134,6 +134,9 @@ CONF
 	# limit is the 600 s boot_settled wait below.
 	mkdir -p /etc/systemd/system.conf.d
 	printf '[Manager]\nDefaultTimeoutStartSec=600s\n' > /etc/systemd/system.conf.d/50-slow-emulator.conf
+	# the next boots' consoles show the kernel's informational lines too: a
+	# task blocked at boot is printed with its stack, for whoever reads the log
+	echo 'kernel.printk = 7 4 1 7' > /etc/sysctl.d/50-basicdm-vm-console.conf
 	info "crypttab: $(tr '\n' '|' < /etc/crypttab)"
 	info "fstab: $(tr '\n' '|' < /etc/fstab)"
 	systemctl daemon-reload
