@@ -377,13 +377,17 @@ static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loop
 	return 0;
 }
 
-/* "resized" when the table's size changed, else "reloaded"; the journal says both sizes. */
+/*
+ * "resized" when the map's size changed because its backing did (a disk
+ * grown, a file given a larger size), with both sizes; else "reloaded", as
+ * for any other change of the table.
+ */
 static void log_table_loaded(struct volume *v, const struct dm_table_spec *t, uint64_t old_sectors,
-			     bool write_protected)
+			     bool backing_resized, bool write_protected)
 {
 	int level = write_protected ? LOG_WARNING : LOG_INFO;
 
-	if (t->sectors != old_sectors)
+	if (backing_resized && t->sectors != old_sectors)
 		log_volume_event(level, v->cfg->name, "resized", v->backing_desc,
 				 "resized from %" PRIu64 " to %" PRIu64 " sectors (from sector %"
 				 PRIu64 " of %s)%s", old_sectors, t->sectors, t->offset,
@@ -397,6 +401,7 @@ static void log_table_loaded(struct volume *v, const struct dm_table_spec *t, ui
 /* Reloads the table of the volume's map after a change that keeps the backing. */
 static int reload_table(struct volume *v, struct udev *udev)
 {
+	uint64_t backing_before = v->backing_sectors;
 	struct dm_table_spec t;
 	bool write_protected;
 	int r;
@@ -417,7 +422,8 @@ static int reload_table(struct volume *v, struct udev *udev)
 	r = dm_map_reload(v->cfg->name, &t);
 	if (r < 0)
 		return fail_table(v, r, "cannot reload the map");
-	log_table_loaded(v, &t, v->map_sectors, write_protected);
+	log_table_loaded(v, &t, v->map_sectors, v->backing_sectors != backing_before,
+			 write_protected);
 	v->map_sectors = t.sectors;
 	if (v->state == VOLUME_FAILED)
 		set_state(v, VOLUME_ACTIVATING);
@@ -441,11 +447,13 @@ static void follow_backing_size(struct volume *v, struct udev *udev)
 
 	if (blockdev_get_sectors(v->backing, &size) < 0 || size == old_size)
 		return;
-	v->backing_sectors = size;
 	want = size > c->offset ? size - c->offset : 0;
-	if (c->sectors && c->sectors <= want)
+	if (want == v->map_sectors || (c->sectors && c->sectors <= want)) {
+		v->backing_sectors = size;
 		return;
+	}
 	if (c->sectors || want < v->map_sectors) {
+		v->backing_sectors = size;
 		log_volume_event(LOG_WARNING, c->name, "shrunk", v->backing_desc,
 				 "%s shrank from %" PRIu64 " to %" PRIu64 " sectors, less than the "
 				 "map's %" PRIu64 " sectors from sector %" PRIu64 ": the map is left "
@@ -453,8 +461,8 @@ static void follow_backing_size(struct volume *v, struct udev *udev)
 				 v->backing_desc, old_size, size, v->map_sectors, c->offset);
 		return;
 	}
-	if (want != v->map_sectors)
-		(void)reload_table(v, udev);	/* a failure is logged there */
+	/* volume_table() takes the new size: "resized" */
+	(void)reload_table(v, udev);	/* a failure is logged there */
 }
 
 /* Removes the map (deferred while open) and forgets the backing; the state is the caller's. */

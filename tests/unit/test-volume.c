@@ -506,6 +506,8 @@ static void test_reload_changes_only_the_table(void **state)
 	assert_int_equal(fake_map.spec.offset, 4096);
 	assert_true(fake_map.spec.read_only);
 	assert_int_equal(fake_map.spec.sectors, 65536 - 4096);
+	/* a shorter map from the configuration, not from its backing: "reloaded" */
+	assert_string_equal(events[n_events - 1], "data:reloaded");
 	volume_free(v);
 }
 
