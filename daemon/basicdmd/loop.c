@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -38,45 +39,85 @@ static int check_regular(const struct stat *st)
 	return 0;
 }
 
-int loop_prepare_file(const char *path, uint64_t size)
+/*
+ * Sparse: blocks are allocated as the volume is written.  But a file the
+ * file system has no room for would fail those writes later, as I/O errors
+ * under whoever uses the volume: refuse it now instead.  Free blocks, not
+ * available ones: the daemon runs as root.
+ */
+static int set_size(int fd, uint64_t from, uint64_t size)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) == 0 && (uint64_t)sv.f_bfree * sv.f_frsize < size - from)
+		return -ENOSPC;
+	if (ftruncate(fd, (off_t)size) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int grow_file(const char *path, const struct stat *st, uint64_t size)
 {
 	_cleanup_(closep) int fd = -1;
-	struct statvfs sv;
-	struct stat st;
+	struct stat now;
 
-	if (stat(path, &st) == 0)
-		return check_regular(&st);	/* existing: never resized */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	/* the file opened is the one judged, and it may have grown meanwhile */
+	if (fstat(fd, &now) < 0)
+		return negative_errno();
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return -ESTALE;
+	if ((uint64_t)now.st_size >= size)
+		return 0;
+	return set_size(fd, (uint64_t)now.st_size, size);
+}
+
+int loop_prepare_file(const char *path, uint64_t size, bool grow)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int r;
+
+	if (size > INT64_MAX)
+		return -EFBIG;
+	if (stat(path, &st) == 0) {
+		r = check_regular(&st);
+		if (r < 0 || !grow || (uint64_t)st.st_size >= size)
+			return r;	/* never shrunk */
+		return grow_file(path, &st, size);
+	}
 	if (errno != ENOENT)
 		return negative_errno();
 	if (size == 0)
 		return -ENOENT;
-	if (size > INT64_MAX)
-		return -EFBIG;
 
 	/* a missing parent directory fails here with ENOENT */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		/* created by someone else since the stat: theirs, leave it */
 		if (errno == EEXIST)
-			return loop_prepare_file(path, 0);
+			return loop_prepare_file(path, 0, false);
 		return negative_errno();
 	}
-	/*
-	 * Sparse: blocks are allocated as the volume is written.  But a file
-	 * the filesystem has no room for would fail those writes later, as
-	 * I/O errors under whoever uses the volume: refuse it now instead.
-	 * Free blocks, not available ones: the daemon runs as root.
-	 */
-	if (fstatvfs(fd, &sv) == 0 && (uint64_t)sv.f_bfree * sv.f_frsize < size) {
+	r = set_size(fd, 0, size);
+	if (r < 0)
 		(void)unlink(path);
-		return -ENOSPC;
-	}
-	if (ftruncate(fd, (off_t)size) < 0) {
-		int r = negative_errno();
+	return r;
+}
 
-		(void)unlink(path);
-		return r;
-	}
+int loop_set_capacity(dev_t loop)
+{
+	_cleanup_(closep) int fd = -1;
+	char dev[64];
+
+	snprintf(dev, sizeof(dev), "/dev/block/%u:%u", major(loop), minor(loop));
+	fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
+		return negative_errno();
 	return 0;
 }
 

@@ -10,8 +10,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Creates PATH sparse with SIZE bytes when it does not exist (size 0: must exist). */
-int loop_prepare_file(const char *path, uint64_t size);
+/*
+ * Makes PATH hold SIZE bytes, sparse: creates it when it does not exist
+ * (size 0: it must exist) and grows it when it is smaller and GROW is set.
+ * Never shrinks it.  -ENOSPC when its file system has no room for the
+ * bytes added.
+ */
+int loop_prepare_file(const char *path, uint64_t size, bool grow);
+
+/*
+ * Has loop device LOOP take the size its file has now (LOOP_SET_CAPACITY):
+ * after the file grew under it.
+ */
+int loop_set_capacity(dev_t loop);
 
 /*
  * The bound loop devices indexed by backing inode, read once when first

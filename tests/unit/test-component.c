@@ -148,8 +148,16 @@ int __wrap_backing_check_volume(const struct volume_config *v, const struct back
 	return 0;
 }
 
-int __wrap_loop_prepare_file(const char *path, uint64_t size)
+static int n_set_capacity;
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
+	return 0;
+}
+
+int __wrap_loop_set_capacity(dev_t loop)
+{
+	n_set_capacity++;
 	return 0;
 }
 

@@ -127,7 +127,7 @@ static void test_creates_sparse(void **state)
 	struct scratch *s = *state;
 	struct stat st;
 
-	assert_int_equal(loop_prepare_file(s->path, 64ull << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 64ull << 20, false), 0);
 	assert_int_equal(stat(s->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_size, 64ll << 20);
@@ -145,9 +145,9 @@ static void test_existing_untouched(void **state)
 	write_file(s->path, "keep me");
 	assert_int_equal(stat(s->path, &before), 0);
 
-	/* a configured size never resizes a file that exists */
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	assert_int_equal(loop_prepare_file(s->path, 0), 0);
+	/* without grow (a read-only volume) a configured size never resizes a file */
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	assert_int_equal(loop_prepare_file(s->path, 0, false), 0);
 
 	assert_int_equal(stat(s->path, &after), 0);
 	assert_int_equal(after.st_size, 7);
@@ -162,11 +162,40 @@ static void test_existing_untouched(void **state)
 	assert_string_equal(buf, "keep me");
 }
 
+/* A larger size grows the file sparse, in place; a smaller one never cuts it. */
+static void test_grows_never_shrinks(void **state)
+{
+	struct scratch *s = *state;
+	struct stat before, after;
+	char buf[32] = {};
+	int fd;
+
+	write_file(s->path, "keep me");
+	assert_int_equal(stat(s->path, &before), 0);
+
+	assert_int_equal(loop_prepare_file(s->path, 4 << 20, true), 0);
+	assert_int_equal(stat(s->path, &after), 0);
+	assert_int_equal(after.st_size, 4 << 20);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_true(after.st_blocks <= before.st_blocks + 8);	/* sparse: no data written */
+
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), 0);
+	assert_int_equal(loop_prepare_file(s->path, 0, true), 0);
+	assert_int_equal(stat(s->path, &after), 0);
+	assert_int_equal(after.st_size, 4 << 20);
+
+	fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, 7), 7);
+	close(fd);
+	assert_string_equal(buf, "keep me");
+}
+
 static void test_missing_without_size(void **state)
 {
 	struct scratch *s = *state;
 
-	assert_int_equal(loop_prepare_file(s->path, 0), -ENOENT);
+	assert_int_equal(loop_prepare_file(s->path, 0, false), -ENOENT);
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
@@ -176,8 +205,8 @@ static void test_missing_parent(void **state)
 	char path[192];
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/vol.img", s->dir);
-	assert_int_equal(loop_prepare_file(path, 1 << 20), -ENOENT);
-	assert_int_equal(loop_prepare_file(path, 0), -ENOENT);
+	assert_int_equal(loop_prepare_file(path, 1 << 20, false), -ENOENT);
+	assert_int_equal(loop_prepare_file(path, 0, false), -ENOENT);
 }
 
 static void test_not_a_file(void **state)
@@ -185,18 +214,18 @@ static void test_not_a_file(void **state)
 	struct scratch *s = *state;
 
 	assert_int_equal(mkdir(s->path, 0700), 0);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EISDIR);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), -EISDIR);
 	assert_int_equal(rmdir(s->path), 0);
 
 	assert_int_equal(mkfifo(s->path, 0600), 0);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EINVAL);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), -EINVAL);
 }
 
 static void test_size_too_large(void **state)
 {
 	struct scratch *s = *state;
 
-	assert_int_equal(loop_prepare_file(s->path, (uint64_t)INT64_MAX + 1), -EFBIG);
+	assert_int_equal(loop_prepare_file(s->path, (uint64_t)INT64_MAX + 1, false), -EFBIG);
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
@@ -213,7 +242,7 @@ static void test_truncate_fails(void **state)
 	old_handler = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
 
-	r = loop_prepare_file(s->path, 2 << 20);
+	r = loop_prepare_file(s->path, 2 << 20, false);
 
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, old_handler);
@@ -289,7 +318,7 @@ static void test_attach_find_reuse(void **state)
 
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, false, &(const struct loop_bind_hook){ hear_bind, &heard },
 			&dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
@@ -328,7 +357,7 @@ static void test_attach_read_only_conflict(void **state)
 
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
@@ -356,8 +385,8 @@ static void test_index(void **state)
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
 	snprintf(other, sizeof(other), "%s/other.img", s->dir);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	assert_int_equal(loop_prepare_file(other, 1 << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	assert_int_equal(loop_prepare_file(other, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, false, NULL, &before, &fd_before, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
@@ -399,6 +428,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_scratch, teardown_scratch)
 	const struct CMUnitTest tests[] = {
 		T(test_creates_sparse),
+		T(test_grows_never_shrinks),
 		T(test_existing_untouched),
 		T(test_missing_without_size),
 		T(test_missing_parent),

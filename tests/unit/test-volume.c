@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_set_capacity loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,9 +133,17 @@ int __wrap_backing_check_volume(const struct volume_config *v, const struct back
 	return 0;
 }
 
-int __wrap_loop_prepare_file(const char *path, uint64_t size)
+static int n_set_capacity;
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
 	n_prepares++;
+	return 0;
+}
+
+int __wrap_loop_set_capacity(dev_t loop)
+{
+	n_set_capacity++;
 	return 0;
 }
 
@@ -264,6 +272,7 @@ static int reset(void **state)
 	fake_backing_read_only = false;
 	unusable_reason = NULL;
 	n_prepares = 0;
+	n_set_capacity = 0;
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
@@ -515,6 +524,133 @@ static void test_reload_changes_only_the_table(void **state)
 	assert_int_equal(fake_map.spec.offset, 4096);
 	assert_true(fake_map.spec.read_only);
 	assert_int_equal(fake_map.spec.sectors, 65536 - 4096);
+	/* a shorter map from the configuration, not from its backing: "reloaded" */
+	assert_string_equal(events[n_events - 1], "data:reloaded");
+	volume_free(v);
+}
+
+/* ---- volumes follow their backing ---- */
+
+/* A disk volume without 'sectors', mapped on a 65536-sector disk. */
+static struct volume *mapped_disk_volume(const struct volume_config *cfg)
+{
+	struct volume *v = volume_new(cfg);
+
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+	n_events = 0;
+	return v;
+}
+
+/* The disk grew: the map is reloaded online to the new size, less the offset. */
+static void test_grown_disk_grows_the_map(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v;
+
+	cfg.offset = 2048;
+	v = mapped_disk_volume(&cfg);
+	assert_int_equal(fake_map.spec.sectors, 65536 - 2048);
+
+	/* a change event of the same size (udev's watch, a trigger): nothing */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+
+	fake_backing_sectors = 131072;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 131072 - 2048);
+	assert_int_equal(fake_map.spec.offset, 2048);
+	assert_int_equal(fake_map.creates, 1);	/* the same map, reloaded */
+	assert_int_equal(v->map_sectors, 131072 - 2048);
+	assert_events((const char *[]){ "data:resized" }, 1);
+	assert_non_null(strstr(last_event_message, "from 63488 to 129024 sectors"));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+	/* the dm-stats region is made again over the new length */
+	assert_int_equal(fake_stats.syncs, 2);
+	assert_int_equal(fake_stats.sectors, 131072 - 2048);
+
+	/* the same size again: nothing more */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 1);
+	volume_free(v);
+}
+
+/* The disk shrank: the map is never cut, the journal says so once. */
+static void test_shrunk_disk_leaves_the_map(void **state)
+{
+	struct volume *v = mapped_disk_volume(&disk_cfg);
+
+	fake_backing_sectors = 32768;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_int_equal(fake_map.spec.sectors, 65536);
+	assert_events((const char *[]){ "data:shrunk" }, 1);
+	assert_int_equal(last_event_level, LOG_WARNING);
+	assert_int_equal(fake_stats.syncs, 1);	/* the map, and so its region, unchanged */
+	assert_int_equal(fake_stats.sectors, 65536);
+	assert_non_null(strstr(last_event_message, "the map is left as it is"));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+
+	/* grown back to where it was: the map fits it again, nothing to reload */
+	fake_backing_sectors = 65536;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	volume_free(v);
+}
+
+/* 'sectors' is the administrator's: a grown disk leaves the map as it is. */
+static void test_explicit_sectors_do_not_follow(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v;
+
+	cfg.sectors = 8192;
+	v = mapped_disk_volume(&cfg);
+	fake_backing_sectors = 131072;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_int_equal(n_events, 0);
+
+	/* below the configured range: said, not followed */
+	fake_backing_sectors = 4096;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_events((const char *[]){ "data:shrunk" }, 1);
+
+	/* fewer sectors in the configuration: applied */
+	fake_backing_sectors = 65536;
+	cfg.sectors = 4096;
+	assert_int_equal(volume_reconfigure(v, &cfg, true, NULL, NULL), 0);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 4096);
+	volume_free(v);
+}
+
+/* A larger 'size': the file grows, then its loop device, then the map. */
+static void test_file_size_grown_on_reload(void **state)
+{
+	struct volume_config cfg = file_cfg, bigger;
+	struct volume *v = volume_new(&cfg);
+
+	cfg.size_bytes = 32 << 20;
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(n_prepares, 1);
+	n_events = 0;
+
+	bigger = cfg;
+	bigger.size_bytes = 64 << 20;
+	fake_backing_sectors = 131072;	/* what the loop device says after LOOP_SET_CAPACITY */
+	assert_int_equal(volume_reconfigure(v, &bigger, true, NULL, NULL), 0);
+	assert_int_equal(n_prepares, 2);
+	assert_int_equal(n_set_capacity, 1);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 131072 - 2048);
+	assert_events((const char *[]){ "data:resized" }, 1);
+
+	/* its loop device's change event afterwards: already done */
 	volume_free(v);
 }
 
@@ -846,6 +982,10 @@ int main(void)
 		cmocka_unit_test_setup(test_stats_region_follows_the_map, reset),
 		cmocka_unit_test_setup(test_stats_failure_leaves_the_volume_up, reset),
 		cmocka_unit_test_setup(test_adopted_map_syncs_its_region, reset),
+		cmocka_unit_test_setup(test_grown_disk_grows_the_map, reset),
+		cmocka_unit_test_setup(test_shrunk_disk_leaves_the_map, reset),
+		cmocka_unit_test_setup(test_explicit_sectors_do_not_follow, reset),
+		cmocka_unit_test_setup(test_file_size_grown_on_reload, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
 		cmocka_unit_test_setup(test_partition_matched_by_its_own_properties, reset),
 		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),

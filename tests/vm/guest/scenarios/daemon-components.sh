@@ -263,9 +263,11 @@ udevadm settle --timeout=300
 e2label /dev/disk/by-id/virtio-CTL01 gate
 udevadm trigger --settle --action=change /dev/disk/by-id/virtio-CTL01
 barrier=\$(systemd-escape --path --suffix=device /dev/disk/by-label/gate)
-i=0
-until [ "\$(systemctl show -p ActiveState --value "\$barrier")" = active ] || [ \$i -ge 3000 ]; do
-	i=\$((i + 1))
+# bounded by the clock, not by a count of tries: a loaded emulator makes
+# each try slow
+deadline=\$((\$(date +%s) + 300))
+until [ "\$(systemctl show -p ActiveState --value "\$barrier")" = active ] ||
+	[ "\$(date +%s)" -ge \$deadline ]; do
 	sleep 0.1
 done
 {
@@ -282,6 +284,9 @@ GATE
 	mkdir -p /etc/systemd/system/basicdm.service.d
 	printf '[Service]\nExecStartPre=+/usr/local/sbin/basicdm-race-gate\n' \
 		> /etc/systemd/system/basicdm.service.d/race.conf
+	# the next boot's console shows the kernel's informational lines too: a
+	# task blocked at boot is printed with its stack, for whoever reads the log
+	echo 'kernel.printk = 7 4 1 7' > /etc/sysctl.d/50-basicdm-vm-console.conf
 	systemctl daemon-reload
 	sync
 	echo 2 > "$state/phase"

@@ -129,6 +129,14 @@ CONF
 	mkdir -p /srv/secret /srv/lvm
 	echo "UUID=$(blkid -s UUID -o value /dev/mapper/secret) /srv/secret ext4 defaults 0 2" >> /etc/fstab
 	echo "UUID=$(blkid -s UUID -o value /dev/stackvg/data) /srv/lvm ext4 defaults 0 2" >> /etc/fstab
+	# The emulator boots slowly, more so beside other VMs: systemd's 90 s for
+	# a device to appear is not a measure of basicdm here.  The test's own
+	# limit is the 600 s boot_settled wait below.
+	mkdir -p /etc/systemd/system.conf.d
+	printf '[Manager]\nDefaultTimeoutStartSec=600s\n' > /etc/systemd/system.conf.d/50-slow-emulator.conf
+	# the next boots' consoles show the kernel's informational lines too: a
+	# task blocked at boot is printed with its stack, for whoever reads the log
+	echo 'kernel.printk = 7 4 1 7' > /etc/sysctl.d/50-basicdm-vm-console.conf
 	info "crypttab: $(tr '\n' '|' < /etc/crypttab)"
 	info "fstab: $(tr '\n' '|' < /etc/fstab)"
 	systemctl daemon-reload
@@ -148,6 +156,8 @@ CONF
 boot_checks() {
 	local b="boot $1:" luks_uuid dev
 	check "$b the boot settles (no job left but this scenario's)" wait_until 600 boot_settled
+	# why a job did not finish, if one did not: said before the checks fail on it
+	info "$b timed out or failed this boot: $(journalctl -b -o cat | grep -E 'timed out|Dependency failed|emergency' | tr '\n' '|')"
 	expect_eq "$b no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
 	expect_eq "$b no ordering cycle" "" "$(journalctl -b -o cat | grep -i 'ordering cycle')"
 	check "$b local-fs.target and cryptsetup.target reached" \
