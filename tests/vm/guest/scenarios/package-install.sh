@@ -4,11 +4,15 @@
 # what is installed), a volume from an edited /etc/basicdm.conf, a reboot
 # with its data, `apt install --reinstall` under an open map, then
 # `apt remove`, `apt purge` and the DKMS package's removal: our files and
-# units go, the backing file and its data stay.
+# units go, the backing file and its data stay.  The journal catalog is
+# known to journalctl once installed (systemd's dpkg trigger) and forgotten
+# once removed; the opt-in basicdm-metrics.timer is shipped disabled, and,
+# once enabled, writes its file and survives the upgrade path.
 state=/var/lib/basicdm-test
 mkdir -p "$state"
 debs=/var/tmp/debs
 img=/var/lib/basicdm/data.img
+prom=/var/lib/prometheus/node-exporter/basicdm.prom
 
 # apt as an administrator runs it (offline), its output kept for a failure
 apt_do() {
@@ -55,9 +59,15 @@ phase1() {
 		/lib/udev/basicdm-udev-backing /lib/udev/rules.d/60-basicdm.rules \
 		/lib/udev/rules.d/60-basicdm-backing-early.rules /lib/udev/rules.d/61-basicdm-backing.rules \
 		/usr/share/man/man8/basicdmd.8.gz /usr/share/man/man4/basic_target.4.gz \
-		/usr/share/bash-completion/completions/basicdmctl; do
+		/usr/share/bash-completion/completions/basicdmctl \
+		/lib/systemd/system/basicdm-metrics.service /lib/systemd/system/basicdm-metrics.timer \
+		/usr/lib/systemd/catalog/basicdm.catalog; do
 		check "installed: $f" test -e "$f"
 	done
+	check "the catalog is in journalctl's database (systemd's trigger)" \
+		sh -c "[ \$(journalctl --list-catalog | grep -c ' basicdm: ') -eq 13 ]"
+	expect_eq "basicdm-metrics.timer shipped disabled" disabled "$(systemctl is-enabled basicdm-metrics.timer)"
+	check "and not started" sh -c '! systemctl is-active --quiet basicdm-metrics.timer'
 	dpkg -L basicdm basic-target-dkms | sort >"$state/files"
 
 	cat >>/etc/basicdm.conf <<-'CONF'
@@ -70,6 +80,13 @@ phase1() {
 	check "the edited config is valid" basicdmd --check
 	check "systemctl start basicdm" systemctl start basicdm || return
 	check "/dev/basicdm/data" wait_until 60 test -b /dev/basicdm/data || return
+	check "journalctl -x explains the volume's events" \
+		sh -c 'journalctl -x -q -u basicdm BASICDM_VOLUME=data BASICDM_EVENT=active | grep -q "Subject: basicdm volume data is active"'
+	# the textfile collector's directory, as prometheus-node-exporter makes it
+	mkdir -p /var/lib/prometheus/node-exporter
+	check "systemctl enable --now basicdm-metrics.timer" systemctl enable --now basicdm-metrics.timer
+	check "the timer writes basicdm.prom" wait_until 60 \
+		grep -q '^basicdm_volume_state{volume="data",state="active"} 1$' "$prom"
 	check "mkfs.ext4 on the volume" mkfs.ext4 -q /dev/basicdm/data || return
 	mkdir -p /mnt/data
 	check "a file written on it" sh -c 'mount /dev/basicdm/data /mnt/data &&
@@ -116,6 +133,10 @@ phase2() {
 	check "still mounted, still readable" sh -c 'findmnt -n /mnt/data >/dev/null && grep -q "before the reboot" /mnt/data/proof'
 	check "one loop device on the file" sh -c "[ \$(losetup -j $img | wc -l) = 1 ]"
 	check "the edited /etc/basicdm.conf survived" cmp "$state/basicdm.conf" /etc/basicdm.conf
+	check "basicdm-metrics.timer still enabled and active" \
+		sh -c 'systemctl is-enabled --quiet basicdm-metrics.timer && systemctl is-active --quiet basicdm-metrics.timer'
+	prev=$(stat -c %Y "$prom")
+	check "and basicdm.prom still refreshed" wait_until 60 sh -c "[ \$(stat -c %Y $prom) -gt $prev ]"
 	echo "written after the reinstall" >/mnt/data/proof2
 
 	# remove: the daemon stops, the maps and the backing file stay
@@ -126,6 +147,10 @@ phase2() {
 	check "the backing file stays" test -f "$img"
 	check "the program and the unit are gone" sh -c '! test -e /usr/sbin/basicdmd && ! test -e /lib/systemd/system/basicdm.service'
 	check "the configuration stays until purge" test -f /etc/basicdm.conf
+	check "basicdm-metrics.timer stopped" sh -c '! systemctl is-active --quiet basicdm-metrics.timer'
+	check "basicdm.prom gone: node_exporter serves nothing stale" test ! -e "$prom"
+	check "the catalog forgotten (systemd's trigger)" \
+		sh -c '! journalctl --list-catalog | grep -q " basicdm: "'
 
 	check "apt purge basicdm" apt_do purge basicdm
 	check "nothing of basicdm left in dpkg" sh -c '! dpkg -s basicdm >/dev/null 2>&1'
@@ -142,7 +167,9 @@ phase2() {
 		sh -c '! test -e /etc/basicdm.conf && ! test -e /etc/basicdm.conf.d'
 	systemctl daemon-reload
 	check "no unit left" sh -c '! systemctl cat basicdm.service >/dev/null 2>&1 &&
-		! ls /etc/systemd/system/*/basicdm.service 2>/dev/null'
+		! ls /etc/systemd/system/*/basicdm.service 2>/dev/null &&
+		! systemctl cat basicdm-metrics.timer >/dev/null 2>&1 &&
+		! ls /etc/systemd/system/*/basicdm-metrics.timer 2>/dev/null'
 	check "no udev rule left" sh -c '! ls /lib/udev/rules.d/*basicdm* /usr/lib/udev/rules.d/*basicdm* 2>/dev/null'
 	check "the map is still there" test -b /dev/mapper/data
 	check "the backing file is still there" test -f "$img"
