@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define CATALOG UNIT_DATA_DIR "/../../../catalog/basicdm.catalog"
+#define DAEMON_SRC UNIT_DATA_DIR "/../../../daemon/basicdmd/"
 
 static bool id_valid(const char *id)
 {
@@ -54,6 +55,51 @@ static void test_every_event_has_an_id(void **state)
 
 	for (size_t i = 0; i < ELEMENTSOF(events); i++)
 		assert_non_null(log_event_message_id(events[i]));
+}
+
+/*
+ * The events the daemon's sources log: the first string literal of every
+ * log_volume_event() call, in the files that make them.  A new event
+ * (a merge brings one) fails here until it has its ID and catalog entry.
+ */
+static void test_sources_log_only_listed_events(void **state)
+{
+	static const char *const files[] = { "volume.c", "manager.c" };
+	size_t calls = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		char path[512], *text, *p;
+		FILE *f;
+		long size;
+
+		snprintf(path, sizeof(path), "%s%s", DAEMON_SRC, files[i]);
+		f = fopen(path, "re");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 0, SEEK_END), 0);
+		size = ftell(f);
+		rewind(f);
+		text = calloc(1, size + 1);
+		assert_non_null(text);
+		assert_int_equal(fread(text, 1, size, f), (size_t)size);
+		fclose(f);
+		for (p = strstr(text, "log_volume_event("); p; p = strstr(p, "log_volume_event(")) {
+			char event[64];
+			char *q = strchr(p, '"'), *end;
+
+			p += strlen("log_volume_event(");
+			if (!q || q > strchr(p, ';'))
+				continue;	/* the declaration, or a call without a literal */
+			end = strchr(q + 1, '"');
+			assert_non_null(end);
+			assert_true((size_t)(end - q - 1) < sizeof(event));
+			snprintf(event, sizeof(event), "%.*s", (int)(end - q - 1), q + 1);
+			if (!log_event_message_id(event))
+				fail_msg("%s: event \"%s\" has no MESSAGE_ID (log-events.c)", files[i], event);
+			calls++;
+		}
+		free(text);
+	}
+	assert_true(calls >= 13);	/* the scan saw the calls */
 }
 
 static void test_catalog_matches(void **state)
@@ -98,6 +144,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_unique_and_valid),
 		cmocka_unit_test(test_every_event_has_an_id),
+		cmocka_unit_test(test_sources_log_only_listed_events),
 		cmocka_unit_test(test_catalog_matches),
 	};
 

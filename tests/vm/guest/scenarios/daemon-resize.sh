@@ -8,9 +8,12 @@
 # where it is, until the administrator asks for fewer.  A file volume's
 # larger 'size' grows the file (sparse), its loop device and its map on
 # reload; a smaller one is refused with file:line and the file is never
-# truncated.
+# truncated.  Each new length remakes the map's dm-stats region over it;
+# "resized" and "shrunk" carry their MESSAGE_IDs, which the catalog explains.
 . "$PAYLOAD/guest/ctl.sh"
 install_root
+# a staged install leaves the catalog database to the package manager
+journalctl --update-catalog
 
 write_config() { # FILE_SIZE FIXED_SECTORS
 	cat > /etc/basicdm.conf <<-CONF
@@ -24,6 +27,13 @@ write_config() { # FILE_SIZE FIXED_SECTORS
 size_sectors() { jv "$(vol_json "$1")" size_sectors; }
 # resized_count NAME: "resized" events of volume NAME so far
 resized_count() { journal_count BASICDM_VOLUME="$1" BASICDM_EVENT=resized; }
+# region_lengths NAME: the length of each dm-stats region of basicdm on map
+# NAME, one a line ("@stats_list": "ID: START+LENGTH STEP PROGRAM AUX ...")
+region_lengths() {
+	dmsetup message "$1" 0 "@stats_list basicdm" | sed -n 's/^[0-9]*: [0-9]*+\([0-9]*\) .*/\1/p'
+}
+resized_id=c74773ee187c4283bcd93fd4e78909c8
+shrunk_id=cfa084db380b4714b376c5c20cfa9ff6
 
 write_config 16M 16384
 check "daemon starts" daemon_start
@@ -36,6 +46,7 @@ grow_disk=$(readlink -f /dev/disk/by-id/virtio-GROW01)
 fixed_disk=$(readlink -f /dev/disk/by-id/virtio-FIXED01)
 expect_eq "grow maps the disk less its offset" $((256 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
 grow_devnum=$(map_devnum grow)
+expect_eq "grow's dm-stats region covers the map" $((256 * 2048 - 2048)) "$(region_lengths grow)"
 
 # ---- a disk that grows, under a mounted file system and fio --verify ----
 # 4 KiB blocks and a 16 MiB journal, as on any real disk (mke2fs gives a
@@ -66,6 +77,11 @@ check "fio was still writing during the grow" kill -0 "$fio_pid"
 expect_eq "the map grew to the disk less its offset" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
 expect_eq "the same map device" "$grow_devnum" "$(map_devnum grow)"
 expect_eq "basicdmctl status shows the new size" $((512 * 2048 - 2048)) "$(size_sectors grow)"
+expect_eq "one dm-stats region, made anew over the grown map" $((512 * 2048 - 2048)) "$(region_lengths grow)"
+check "journal: resized carries its MESSAGE_ID" \
+	sh -c "journalctl -q -u basicdm -o cat MESSAGE_ID=$resized_id BASICDM_VOLUME=grow BASICDM_EVENT=resized | grep -q ."
+check "journalctl -x explains resized from the catalog" \
+	sh -c "journalctl -x -q -u basicdm BASICDM_VOLUME=grow BASICDM_EVENT=resized | grep -q 'Subject: basicdm resized the map of volume grow'"
 expect_eq "grow is active" active "$(vol_state grow)"
 expect_eq "still mounted from the map" /dev/mapper/grow "$(findmnt -n -o SOURCE /mnt/grow)"
 check "resize2fs grows the mounted file system online" resize2fs /dev/mapper/grow
@@ -88,6 +104,11 @@ check "e2fsck of the grown file system is clean" e2fsck -fn /dev/mapper/grow
 check "QMP: shrink GROW01 to 384 MiB" host disk-resize d1 384
 check "journal: grow shrunk, map left as it is" wait_until 120 sh -c "journalctl -q -u basicdm -o cat BASICDM_VOLUME=grow BASICDM_EVENT=shrunk | grep -q 'the map is left as it is'"
 expect_eq "the map keeps its size" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
+expect_eq "and its dm-stats region" $((512 * 2048 - 2048)) "$(region_lengths grow)"
+check "journal: shrunk carries its MESSAGE_ID" \
+	sh -c "journalctl -q -u basicdm -o cat MESSAGE_ID=$shrunk_id BASICDM_VOLUME=grow BASICDM_EVENT=shrunk | grep -q ."
+check "journalctl -x explains shrunk from the catalog" \
+	sh -c "journalctl -x -q -u basicdm BASICDM_VOLUME=grow BASICDM_EVENT=shrunk | grep -q 'Subject: the backing of basicdm volume grow shrank'"
 expect_eq "the same map device" "$grow_devnum" "$(map_devnum grow)"
 expect_eq "journal: no second resized event" 1 "$(resized_count grow)"
 check "QMP: GROW01 back to 512 MiB" host disk-resize d1 512
@@ -98,6 +119,7 @@ check "e2fsck still clean: nothing was cut" e2fsck -fn /dev/mapper/grow
 write_config 16M 8192
 check "basicdmctl reload: fixed to 8192 sectors" basicdmctl reload
 expect_eq "fixed maps 8192 sectors" 8192 "$(sectors /dev/mapper/fixed)"
+expect_eq "its dm-stats region too" 8192 "$(region_lengths fixed)"
 
 # ---- a file volume's larger size ----
 img=/var/lib/basicdm/img.img
@@ -114,6 +136,7 @@ expect_eq "its loop device took the size" $((32 * 2048)) "$(sectors "$loop")"
 expect_eq "the map grew" $((32 * 2048)) "$(sectors /dev/mapper/img)"
 expect_eq "the same map device" "$img_devnum" "$(map_devnum img)"
 check "journal: img resized" journal_grep "resized from $((16 * 2048)) to $((32 * 2048)) sectors" BASICDM_VOLUME=img
+expect_eq "img's dm-stats region covers the grown map" $((32 * 2048)) "$(region_lengths img)"
 expect_eq "the data before the grow is there" "before-the-grow" "$(read_sector /dev/mapper/img 100)"
 write_pattern /dev/mapper/img $((32 * 2048 - 1)) "last-sector"
 expect_eq "the new last sector lands at the end of the file" "last-sector" \
@@ -137,5 +160,6 @@ check "systemctl restart basicdm" systemctl restart basicdm
 check "img is active after the restart" wait_until 60 is_state img active
 expect_eq "the file is 48 MiB" $((48 << 20)) "$(stat -c %s "$img")"
 expect_eq "the adopted map grew with it" $((48 * 2048)) "$(sectors /dev/mapper/img)"
+expect_eq "and its dm-stats region, one" $((48 * 2048)) "$(region_lengths img)"
 expect_eq "the same map device" "$img_devnum" "$(map_devnum img)"
 expect_eq "grow was adopted at its grown size" $((512 * 2048 - 2048)) "$(sectors /dev/mapper/grow)"
