@@ -66,6 +66,8 @@ int latency_bounds_parse(const char *s, struct latency_bounds *ret, const char *
 		*ret = b;
 		return 0;
 	}
+	if (streq(s, "on"))
+		s = LATENCY_BOUNDS_ON;
 	if (strlen(s) >= sizeof(copy)) {
 		*why = "too long";
 		return -EINVAL;
@@ -97,7 +99,7 @@ int latency_bounds_parse(const char *s, struct latency_bounds *ret, const char *
 		b.ns[b.n++] = ns;
 	}
 	if (b.n == 0) {
-		*why = "no bound given (\"off\" turns the histogram off)";
+		*why = "no bound given (\"on\" gives the standard bounds, \"off\" none)";
 		return -EINVAL;
 	}
 	*ret = b;

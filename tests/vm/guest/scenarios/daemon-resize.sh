@@ -17,6 +17,7 @@ journalctl --update-catalog
 
 write_config() { # FILE_SIZE FIXED_SECTORS
 	cat > /etc/basicdm.conf <<-CONF
+	defaults = { latency_histogram = "on"; };
 	volumes = (
 	  { name = "grow"; match = { ID_SERIAL = "GROW01"; }; offset = 2048; },
 	  { name = "fixed"; match = { ID_SERIAL = "FIXED01"; }; sectors = $2; },
@@ -145,7 +146,7 @@ expect_eq "the new last sector lands at the end of the file" "last-sector" \
 # ---- a smaller size: refused, never truncated ----
 write_config 8M 8192
 refused "basicdmd --check refuses a size smaller than the file, with file:line" \
-	"/etc/basicdm.conf:4: volume 'img': size is smaller than $img, which holds 33554432 bytes; basicdm never truncates a backing file: set size = \"32M\" or more" \
+	"/etc/basicdm.conf:5: volume 'img': size is smaller than $img, which holds 33554432 bytes; basicdm never truncates a backing file: set size = \"32M\" or more" \
 	basicdmd --check
 refused "basicdmctl reload: refused with the fix" "never truncates a backing file" basicdmctl reload
 check "journal: the reload was refused" journal_grep "refused, nothing changed" BASICDM_RELOAD_RESULT=refused
