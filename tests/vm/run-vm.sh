@@ -36,7 +36,7 @@ extra=()
 args=()
 for a in "$@"; do
 	if [ "$a" = --kernel-debs ]; then
-		debs=$("$here/image/kernel-debs.sh" "$image" "$BASICDM_VM_CACHE")
+		debs=$("$here/image/kernel-debs.sh" "$image")
 		extra+=(--share "debs=$debs")
 	else
 		args+=("$a")
