@@ -443,4 +443,10 @@ MODULE_DESCRIPTION(DM_NAME " remap onto one block device, with I/O counters and 
 MODULE_AUTHOR("basicdm developers");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("dm-basic_target");
-MODULE_VERSION("1.0.0");
+/*
+ * The project's version (debian/changelog), handed in by Kbuild; a copy of
+ * this folder alone, without the tree or a dkms.conf, builds without one.
+ */
+#ifdef BASIC_TARGET_VERSION
+MODULE_VERSION(BASIC_TARGET_VERSION);
+#endif

@@ -1,9 +1,9 @@
 # Builds basic_target.ko against one kernel build tree, in a scratch copy
 # of the sources, with W=1 (and sparse when SPARSE names it); fails on a
 # failed build and on any warning, and prints the build's output.
-#   cmake -DKDIR=<tree> -DSRC=<module dir> -DSOURCES=<a,b,...> -DOUT=<dir>
-#         [-DSPARSE=<path>] -P check-build.cmake
-foreach(var KDIR SRC SOURCES OUT)
+#   cmake -DKDIR=<tree> -DSRC=<module dir> -DSOURCES=<a,b,...> -DVERSION=<x.y.z>
+#         -DOUT=<dir> [-DSPARSE=<path>] -P check-build.cmake
+foreach(var KDIR SRC SOURCES VERSION OUT)
   if(NOT ${var})
     message(FATAL_ERROR "check-build.cmake: -D${var}= is required")
   endif()
@@ -21,7 +21,7 @@ if(SPARSE)
   set(checker C=1 "CHECK=${SPARSE}")
 endif()
 execute_process(
-  COMMAND make -C "${KDIR}" "M=${OUT}" W=1 ${checker} modules
+  COMMAND make -C "${KDIR}" "M=${OUT}" "BASIC_TARGET_VERSION=${VERSION}" W=1 ${checker} modules
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE log
   ERROR_VARIABLE log)

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "block-watch.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
+
+#define SYSFS_DEV_BLOCK "/sys/dev/block"
 
 struct block_watch {
 	struct udev *udev;
@@ -17,6 +24,12 @@ struct block_watch {
 	block_event_fn fn;
 	void *userdata;
 };
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
 
 static void dispatch(struct block_watch *w, struct udev_device *dev, const char *action)
 {
@@ -160,30 +173,78 @@ int block_watch_coldplug(struct block_watch *w)
 	return 0;
 }
 
-bool block_device_has_path(struct udev_device *dev, const char *path)
+static const char *view_property(const struct device_view *d, const char *key)
 {
-	struct udev_list_entry *l;
-	const char *node = udev_device_get_devnode(dev);
-	struct stat st;
-
-	if (node && streq(node, path))
-		return true;
-	udev_list_entry_foreach(l, udev_device_get_devlinks_list_entry(dev))
-		if (streq(udev_list_entry_get_name(l), path))
-			return true;
-	/* a path udev does not manage, e.g. a link of the administrator's */
-	return stat(path, &st) == 0 && S_ISBLK(st.st_mode) &&
-	       st.st_rdev == udev_device_get_devnum(dev);
+	return udev_device_get_property_value(d->userdata, key);
 }
 
-bool block_device_matches(struct udev_device *dev, const char *const *keys,
-			 const char *const *values, size_t n)
+static const char *view_sysattr(const struct device_view *d, const char *attr)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *v = udev_device_get_property_value(dev, keys[i]);
+	return udev_device_get_sysattr_value(d->userdata, attr);
+}
 
-		if (!v || !streq(v, values[i]))
-			return false;
+struct device_view block_device_view(struct udev_device *dev)
+{
+	return (struct device_view){
+		.property = view_property, .sysattr = view_sysattr, .userdata = dev,
+	};
+}
+
+bool block_device_has_path(struct udev_device *dev, const char *path)
+{
+	struct device_view view = block_device_view(dev);
+
+	return device_has_path(&view, path);
+}
+
+/* "change" into DIR/uevent: udev runs its rules for the device again. */
+static int write_uevent(const char *dir)
+{
+	char path[PATH_MAX];
+	_cleanup_(closep) int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/uevent", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, "change", strlen("change")) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int block_device_trigger(dev_t dev)
+{
+	char dir[PATH_MAX];
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	int r;
+
+	snprintf(dir, sizeof(dir), SYSFS_DEV_BLOCK "/%u:%u", major(dev), minor(dev));
+	r = write_uevent(dir);
+	if (r == -ENOENT)
+		return 0;	/* gone: so is its mark */
+	if (r == -EROFS)
+		return log_warning_errno(r, "Cannot ask udev to look at %u:%u again: %m (the unit "
+					 "needs ReadWritePaths=/sys/devices); its component mark "
+					 "changes at its next event, or now with: udevadm trigger "
+					 "--action=change /dev/block/%u:%u", major(dev), minor(dev),
+					 major(dev), minor(dev));
+	if (r < 0)
+		return log_warning_errno(r, "Cannot ask udev to look at %u:%u again: %m; its "
+					 "component mark changes at its next event, or now with: "
+					 "udevadm trigger --action=change /dev/block/%u:%u",
+					 major(dev), minor(dev), major(dev), minor(dev));
+	/* after the disk: udev orders a partition's event after its disk's */
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		char part[PATH_MAX + NAME_MAX + 2], flag[PATH_MAX + NAME_MAX + 16];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(part, sizeof(part), "%s/%s", dir, de->d_name);
+		snprintf(flag, sizeof(flag), "%s/partition", part);
+		if (access(flag, F_OK) == 0)
+			(void)write_uevent(part);
 	}
-	return n > 0;
+	return 0;
 }

@@ -10,7 +10,10 @@
 
 #include <libudev.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
+
+#include "backing-match.h"
 
 enum block_event {
 	BLOCK_EVENT_PRESENT,	/* add, change, coldplug: the device is there */
@@ -30,9 +33,16 @@ int block_watch_coldplug(struct block_watch *w);
 
 struct udev *block_watch_udev(struct block_watch *w);
 
+/* DEV as the shared matcher sees it (backing-match.h): its properties and sysfs attributes. */
+struct device_view block_device_view(struct udev_device *dev);
+
 /* True when DEV is reachable as PATH: its node, one of its links, or PATH's target. */
 bool block_device_has_path(struct udev_device *dev, const char *path);
 
-/* True when every KEY=VALUE pair equals DEV's udev property. */
-bool block_device_matches(struct udev_device *dev, const char *const *keys,
-			 const char *const *values, size_t n);
+/*
+ * Asks udev to run its rules for block device DEV again, then for each of
+ * its partitions (udev orders a partition's event after its disk's): a
+ * "change" uevent through sysfs.  0 also when DEV is gone; a failure is
+ * logged.
+ */
+int block_device_trigger(dev_t dev);

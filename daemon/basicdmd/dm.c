@@ -34,6 +34,12 @@
 #include "parse-util.h"
 #include "util.h"
 
+/*
+ * A subsystem udev flag is the owner's to define for its maps: this one
+ * tells 60-basicdm.rules that the map's backing device is gone.
+ */
+#define DM_UDEV_FLAG_BACKING_GONE DM_SUBSYSTEM_UDEV_FLAG0
+
 /* EBUSY on remove: udev and blkid open a new or changed device briefly. */
 #define REMOVE_TRIES 5
 #define REMOVE_RETRY_NSEC (50 * 1000 * 1000L)
@@ -274,22 +280,12 @@ static int map_uuid(const char *name, char *buf, size_t size)
 	return 0;
 }
 
-bool dm_uuid_is_ours(const char *uuid)
-{
-	return uuid && startswith(uuid, DM_UUID_PREFIX);
-}
-
-bool dm_uuid_is_volume(const char *uuid, const char *name)
-{
-	return dm_uuid_is_ours(uuid) && name && streq(uuid + strlen(DM_UUID_PREFIX), name);
-}
-
 /*
  * A task, with the udev flags every task carries but the create: with sync
  * off, dm_task_set_cookie() only records the flags and leaves the cookie 0,
  * so no semaphore exists and nothing is ever waited on or released.
  */
-static int task_new_flags(int type, bool udev_flags, struct dm_task **ret)
+static int task_new_flags(int type, bool udev_flags, uint16_t extra_flags, struct dm_task **ret)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
 	uint32_t cookie = 0;
@@ -305,7 +301,8 @@ static int task_new_flags(int type, bool udev_flags, struct dm_task **ret)
 	t = dm_task_create(type);
 	if (!t)
 		return errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
-	if (udev_flags && !dm_task_set_cookie(t, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK))
+	if (udev_flags &&
+	    !dm_task_set_cookie(t, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK | extra_flags))
 		return -ENOMEM;
 	*ret = TAKE_PTR(t);
 	return 0;
@@ -313,11 +310,12 @@ static int task_new_flags(int type, bool udev_flags, struct dm_task **ret)
 
 static int task_new(int type, struct dm_task **ret)
 {
-	return task_new_flags(type, true, ret);
+	return task_new_flags(type, true, 0, ret);
 }
 
-/* A task on volume NAME's map, found by its UUID. */
-static int task_new_ours(int type, const char *name, struct dm_task **ret)
+/* A task on volume NAME's map, found by its UUID; EXTRA_FLAGS go to udev. */
+static int task_new_ours_flags(int type, const char *name, uint16_t extra_flags,
+			       struct dm_task **ret)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
 	char uuid[DM_UUID_LEN];
@@ -326,13 +324,18 @@ static int task_new_ours(int type, const char *name, struct dm_task **ret)
 	r = map_uuid(name, uuid, sizeof(uuid));
 	if (r < 0)
 		return r;
-	r = task_new(type, &t);
+	r = task_new_flags(type, true, extra_flags, &t);
 	if (r < 0)
 		return r;
 	if (!dm_task_set_uuid(t, uuid))
 		return -ENOMEM;
 	*ret = TAKE_PTR(t);
 	return 0;
+}
+
+static int task_new_ours(int type, const char *name, struct dm_task **ret)
+{
+	return task_new_ours_flags(type, name, 0, ret);
 }
 
 static int task_run(struct dm_task *t)
@@ -436,7 +439,7 @@ int dm_map_create(const char *name, const struct dm_table_spec *t)
 	 * udev work per map is most of what bringing volumes up costs
 	 * (tests/bench).  The node is udev's job, made at the resume.
 	 */
-	r = task_new_flags(DM_DEVICE_CREATE, false, &task);
+	r = task_new_flags(DM_DEVICE_CREATE, false, 0, &task);
 	if (r < 0)
 		return r;
 	if (!dm_task_set_name(task, name) || !dm_task_set_uuid(task, uuid) ||
@@ -493,6 +496,43 @@ int dm_map_reload(const char *name, const struct dm_table_spec *t)
 		 * resume brings the device back with its old table instead of
 		 * leaving I/O queued on a suspended map.
 		 */
+		k = simple_task(DM_DEVICE_RESUME, name, false);
+		if (k < 0)
+			log_warning("Map %s stays suspended, resume failed twice: %s", name,
+				    strerror(-k));
+	}
+	return r;
+}
+
+/*
+ * Only a resume of a suspended map sends a uevent: suspend first, without
+ * freezing the file system on it or flushing (the backing is gone, its I/O
+ * fails at once), then resume with the flag that 60-basicdm.rules reads.
+ * Both tasks exist before the suspend runs, so nothing but the kernel can
+ * leave the map suspended.
+ */
+int dm_map_mark_backing_gone(const char *name)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *suspend = NULL, *resume = NULL;
+	int r, k;
+
+	r = task_new_ours(DM_DEVICE_SUSPEND, name, &suspend);
+	if (r < 0)
+		return r;
+	if (!dm_task_no_open_count(suspend) || !dm_task_skip_lockfs(suspend) ||
+	    !dm_task_no_flush(suspend))
+		return -ENOMEM;
+	r = task_new_ours_flags(DM_DEVICE_RESUME, name, DM_UDEV_FLAG_BACKING_GONE, &resume);
+	if (r < 0)
+		return r;
+	if (!dm_task_no_open_count(resume))
+		return -ENOMEM;
+	r = task_run(suspend);
+	if (r < 0)
+		return r;
+	r = task_run(resume);
+	if (r < 0) {
+		/* never leave I/O queued on a suspended map: resume it unflagged */
 		k = simple_task(DM_DEVICE_RESUME, name, false);
 		if (k < 0)
 			log_warning("Map %s stays suspended, resume failed twice: %s", name,

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define DM_UUID_PREFIX "BASICDM-"
+#include "dm-uuid.h"
+
 #define DM_TARGET_NAME "basic_target"
 
 struct dm_table_spec {
@@ -41,14 +42,6 @@ struct dm_map_info {
 	bool table_is_ours;
 };
 
-/*
- * The rule "this map is ours": its UUID is DM_UUID_PREFIX and the volume's
- * name.  A map of a volume's name with another UUID belongs to someone else
- * and is never touched.
- */
-bool dm_uuid_is_ours(const char *uuid);			/* any volume's map */
-bool dm_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map */
-
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
 void dm_setup(void);
 
@@ -65,6 +58,17 @@ int dm_map_counters(const char *name, struct dm_counters *ret);
 int dm_map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */
 int dm_map_cancel_deferred_remove(const char *name);
+
+/*
+ * Says to udev that the backing device of volume NAME's map is gone while
+ * the map stays open (its removal deferred): a suspend and resume that
+ * leave the table as it is, the resume's uevent flagged so that
+ * 60-basicdm.rules marks the map BASICDM_BACKING_GONE=1 and not ready for
+ * systemd until basicdmd's next change of it.  systemd then stops the
+ * units bound to the map and unmounts its file systems, and the last close
+ * removes it.
+ */
+int dm_map_mark_backing_gone(const char *name);
 
 /* Whether the kernel knows the basic_target target (its module is loaded). */
 bool dm_target_present(void);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -38,45 +39,85 @@ static int check_regular(const struct stat *st)
 	return 0;
 }
 
-int loop_prepare_file(const char *path, uint64_t size)
+/*
+ * Sparse: blocks are allocated as the volume is written.  But a file the
+ * file system has no room for would fail those writes later, as I/O errors
+ * under whoever uses the volume: refuse it now instead.  Free blocks, not
+ * available ones: the daemon runs as root.
+ */
+static int set_size(int fd, uint64_t from, uint64_t size)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) == 0 && (uint64_t)sv.f_bfree * sv.f_frsize < size - from)
+		return -ENOSPC;
+	if (ftruncate(fd, (off_t)size) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int grow_file(const char *path, const struct stat *st, uint64_t size)
 {
 	_cleanup_(closep) int fd = -1;
-	struct statvfs sv;
-	struct stat st;
+	struct stat now;
 
-	if (stat(path, &st) == 0)
-		return check_regular(&st);	/* existing: never resized */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	/* the file opened is the one judged, and it may have grown meanwhile */
+	if (fstat(fd, &now) < 0)
+		return negative_errno();
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return -ESTALE;
+	if ((uint64_t)now.st_size >= size)
+		return 0;
+	return set_size(fd, (uint64_t)now.st_size, size);
+}
+
+int loop_prepare_file(const char *path, uint64_t size, bool grow)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int r;
+
+	if (size > INT64_MAX)
+		return -EFBIG;
+	if (stat(path, &st) == 0) {
+		r = check_regular(&st);
+		if (r < 0 || !grow || (uint64_t)st.st_size >= size)
+			return r;	/* never shrunk */
+		return grow_file(path, &st, size);
+	}
 	if (errno != ENOENT)
 		return negative_errno();
 	if (size == 0)
 		return -ENOENT;
-	if (size > INT64_MAX)
-		return -EFBIG;
 
 	/* a missing parent directory fails here with ENOENT */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		/* created by someone else since the stat: theirs, leave it */
 		if (errno == EEXIST)
-			return loop_prepare_file(path, 0);
+			return loop_prepare_file(path, 0, false);
 		return negative_errno();
 	}
-	/*
-	 * Sparse: blocks are allocated as the volume is written.  But a file
-	 * the filesystem has no room for would fail those writes later, as
-	 * I/O errors under whoever uses the volume: refuse it now instead.
-	 * Free blocks, not available ones: the daemon runs as root.
-	 */
-	if (fstatvfs(fd, &sv) == 0 && (uint64_t)sv.f_bfree * sv.f_frsize < size) {
+	r = set_size(fd, 0, size);
+	if (r < 0)
 		(void)unlink(path);
-		return -ENOSPC;
-	}
-	if (ftruncate(fd, (off_t)size) < 0) {
-		int r = negative_errno();
+	return r;
+}
 
-		(void)unlink(path);
-		return r;
-	}
+int loop_set_capacity(dev_t loop)
+{
+	_cleanup_(closep) int fd = -1;
+	char dev[64];
+
+	snprintf(dev, sizeof(dev), "/dev/block/%u:%u", major(loop), minor(loop));
+	fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
+		return negative_errno();
 	return 0;
 }
 
@@ -293,10 +334,12 @@ static int open_backing(const char *path, bool read_only)
 	return TAKE_FD(fd);
 }
 
-/* Binds FILE_FD to a free loop device; returns the loop device's fd. */
-static int bind_free_loop(int file_fd, const char *path, bool read_only)
+/* Binds FILE_FD to a free loop device, HOOK told first; returns the loop device's fd. */
+static int bind_free_loop(int file_fd, const char *path, bool read_only,
+			  const struct loop_bind_hook *hook)
 {
 	_cleanup_(closep) int control = -1;
+	struct stat st;
 	char dev[32];
 	int r = -EBUSY;
 
@@ -316,9 +359,16 @@ static int bind_free_loop(int file_fd, const char *path, bool read_only)
 		loop_fd = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (loop_fd < 0)
 			return negative_errno();
+		if (hook) {
+			if (fstat(loop_fd, &st) < 0)
+				return negative_errno();
+			hook->fn(st.st_rdev, true, hook->userdata);
+		}
 		r = configure(loop_fd, file_fd, path, read_only);
 		if (r == 0)
 			return TAKE_FD(loop_fd);
+		if (hook)
+			hook->fn(st.st_rdev, false, hook->userdata);
 		if (r != -EBUSY)
 			return r;
 		log_debug("%s was taken before it could be bound, trying another", dev);
@@ -326,8 +376,8 @@ static int bind_free_loop(int file_fd, const char *path, bool read_only)
 	return r;
 }
 
-int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		int *fd, bool *reused)
+int loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
 	_cleanup_(closep) int file_fd = -1, loop_fd = -1;
 	uint32_t flags;
@@ -352,7 +402,7 @@ int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t 
 	file_fd = open_backing(path, read_only);
 	if (file_fd < 0)
 		return file_fd;
-	loop_fd = bind_free_loop(file_fd, path, read_only);
+	loop_fd = bind_free_loop(file_fd, path, read_only, hook);
 	if (loop_fd < 0)
 		return loop_fd;
 	if (fstat(loop_fd, &st) < 0)

@@ -10,8 +10,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Creates PATH sparse with SIZE bytes when it does not exist (size 0: must exist). */
-int loop_prepare_file(const char *path, uint64_t size);
+/*
+ * Makes PATH hold SIZE bytes, sparse: creates it when it does not exist
+ * (size 0: it must exist) and grows it when it is smaller and GROW is set.
+ * Never shrinks it.  -ENOSPC when its file system has no room for the
+ * bytes added.
+ */
+int loop_prepare_file(const char *path, uint64_t size, bool grow);
+
+/*
+ * Has loop device LOOP take the size its file has now (LOOP_SET_CAPACITY):
+ * after the file grew under it.
+ */
+int loop_set_capacity(dev_t loop);
 
 /*
  * The bound loop devices indexed by backing inode, read once when first
@@ -31,11 +42,22 @@ static inline void loop_index_freep(struct loop_index **idx)
 }
 
 /*
- * Finds the loop device backed by PATH (same st_dev and st_ino), through IDX
- * when not NULL, or attaches one.  On success *devnum is the loop device,
- * *reused says whether it was found attached, and *fd is an open descriptor
- * on it that the caller keeps while it needs the device (autoclear detaches
- * it once the last user is gone), or -1 when it was found attached.
+ * Told about a free loop device before PATH is bound to it (BIND true), so
+ * the events of the binding see what it did, and again (BIND false) when
+ * the device was taken by someone else meanwhile.
  */
-int loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		int *fd, bool *reused);
+struct loop_bind_hook {
+	void (*fn)(dev_t loop, bool bind, void *userdata);
+	void *userdata;
+};
+
+/*
+ * Finds the loop device backed by PATH (same st_dev and st_ino), through IDX
+ * when not NULL, or attaches one, telling HOOK (NULL: nobody) first.  On
+ * success *devnum is the loop device, *reused says whether it was found
+ * attached, and *fd is an open descriptor on it that the caller keeps while
+ * it needs the device (autoclear detaches it once the last user is gone),
+ * or -1 when it was found attached.
+ */
+int loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused);

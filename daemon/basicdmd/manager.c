@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "backing-check.h"
+#include "component.h"
 #include "dm.h"
 #include "inactive.h"
 #include "log.h"
@@ -94,7 +95,31 @@ static void on_block_device(struct udev_device *dev, enum block_event event, voi
 		else if (volume_device_present(v, udev, dev))
 			break;	/* a map is one volume's */
 	}
+	/* a deferred removal is over: the device under it is no component any more */
+	if (event != BLOCK_EVENT_PRESENT)
+		component_sweep();
 	state_changed(m);
+}
+
+/*
+ * The claims file for udev's helper: every volume of C but those taken
+ * down on request.  Written before the volumes act on it, so the "change"
+ * that follows a removal finds the device no longer claimed.
+ */
+static void write_claims(struct manager *m, const struct config *c)
+{
+	_cleanup_(freep) const struct volume_config **wanted = NULL;
+	size_t n = 0;
+
+	wanted = calloc(c->n_volumes ? c->n_volumes : 1, sizeof(*wanted));
+	if (!wanted) {
+		log_warning("Out of memory: the claims file is not rewritten");
+		return;
+	}
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (!m->runtime_dir || !inactive_is_marked(m->runtime_dir, c->volumes[i].name))
+			wanted[n++] = &c->volumes[i];
+	component_write_claims(wanted, n);
 }
 
 /* A struct volume for CFG, started; -ENOMEM when there is no room for it. */
@@ -324,6 +349,8 @@ int manager_start(struct manager *m)
 				       m->config_path);
 
 	dm_setup();
+	component_setup(m->runtime_dir);
+	write_claims(m, m->config);
 	/* monitor first, enumeration second: nothing falls between them */
 	r = block_watch_new(m->event, on_block_device, m, &m->block_watch);
 	if (r < 0)
@@ -337,6 +364,8 @@ int manager_start(struct manager *m)
 	if (r < 0)
 		return log_error_errno(r, "Cannot enumerate block devices: %m");
 	remove_stray_maps(m, true);
+	/* marks a stopped daemon left behind on devices no map holds any more */
+	component_sweep();
 
 	if (m->runtime_dir) {
 		r = start_control(m);
@@ -493,6 +522,7 @@ int manager_reload(struct manager *m, struct reload_result *result)
 		config_free(new);
 		goto done;
 	}
+	write_claims(m, new);
 	apply_plan(m, plan, n, &applied);
 	applied.plan = plan;
 	applied.n_plan = n;
@@ -529,6 +559,7 @@ int manager_activate(struct manager *m, const char *name)
 	if (!v)
 		return -ENOENT;
 	clear_inactive_mark(m, name);
+	write_claims(m, m->config);
 	r = volume_activate(v, block_watch_udev(m->block_watch));
 	/* its backing may be there already: udev will not announce it again */
 	if (r >= 0 && v->state == VOLUME_WAITING)
@@ -553,6 +584,7 @@ int manager_deactivate(struct manager *m, const char *name)
 			log_warning_errno(r, "Cannot mark %s inactive, a restarted daemon will "
 					     "bring it back: %m", name);
 	}
+	write_claims(m, m->config);
 	r = volume_deactivate(v);
 	state_changed(m);
 	return r;

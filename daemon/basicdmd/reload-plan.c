@@ -16,7 +16,13 @@ static enum plan_action compare(const struct volume_config *old, const struct vo
 	if (!volume_same_backing(old, new) ||
 	    (new->kind == BACKING_FILE && old->read_only != new->read_only))
 		return PLAN_REPLACE;
-	/* size only matters when the file is created: not a reason to touch the map */
+	/*
+	 * A larger 'size' grows the file, then a map that follows the file's
+	 * size (no 'sectors'); a smaller one never reaches here when the file
+	 * is larger (backing-check.c refuses it), and is nothing to do otherwise.
+	 */
+	if (new->kind == BACKING_FILE && !new->sectors && new->size_bytes > old->size_bytes)
+		return PLAN_RELOAD;
 	return same_table(old, new) ? PLAN_KEEP : PLAN_RELOAD;
 }
 

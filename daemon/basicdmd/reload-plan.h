@@ -14,7 +14,7 @@ enum plan_action {
 	PLAN_KEEP,    /* same definition: not touched */
 	PLAN_ADD,     /* new volume */
 	PLAN_REMOVE,  /* gone from the configuration: map removed */
-	PLAN_RELOAD,  /* same backing, other table (offset, sectors, read_only, trace) */
+	PLAN_RELOAD,  /* same backing, other table (offset, sectors, read_only, trace, a larger size) */
 	PLAN_REPLACE, /* other backing: map removed, volume set up anew */
 };
 

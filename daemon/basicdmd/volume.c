@@ -13,6 +13,7 @@
 #include "backing-check.h"
 #include "block-watch.h"
 #include "blockdev.h"
+#include "component.h"
 #include "dm.h"
 #include "log.h"
 #include "loop.h"
@@ -144,6 +145,7 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 	r = blockdev_get_sectors(backing, &size);
 	if (r < 0)
 		return fail(v, r, "cannot read the size of %s: %m", v->backing_desc);
+	v->backing_sectors = size;
 	r = blockdev_get_read_only(backing, write_protected);
 	if (r < 0)
 		return fail(v, r, "cannot read whether %s is read-only: %m", v->backing_desc);
@@ -254,6 +256,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 	if (r < 0)
 		return fail(v, r, "cannot query the map: %m");
 	v->map = info.devnum;
+	v->map_sectors = t->sectors;
 	dm_map_info_clear(&info);
 	return 0;
 }
@@ -261,7 +264,7 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 static int attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
 {
 	struct dm_table_spec t;
-	bool write_protected;
+	bool write_protected, new_mark;
 	char *d;
 	int r;
 
@@ -275,9 +278,15 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	r = volume_table(v, backing, &t, &write_protected);
 	if (r < 0)
 		return r;
+	/* marked before the load: no event of the device under the map goes unmarked */
+	new_mark = component_claim(backing, v->cfg->name);
 	r = load_map(v, &t);
-	if (r < 0)
+	if (r < 0) {
+		component_release(backing);
 		return r;
+	}
+	if (new_mark)
+		(void)block_device_trigger(backing);	/* a failure is logged there */
 
 	free(v->reason);
 	v->reason = NULL;
@@ -288,6 +297,37 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 			 t.sectors, t.offset, mode_text(&t, write_protected));
 	set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);
+	return 0;
+}
+
+/* A free loop device about to be bound to the volume's file is marked first. */
+static void claim_loop(dev_t loop, bool bind, void *userdata)
+{
+	const struct volume *v = userdata;
+
+	if (bind)
+		component_claim_loop(loop, v->cfg->name);
+	else
+		component_release(loop);
+}
+
+/*
+ * The file as 'size' says: created sparse when missing, grown when smaller
+ * (never shrunk: a smaller 'size' is refused before this, backing-check.c).
+ * A read-only volume's file is opened for reading only: never grown.
+ */
+static int prepare_file(struct volume *v)
+{
+	const struct volume_config *c = v->cfg;
+	int r;
+
+	r = loop_prepare_file(c->file, c->size_bytes, !c->read_only);
+	if (r == -ENOSPC)
+		return fail(v, r,
+			    "no room for %s to hold its %" PRIu64 " bytes on that file system; "
+			    "free some space and reload", c->file, c->size_bytes);
+	if (r < 0)
+		return fail(v, r, "cannot prepare %s: %m", c->file);
 	return 0;
 }
 
@@ -308,16 +348,18 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 		return fail(v, r, "out of memory");
 	if (unusable)
 		return fail(v, -EPERM, "%s", unusable);
-	r = loop_prepare_file(v->cfg->file, v->cfg->size_bytes);
-	if (r == -ENOSPC)
-		return fail(v, r,
-			    "cannot create %s: no room for its %" PRIu64 " bytes on that filesystem; "
-			    "free some space and reload", v->cfg->file, v->cfg->size_bytes);
+	r = prepare_file(v);
 	if (r < 0)
-		return fail(v, r, "cannot prepare %s: %m", v->cfg->file);
-	r = loop_attach(loops, v->cfg->file, v->cfg->read_only, &loop, &fd, &reused);
+		return r;
+	r = loop_attach(loops, v->cfg->file, v->cfg->read_only,
+			&(const struct loop_bind_hook){ claim_loop, v }, &loop, &fd, &reused);
 	if (r < 0)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
+	/* attached before the file grew to a larger 'size' (a restart after the edit) */
+	r = reused ? loop_set_capacity(loop) : 0;
+	if (r < 0)
+		log_warning("%s: cannot have loop%u take the size of %s: %s; the map keeps the "
+			    "size it had", v->cfg->name, minor(loop), v->cfg->file, strerror(-r));
 	snprintf(desc, sizeof(desc), "/dev/loop%u (%s)", minor(loop), v->cfg->file);
 	/* once mapped, the map holds the loop device; autoclear frees it with the map */
 	r = attach(v, udev, loop, desc);
@@ -335,27 +377,92 @@ static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loop
 	return 0;
 }
 
+/*
+ * "resized" when the map's size changed because its backing did (a disk
+ * grown, a file given a larger size), with both sizes; else "reloaded", as
+ * for any other change of the table.
+ */
+static void log_table_loaded(struct volume *v, const struct dm_table_spec *t, uint64_t old_sectors,
+			     bool backing_resized, bool write_protected)
+{
+	int level = write_protected ? LOG_WARNING : LOG_INFO;
+
+	if (backing_resized && t->sectors != old_sectors)
+		log_volume_event(level, v->cfg->name, "resized", v->backing_desc,
+				 "resized from %" PRIu64 " to %" PRIu64 " sectors (from sector %"
+				 PRIu64 " of %s)%s", old_sectors, t->sectors, t->offset,
+				 v->backing_desc, mode_text(t, write_protected));
+	else
+		log_volume_event(level, v->cfg->name, "reloaded", v->backing_desc,
+				 "table reloaded: %" PRIu64 " sectors from sector %" PRIu64 "%s",
+				 t->sectors, t->offset, mode_text(t, write_protected));
+}
+
 /* Reloads the table of the volume's map after a change that keeps the backing. */
 static int reload_table(struct volume *v, struct udev *udev)
 {
+	uint64_t backing_before = v->backing_sectors;
 	struct dm_table_spec t;
 	bool write_protected;
 	int r;
 
+	/* a larger 'size': the file grows first, then its loop device */
+	if (v->cfg->kind == BACKING_FILE) {
+		r = prepare_file(v);
+		if (r < 0)
+			return r;
+		r = loop_set_capacity(v->backing);
+		if (r < 0)
+			return fail(v, r, "cannot have %s take the size of %s: %m", v->backing_desc,
+				    v->cfg->file);
+	}
 	r = volume_table(v, v->backing, &t, &write_protected);
 	if (r < 0)
 		return r;
 	r = dm_map_reload(v->cfg->name, &t);
 	if (r < 0)
 		return fail_table(v, r, "cannot reload the map");
-	log_volume_event(write_protected ? LOG_WARNING : LOG_INFO, v->cfg->name, "reloaded",
-			 v->backing_desc,
-			 "table reloaded: %" PRIu64 " sectors from sector %" PRIu64 "%s", t.sectors,
-			 t.offset, mode_text(&t, write_protected));
+	log_table_loaded(v, &t, v->map_sectors, v->backing_sectors != backing_before,
+			 write_protected);
+	v->map_sectors = t.sectors;
 	if (v->state == VOLUME_FAILED)
 		set_state(v, VOLUME_ACTIVATING);
 	check_udev(v, udev);
 	return 0;
+}
+
+/*
+ * The backing device has a new size (udev's change event: a LUN or virtual
+ * disk grown, a loop device that took its file's new size).  A volume with
+ * 'sectors' keeps them: the administrator chose them.  One without follows
+ * a growth online: the map is reloaded to the new size less the offset, the
+ * same device, so a mounted file system stays mounted and can be grown
+ * (resize2fs).  A shrink is never followed, since the map would cut what is
+ * on it: the table stays as it is and the journal says so, once per size.
+ */
+static void follow_backing_size(struct volume *v, struct udev *udev)
+{
+	const struct volume_config *c = v->cfg;
+	uint64_t size, old_size = v->backing_sectors, want;
+
+	if (blockdev_get_sectors(v->backing, &size) < 0 || size == old_size)
+		return;
+	want = size > c->offset ? size - c->offset : 0;
+	if (want == v->map_sectors || (c->sectors && c->sectors <= want)) {
+		v->backing_sectors = size;
+		return;
+	}
+	if (c->sectors || want < v->map_sectors) {
+		v->backing_sectors = size;
+		log_volume_event(LOG_WARNING, c->name, "shrunk", v->backing_desc,
+				 "%s shrank from %" PRIu64 " to %" PRIu64 " sectors, less than the "
+				 "map's %" PRIu64 " sectors from sector %" PRIu64 ": the map is left "
+				 "as it is, and I/O past the device's new end fails",
+				 v->backing_desc, old_size, size, v->map_sectors, c->offset);
+		return;
+	}
+	/* volume_table() takes the new size: "resized" */
+	(void)reload_table(v, udev);	/* a failure is logged there */
 }
 
 /* Removes the map (deferred while open) and forgets the backing; the state is the caller's. */
@@ -373,6 +480,8 @@ static int remove_map(struct volume *v, const char *why)
 					 "map removed (%s)", why);
 		v->map = 0;
 	}
+	/* its mark goes with the map, at once or once a deferred removal is done */
+	component_release(v->backing);
 	v->backing = 0;
 	return r == -ENODEV ? 0 : r;
 }
@@ -394,23 +503,12 @@ static void map_vanished(struct volume *v)
 /* Does DEV back this (device or match) volume, which waits for it? */
 static bool wants_device(const struct volume *v, struct udev_device *dev)
 {
-	const struct volume_config *c = v->cfg;
-	const char *keys[c->n_match ? c->n_match : 1], *values[c->n_match ? c->n_match : 1];
+	struct device_view view = block_device_view(dev);
 
 	if (v->state != VOLUME_WAITING && v->state != VOLUME_FAILED)
 		return false;
-	if (c->kind == BACKING_FILE || dm_uuid_is_ours(udev_device_get_property_value(dev, "DM_UUID")))
-		return false;
-	if (c->kind == BACKING_DEVICE)
-		return block_device_has_path(dev, c->device);
-
-	if (!streq_ptr(udev_device_get_devtype(dev), volume_match_devtype(c)))
-		return false;
-	for (size_t i = 0; i < c->n_match; i++) {
-		keys[i] = c->match[i].key;
-		values[i] = c->match[i].value;
-	}
-	return block_device_matches(dev, keys, values, c->n_match);
+	/* a file volume attaches its own loop device */
+	return v->cfg->kind != BACKING_FILE && volume_backed_by(v->cfg, &view);
 }
 
 /* The device DEVNUM is still there (udev has it in sysfs). */
@@ -433,10 +531,15 @@ int volume_start(struct volume *v, struct udev *udev, struct loop_index *loops,
 int volume_reconfigure(struct volume *v, const struct volume_config *cfg, bool table_changed,
 		       struct udev *udev, struct loop_index *loops)
 {
+	uint64_t old_size = v->cfg->size_bytes;
+
 	v->cfg = cfg;
 	if (!table_changed) {
 		if (v->state == VOLUME_FAILED && cfg->kind == BACKING_FILE)
 			return attach_file(v, udev, loops);
+		/* with 'sectors' the map stays as it is, but the file is as 'size' says */
+		if (cfg->kind == BACKING_FILE && v->map && cfg->size_bytes > old_size)
+			return prepare_file(v);
 		return 0;
 	}
 	if (v->map)
@@ -455,20 +558,52 @@ bool volume_device_present(struct volume *v, struct udev *udev, struct udev_devi
 {
 	if (map_processed(v, dev))
 		return true;
+	if (v->map && v->backing == udev_device_get_devnum(dev)) {
+		follow_backing_size(v, udev);
+		return false;
+	}
 	/* one disk may back several volumes, at different offsets */
 	if (wants_device(v, dev))
 		(void)attach(v, udev, udev_device_get_devnum(dev), udev_device_get_devnode(dev));
 	return false;
 }
 
+/*
+ * A map still open when its disk went away outlives the disk until the last
+ * close: udev is told, so that systemd stops the units bound to the map and
+ * unmounts its file systems, as it does for a disk pulled from under them.
+ */
+static void backing_gone(struct volume *v)
+{
+	const char *name = v->cfg->name;
+	struct dm_map_info info = {};
+	bool open;
+	int r;
+
+	(void)remove_map(v, "its backing device went away");	/* logged there */
+	open = dm_map_get_info(name, &info) >= 0 && dm_uuid_is_volume(info.uuid, name) &&
+	       info.deferred_remove;
+	dm_map_info_clear(&info);
+	if (open) {
+		r = dm_map_mark_backing_gone(name);
+		if (r < 0)
+			log_warning("%s: cannot mark the map not ready for systemd, so units bound to it "
+				    "keep running: %s; stop them and unmount it by hand",
+				    name, strerror(-r));
+		else
+			log_info("%s: the map is still open and goes at its last close; marked not "
+				 "ready, so that systemd stops the units bound to it and unmounts it",
+				 name);
+	}
+	wait_for_backing(v);
+}
+
 void volume_device_removed(struct volume *v, dev_t devnum)
 {
-	if (v->map == devnum) {
+	if (v->map == devnum)
 		map_vanished(v);
-	} else if (v->backing == devnum && v->cfg->kind != BACKING_FILE) {
-		(void)remove_map(v, "its backing device went away");	/* logged there */
-		wait_for_backing(v);
-	}
+	else if (v->backing == devnum && v->cfg->kind != BACKING_FILE)
+		backing_gone(v);
 }
 
 void volume_events_lost(struct volume *v, struct udev *udev)

@@ -34,6 +34,8 @@ struct volume {
 	dev_t backing;			/* 0 while there is none */
 	char *backing_desc;		/* "/dev/loop0 (/var/lib/x.img)", "/dev/vdb" */
 	dev_t map;			/* the DM device once created or adopted */
+	uint64_t map_sectors;		/* the size its table maps */
+	uint64_t backing_sectors;	/* the backing's size when last looked at */
 	char *reason;			/* why it failed */
 };
 
@@ -60,8 +62,9 @@ int volume_start(struct volume *v, struct udev *udev, struct loop_index *loops,
 
 /*
  * A reload keeps the volume on the same backing, defined by CFG from now on;
- * TABLE_CHANGED (offset, sectors, read_only, trace): its map's table is
- * reloaded.  A reload is also the administrator's "try again" for a failed
+ * TABLE_CHANGED (offset, sectors, read_only, trace, a file's size): its
+ * map's table is reloaded, after a file volume's file and loop device grew
+ * to a larger 'size'.  A reload is also the administrator's "try again" for a failed
  * volume: with its table unchanged, a file volume is attached anew; with its
  * table changed, a volume that has its backing is attached onto it again.
  */
@@ -77,9 +80,10 @@ void volume_remove(struct volume *v, const char *why);
 
 /*
  * udev reports DEV present (add, change, coldplug): the volume's own map
- * processed (then active), or the backing a device or match volume waits
- * for (then attached).  True when DEV is this volume's map: no other
- * volume's business.
+ * processed (then active), the backing a device or match volume waits for
+ * (then attached), or the volume's backing with a new size (a volume
+ * without 'sectors' follows a growth online and never a shrink).  True
+ * when DEV is this volume's map: no other volume's business.
  */
 bool volume_device_present(struct volume *v, struct udev *udev, struct udev_device *dev);
 

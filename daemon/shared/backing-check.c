@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +87,43 @@ static int check_writable(const struct volume_config *v, const char *dir, bool e
 	return 0;
 }
 
+/* A size as the configuration may write it: "64M" when it is whole MiB, else bytes. */
+static void config_size_text(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes && bytes % (1024 * 1024) == 0)
+		snprintf(buf, size, "\"%" PRIu64 "M\"", bytes / (1024 * 1024));
+	else
+		snprintf(buf, size, "%" PRIu64, bytes);
+}
+
+/*
+ * 'size' against the file that exists: never smaller (basicdm grows a
+ * file, it never truncates one: that would cut the volume's data), and
+ * room on its file system for what a larger one adds.
+ */
+static int check_size(const struct volume_config *v, const struct stat *st, char **reason)
+{
+	uint64_t have = (uint64_t)st->st_size;
+	struct statvfs sv;
+	char text[32];
+
+	if (!v->size_bytes || v->size_bytes == have || !S_ISREG(st->st_mode))
+		return 0;
+	if (v->size_bytes < have) {
+		config_size_text(have, text, sizeof(text));
+		return set_reason(reason, "size is smaller than %s, which holds %" PRIu64 " bytes; "
+				  "basicdm never truncates a backing file: set size = %s or more, "
+				  "or remove it", v->file, have, text);
+	}
+	if (!v->read_only && statvfs(v->file, &sv) == 0 &&
+	    (uint64_t)sv.f_bfree * sv.f_frsize < v->size_bytes - have)
+		return set_reason(reason, "no room to grow %s from %" PRIu64 " to %" PRIu64
+				  " bytes: its file system has %" PRIu64 " bytes free; free some "
+				  "space, or keep the size", v->file, have, v->size_bytes,
+				  (uint64_t)sv.f_bfree * sv.f_frsize);
+	return 0;
+}
+
 int backing_check_volume(const struct volume_config *v, const struct backing_view *view,
 			 char **reason)
 {
@@ -110,6 +148,11 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 	if (!exists && !v->size_bytes)
 		return set_reason(reason, "%s does not exist and 'size' is not set; create the "
 				  "file, or set 'size' to have it created", v->file);
+	if (exists) {
+		r = check_size(v, &st, reason);
+		if (r < 0 || *reason)
+			return r;
+	}
 
 	r = sandbox_write_dir(v, &dir);
 	if (r < 0)

@@ -190,6 +190,44 @@ static void test_check_usable_file(void **state)
 	assert_string_equal(reason, "");
 }
 
+/* 'size' against the file there: never smaller, and room for what it adds. */
+static void test_check_size_never_cuts_the_file(void **state)
+{
+	_cleanup_(freep) char *path = NULL, *smaller = NULL, *same = NULL, *larger = NULL;
+	_cleanup_(freep) char *huge = NULL, *fix = NULL;
+	struct volume_config v;
+	struct stat st;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/sized.img", tmp) > 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(truncate(path, 64 << 20), 0);
+
+	v = file_volume("s", path, 32 << 20);
+	smaller = admin_reason(&v, NULL);
+	assert_true(asprintf(&fix, "size is smaller than %s, which holds 67108864 bytes; basicdm "
+				   "never truncates a backing file: set size = \"64M\" or more, or "
+				   "remove it", path) > 0);
+	assert_string_equal(smaller, fix);
+	/* as large, or larger with room for it: usable */
+	v.size_bytes = 64 << 20;
+	same = admin_reason(&v, NULL);
+	assert_string_equal(same, "");
+	v.size_bytes = 128 << 20;
+	larger = admin_reason(&v, NULL);
+	assert_string_equal(larger, "");
+	/* more than any file system here has room for */
+	v.size_bytes = (uint64_t)1 << 62;
+	huge = admin_reason(&v, NULL);
+	assert_non_null(strstr(huge, "no room to grow"));
+	assert_non_null(strstr(huge, "free some space, or keep the size"));
+	/* the file is as it was */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 64 << 20);
+}
+
 /* A drop-in that does not list the directory: the generator has not run since. */
 static void test_check_generator_not_run_since(void **state)
 {
@@ -261,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_check_missing_file_needs_size),
 		cmocka_unit_test(test_check_missing_directory),
 		cmocka_unit_test(test_check_usable_file),
+		cmocka_unit_test(test_check_size_never_cuts_the_file),
 		cmocka_unit_test(test_check_generator_not_run_since),
 		cmocka_unit_test(test_check_config_names_file_and_line),
 	};

@@ -32,6 +32,7 @@ struct task_rec {
 	char name[130], uuid[130], table[200], msg[64];
 	int major, minor;
 	bool ro, deferred, udev_flags, no_open_count, add_node_on_resume;
+	bool backing_gone, skip_lockfs, no_flush;
 	uint64_t sector;
 	int err;
 };
@@ -81,9 +82,22 @@ static size_t tasks_alive(void)
 int __wrap_dm_task_set_cookie(struct dm_task *t, uint32_t *cookie, uint16_t flags)
 {
 	/* with udev sync off the cookie stays 0; only the flags travel */
-	assert_int_equal(flags, DM_UDEV_DISABLE_LIBRARY_FALLBACK);
+	assert_int_equal(flags & ~DM_SUBSYSTEM_UDEV_FLAG0, DM_UDEV_DISABLE_LIBRARY_FALLBACK);
 	assert_int_equal(*cookie, 0);
 	rec_of(t)->udev_flags = true;
+	rec_of(t)->backing_gone = flags & DM_SUBSYSTEM_UDEV_FLAG0;
+	return 1;
+}
+
+int __wrap_dm_task_skip_lockfs(struct dm_task *t)
+{
+	rec_of(t)->skip_lockfs = true;
+	return 1;
+}
+
+int __wrap_dm_task_no_flush(struct dm_task *t)
+{
+	rec_of(t)->no_flush = true;
 	return 1;
 }
 
@@ -205,6 +219,12 @@ int __wrap_dm_task_run(struct dm_task *t)
 		n += snprintf(desc + n, sizeof(desc) - n, " deferred");
 	if (r->no_open_count && r->type == DM_DEVICE_INFO)
 		n += snprintf(desc + n, sizeof(desc) - n, " no-open-count");
+	if (r->skip_lockfs)
+		n += snprintf(desc + n, sizeof(desc) - n, " skip-lockfs");
+	if (r->no_flush)
+		n += snprintf(desc + n, sizeof(desc) - n, " no-flush");
+	if (r->backing_gone)
+		n += snprintf(desc + n, sizeof(desc) - n, " backing-gone");
 	if (r->msg[0])
 		n += snprintf(desc + n, sizeof(desc) - n, " msg=%s", r->msg);
 	if (r->table[0])
@@ -682,6 +702,35 @@ static void test_reload_missing(void **state)
 	assert_int_equal(dm_map_reload("data", &spec_data), -ENODEV);
 }
 
+/* ---- tasks: backing gone ------------------------------------------------ */
+
+/*
+ * The table stays; the resume's uevent carries the flag for the udev rule.
+ * The suspend neither freezes the file system on the map nor flushes: the
+ * disk under it is gone.
+ */
+static void test_mark_backing_gone(void **state)
+{
+	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", 0);
+	expect_task("RESUME uuid=BASICDM-data backing-gone", 0);
+	assert_int_equal(dm_map_mark_backing_gone("data"), 0);
+}
+
+static void test_mark_backing_gone_suspend_fails(void **state)
+{
+	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", ENXIO);
+	assert_int_equal(dm_map_mark_backing_gone("data"), -ENODEV);
+}
+
+static void test_mark_backing_gone_resume_fails(void **state)
+{
+	/* never left suspended: a plain resume follows */
+	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", 0);
+	expect_task("RESUME uuid=BASICDM-data backing-gone", EINVAL);
+	expect_task("RESUME uuid=BASICDM-data", 0);
+	assert_int_equal(dm_map_mark_backing_gone("data"), -EINVAL);
+}
+
 /* ---- tasks: remove ------------------------------------------------------ */
 
 static void test_remove(void **state)
@@ -971,6 +1020,9 @@ int main(void)
 		T(test_reload_suspend_fails),
 		T(test_reload_resume_fails),
 		T(test_reload_missing),
+		T(test_mark_backing_gone),
+		T(test_mark_backing_gone_suspend_fails),
+		T(test_mark_backing_gone_resume_fails),
 		T(test_remove),
 		T(test_remove_deferred),
 		T(test_remove_busy_bounded),

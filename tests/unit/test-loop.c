@@ -127,7 +127,7 @@ static void test_creates_sparse(void **state)
 	struct scratch *s = *state;
 	struct stat st;
 
-	assert_int_equal(loop_prepare_file(s->path, 64ull << 20), 0);
+	assert_int_equal(loop_prepare_file(s->path, 64ull << 20, false), 0);
 	assert_int_equal(stat(s->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_size, 64ll << 20);
@@ -145,9 +145,9 @@ static void test_existing_untouched(void **state)
 	write_file(s->path, "keep me");
 	assert_int_equal(stat(s->path, &before), 0);
 
-	/* a configured size never resizes a file that exists */
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	assert_int_equal(loop_prepare_file(s->path, 0), 0);
+	/* without grow (a read-only volume) a configured size never resizes a file */
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	assert_int_equal(loop_prepare_file(s->path, 0, false), 0);
 
 	assert_int_equal(stat(s->path, &after), 0);
 	assert_int_equal(after.st_size, 7);
@@ -162,11 +162,40 @@ static void test_existing_untouched(void **state)
 	assert_string_equal(buf, "keep me");
 }
 
+/* A larger size grows the file sparse, in place; a smaller one never cuts it. */
+static void test_grows_never_shrinks(void **state)
+{
+	struct scratch *s = *state;
+	struct stat before, after;
+	char buf[32] = {};
+	int fd;
+
+	write_file(s->path, "keep me");
+	assert_int_equal(stat(s->path, &before), 0);
+
+	assert_int_equal(loop_prepare_file(s->path, 4 << 20, true), 0);
+	assert_int_equal(stat(s->path, &after), 0);
+	assert_int_equal(after.st_size, 4 << 20);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_true(after.st_blocks <= before.st_blocks + 8);	/* sparse: no data written */
+
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), 0);
+	assert_int_equal(loop_prepare_file(s->path, 0, true), 0);
+	assert_int_equal(stat(s->path, &after), 0);
+	assert_int_equal(after.st_size, 4 << 20);
+
+	fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, 7), 7);
+	close(fd);
+	assert_string_equal(buf, "keep me");
+}
+
 static void test_missing_without_size(void **state)
 {
 	struct scratch *s = *state;
 
-	assert_int_equal(loop_prepare_file(s->path, 0), -ENOENT);
+	assert_int_equal(loop_prepare_file(s->path, 0, false), -ENOENT);
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
@@ -176,8 +205,8 @@ static void test_missing_parent(void **state)
 	char path[192];
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/vol.img", s->dir);
-	assert_int_equal(loop_prepare_file(path, 1 << 20), -ENOENT);
-	assert_int_equal(loop_prepare_file(path, 0), -ENOENT);
+	assert_int_equal(loop_prepare_file(path, 1 << 20, false), -ENOENT);
+	assert_int_equal(loop_prepare_file(path, 0, false), -ENOENT);
 }
 
 static void test_not_a_file(void **state)
@@ -185,18 +214,18 @@ static void test_not_a_file(void **state)
 	struct scratch *s = *state;
 
 	assert_int_equal(mkdir(s->path, 0700), 0);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EISDIR);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), -EISDIR);
 	assert_int_equal(rmdir(s->path), 0);
 
 	assert_int_equal(mkfifo(s->path, 0600), 0);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), -EINVAL);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), -EINVAL);
 }
 
 static void test_size_too_large(void **state)
 {
 	struct scratch *s = *state;
 
-	assert_int_equal(loop_prepare_file(s->path, (uint64_t)INT64_MAX + 1), -EFBIG);
+	assert_int_equal(loop_prepare_file(s->path, (uint64_t)INT64_MAX + 1, false), -EFBIG);
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
@@ -213,7 +242,7 @@ static void test_truncate_fails(void **state)
 	old_handler = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
 
-	r = loop_prepare_file(s->path, 2 << 20);
+	r = loop_prepare_file(s->path, 2 << 20, false);
 
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, old_handler);
@@ -233,8 +262,8 @@ static void test_attach_missing_file(void **state)
 	int fd = 42;
 
 	assert_non_null(idx);
-	assert_int_equal(loop_attach(NULL, s->path, false, &dev, &fd, &reused), -ENOENT);
-	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(loop_attach(idx, s->path, false, NULL, &dev, &fd, &reused), -ENOENT);
 	assert_int_equal(fd, 42);
 	loop_index_free(idx);
 }
@@ -246,43 +275,69 @@ static void test_attach_refuses(void **state)
 	dev_t dev;
 	int fd = 42;
 
-	assert_int_equal(loop_attach(NULL, s->path, false, &dev, &fd, &reused), -ENOENT);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused), -ENOENT);
 
 	/* read-only opens a FIFO for reading: it must not wait for a writer */
 	assert_int_equal(mkfifo(s->path, 0600), 0);
-	assert_int_equal(loop_attach(NULL, s->path, true, &dev, &fd, &reused), -EINVAL);
+	assert_int_equal(loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused), -EINVAL);
 	assert_int_equal(unlink(s->path), 0);
 
 	assert_int_equal(mkdir(s->path, 0700), 0);
-	assert_int_equal(loop_attach(NULL, s->path, true, &dev, &fd, &reused), -EISDIR);
+	assert_int_equal(loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused), -EISDIR);
 	assert_int_equal(fd, 42);
 }
 
 /* ---- a real loop device, where there is one ----------------------------- */
 
+/* What the bind hook heard: the device, and whether it was still unbound then. */
+struct heard {
+	dev_t loop;
+	bool bind, was_bound;
+	int calls;
+};
+
+static void hear_bind(dev_t loop, bool bind, void *userdata)
+{
+	struct heard *h = userdata;
+	char path[64];
+
+	h->loop = loop;
+	h->bind = bind;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/loop", major(loop), minor(loop));
+	h->was_bound = access(path, F_OK) == 0;
+	h->calls++;
+}
+
 static void test_attach_find_reuse(void **state)
 {
 	struct scratch *s = *state;
 	bool reused = true, again = false;
+	struct heard heard = {};
 	dev_t dev, found, dev2;
 	int fd = -1, fd2 = 0, r;
 
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	r = loop_attach(NULL, s->path, false, &dev, &fd, &reused);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	r = loop_attach(NULL, s->path, false, &(const struct loop_bind_hook){ hear_bind, &heard },
+			&dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
 	assert_true(fd >= 0);
 	assert_false(reused);
 	assert_int_equal(major(dev), 7);
+	/* told of the device before the file was bound to it: its marker comes first */
+	assert_int_equal(heard.calls, 1);
+	assert_true(heard.bind);
+	assert_int_equal(heard.loop, dev);
+	assert_false(heard.was_bound);
 
 	assert_int_equal(bound_loop(s->path, &found), 0);
 	assert_int_equal(found, dev);
 
 	/* never attached twice */
-	assert_int_equal(loop_attach(NULL, s->path, true, &dev2, &fd2, &again), 0);
+	assert_int_equal(loop_attach(NULL, s->path, true, NULL, &dev2, &fd2, &again), 0);
 	assert_true(again);
 	assert_int_equal(fd2, -1);
 	assert_int_equal(dev2, dev);
@@ -302,12 +357,12 @@ static void test_attach_read_only_conflict(void **state)
 
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	r = loop_attach(NULL, s->path, true, &dev, &fd, &reused);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	r = loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
-	assert_int_equal(loop_attach(NULL, s->path, false, &dev2, &fd2, &reused), -EROFS);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev2, &fd2, &reused), -EROFS);
 	assert_int_equal(fd2, -1);
 	close(fd);
 }
@@ -330,30 +385,30 @@ static void test_index(void **state)
 	if (access("/dev/loop-control", W_OK) < 0)
 		skip();
 	snprintf(other, sizeof(other), "%s/other.img", s->dir);
-	assert_int_equal(loop_prepare_file(s->path, 1 << 20), 0);
-	assert_int_equal(loop_prepare_file(other, 1 << 20), 0);
-	r = loop_attach(NULL, s->path, false, &before, &fd_before, &reused);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	assert_int_equal(loop_prepare_file(other, 1 << 20, false), 0);
+	r = loop_attach(NULL, s->path, false, NULL, &before, &fd_before, &reused);
 	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
 		skip();
 	assert_int_equal(r, 0);
 
 	idx = loop_index_new();
 	assert_non_null(idx);
-	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd, &reused), 0);
+	assert_int_equal(loop_attach(idx, s->path, false, NULL, &dev, &fd, &reused), 0);
 	assert_true(reused);
 	assert_int_equal(dev, before);
 
-	assert_int_equal(loop_attach(idx, other, false, &dev_other, &fd_other, &reused), 0);
+	assert_int_equal(loop_attach(idx, other, false, NULL, &dev_other, &fd_other, &reused), 0);
 	assert_false(reused);
 	assert_int_not_equal(dev_other, before);
-	assert_int_equal(loop_attach(idx, other, false, &again, &fd, &reused), 0);
+	assert_int_equal(loop_attach(idx, other, false, NULL, &again, &fd, &reused), 0);
 	assert_true(reused);
 	assert_int_equal(again, dev_other);
 
 	/* detached behind the index's back: found gone, bound afresh */
 	close(fd_before);
 	wait_detached(s->path);
-	assert_int_equal(loop_attach(idx, s->path, false, &dev, &fd_before, &reused), 0);
+	assert_int_equal(loop_attach(idx, s->path, false, NULL, &dev, &fd_before, &reused), 0);
 	assert_false(reused);
 	assert_true(fd_before >= 0);
 	loop_index_free(idx);
@@ -361,7 +416,7 @@ static void test_index(void **state)
 	/* the device bound through the index, found by a scan too */
 	assert_int_equal(bound_loop(s->path, &found), 0);
 	assert_int_equal(found, dev);
-	assert_int_equal(loop_attach(NULL, s->path, false, &again, &fd, &reused), 0);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &again, &fd, &reused), 0);
 	assert_true(reused);
 	assert_int_equal(again, dev);
 	close(fd_before);
@@ -373,6 +428,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_scratch, teardown_scratch)
 	const struct CMUnitTest tests[] = {
 		T(test_creates_sparse),
+		T(test_grows_never_shrinks),
 		T(test_existing_untouched),
 		T(test_missing_without_size),
 		T(test_missing_parent),

@@ -8,10 +8,11 @@
  * to each volume, and that it leaves the rest alone; which stray maps go,
  * and when.
  */
-// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path block_device_matches udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config
+// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_set_capacity loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #include "backing-check.h"
+#include "claims.h"
 #include "dm.h"
 #include "inactive.h"
 #include "manager.h"
@@ -310,8 +312,16 @@ int __wrap_blockdev_get_read_only(dev_t dev, bool *ret)
 	return 0;
 }
 
-int __wrap_loop_prepare_file(const char *path, uint64_t size)
+static int n_set_capacity;
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
+	return 0;
+}
+
+int __wrap_loop_set_capacity(dev_t loop)
+{
+	n_set_capacity++;
 	return 0;
 }
 
@@ -320,8 +330,8 @@ static struct loop_index *loop_indexes[32];
 static int n_loop_attaches;
 static char loop_files[16][128];
 
-int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		       int *fd, bool *reused)
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		       const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
 	unsigned i;
 
@@ -376,17 +386,18 @@ const char *__wrap_udev_device_get_devnode(struct udev_device *d)
 	return FAKE(d)->devnode;
 }
 
-const char *__wrap_udev_device_get_devtype(struct udev_device *d)
-{
-	return "disk";
-}
-
 const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
 {
 	if (!strcmp(key, "DM_UUID"))
 		return FAKE(d)->dm_uuid;
 	if (!strcmp(key, "DM_SUSPENDED"))
 		return FAKE(d)->dm_uuid ? "0" : NULL;
+	if (!strcmp(key, "DEVTYPE"))
+		return "disk";
+	if (!strcmp(key, "DEVNAME"))
+		return FAKE(d)->devnode;
+	if (!strcmp(key, "DEVLINKS"))
+		return FAKE(d)->link;
 	return NULL;
 }
 
@@ -400,10 +411,25 @@ bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
 	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
 }
 
-bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
-				 const char *const *values, size_t n)
+/* ---- sysfs, for the marks of backing devices: a map holds its backing ---- */
+
+int __wrap_component_held_by_map(dev_t dev, char **volume)
 {
-	return false;
+	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
+		if (maps[i].exists && maps[i].table.backing == dev)
+			return 1;
+	return 0;
+}
+
+int __wrap_component_device_diskseq(dev_t dev, uint64_t *ret)
+{
+	return -ENOENT;
+}
+
+int __wrap_block_device_trigger(dev_t dev)
+{
+	record(calls, &n_calls, "trigger %u:%u", major(dev), minor(dev));
+	return 0;
 }
 
 /* ---- the block watch: udev's events, delivered by the test -------------- */
@@ -918,10 +944,83 @@ static void test_stray_maps(void **state)
 	assert_string_equal(last_status(), "1 active, 1 waiting, 1 failed, 1 inactive");
 }
 
+/* ---- the claims file for udev's helper ---------------------------------- */
+
+/* The names in the claims file, in order, space-separated. */
+static const char *claimed(void)
+{
+	static char names[256];
+	struct config *c = NULL;
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/claims", dir);
+	assert_int_equal(claims_load(path, &c), 0);
+	names[0] = '\0';
+	for (size_t i = 0; i < c->n_volumes; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? " " : "", c->volumes[i].name);
+	config_free(c);
+	return names;
+}
+
+/*
+ * Every volume the daemon maps or waits for is claimed; one taken down is
+ * not, from before its map goes (so the "change" after it finds the disk
+ * no longer claimed) until it is activated again; a reload claims what the
+ * new configuration holds.
+ */
+static void test_claims_follow_the_wanted_volumes(void **state)
+{
+	udev_processes_at_once = true;
+	assert_int_equal(inactive_mark(dir, "off", true), 0);
+	start("volumes = (\n"
+	      "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+	      "  { name = \"raw\"; device = \"/dev/disk/by-id/raw\"; },\n"
+	      "  { name = \"off\"; file = \"/srv/off.img\"; }\n"
+	      ");\n");
+	assert_string_equal(claimed(), "a raw");
+
+	assert_int_equal(manager_deactivate(m, "a"), 0);
+	assert_string_equal(claimed(), "raw");
+	assert_int_equal(manager_activate(m, "off"), 0);
+	assert_string_equal(claimed(), "raw off");
+	assert_int_equal(manager_activate(m, "a"), 0);
+	assert_string_equal(claimed(), "a raw off");
+
+	write_config("volumes = (\n"
+		     "  { name = \"raw\"; device = \"/dev/disk/by-id/raw\"; },\n"
+		     "  { name = \"new\"; match = { ID_SERIAL = \"NEW01\"; }; }\n"
+		     ");\n");
+	assert_int_equal(manager_reload(m, NULL), 0);
+	assert_string_equal(claimed(), "raw new");
+}
+
+/* A deactivated file volume's loop device is unmarked once its map is gone. */
+static void test_deactivate_unmarks_the_backing(void **state)
+{
+	char marker[PATH_MAX + 32], trigger[64];
+	dev_t loop;
+
+	udev_processes_at_once = true;
+	start("volumes = ( { name = \"a\"; file = \"/srv/a.img\"; } );\n");
+	loop = volume("a")->backing;
+	snprintf(marker, sizeof(marker), "%s/backing/%u:%u", dir, major(loop), minor(loop));
+	assert_int_equal(access(marker, F_OK), 0);
+	forget_what_happened();
+
+	assert_int_equal(manager_deactivate(m, "a"), 0);
+	assert_int_equal(access(marker, F_OK), -1);
+	snprintf(trigger, sizeof(trigger), "trigger %u:%u", major(loop), minor(loop));
+	assert_true(call_index("remove a", 0) >= 0);
+	assert_true(call_index(trigger, 0) > call_index("remove a", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_claims_follow_the_wanted_volumes),
+		T(test_deactivate_unmarks_the_backing),
 		T(test_ready_at_once_when_nothing_activates),
 		T(test_ready_when_the_last_activating_is_active),
 		T(test_ready_by_timeout),

@@ -62,7 +62,8 @@ static void test_every_action(void **state)
 	assert_int_equal(action_of(p, n, "ro"), PLAN_REPLACE);
 	assert_int_equal(action_of(p, n, "moved"), PLAN_REPLACE);
 	assert_int_equal(action_of(p, n, "disk"), PLAN_REPLACE);
-	assert_int_equal(action_of(p, n, "sized"), PLAN_KEEP);
+	/* a larger size: the file, its loop device and its map grow */
+	assert_int_equal(action_of(p, n, "sized"), PLAN_RELOAD);
 	assert_int_equal(action_of(p, n, "new"), PLAN_ADD);
 	free(p);
 }
@@ -109,6 +110,41 @@ static void test_trace_and_kind_changes(void **state)
 	free(p);
 }
 
+/* Volumes follow their backing: which size changes touch the map. */
+static void test_grow_and_shrink(void **state)
+{
+	struct volume_config old_v[] = {
+		{ .name = "grow", .kind = BACKING_FILE, .file = "/g.img", .size_bytes = 16 << 20 },
+		{ .name = "shrink", .kind = BACKING_FILE, .file = "/s.img", .size_bytes = 16 << 20 },
+		{ .name = "unset", .kind = BACKING_FILE, .file = "/u.img", .size_bytes = 16 << 20 },
+		{ .name = "fixed", .kind = BACKING_FILE, .file = "/f.img", .size_bytes = 16 << 20,
+		  .sectors = 2048 },
+		{ .name = "fewer", .kind = BACKING_DEVICE, .device = "/dev/vdb", .sectors = 4096 },
+	};
+	struct volume_config new_v[] = {
+		{ .name = "grow", .kind = BACKING_FILE, .file = "/g.img", .size_bytes = 32 << 20 },
+		{ .name = "shrink", .kind = BACKING_FILE, .file = "/s.img", .size_bytes = 8 << 20 },
+		{ .name = "unset", .kind = BACKING_FILE, .file = "/u.img" },
+		{ .name = "fixed", .kind = BACKING_FILE, .file = "/f.img", .size_bytes = 32 << 20,
+		  .sectors = 2048 },
+		{ .name = "fewer", .kind = BACKING_DEVICE, .device = "/dev/vdb", .sectors = 2048 },
+	};
+	struct config old = { old_v, 5 }, new = { new_v, 5 };
+	struct plan_entry *p;
+	size_t n;
+
+	assert_int_equal(reload_plan(&old, &new, &p, &n), 0);
+	assert_int_equal(action_of(p, n, "grow"), PLAN_RELOAD);
+	/* never cut: a file larger than its size is refused before the plan (backing-check) */
+	assert_int_equal(action_of(p, n, "shrink"), PLAN_KEEP);
+	assert_int_equal(action_of(p, n, "unset"), PLAN_KEEP);
+	/* 'sectors' holds the map: the file grows, the map is not touched */
+	assert_int_equal(action_of(p, n, "fixed"), PLAN_KEEP);
+	/* fewer sectors, asked for: the administrator's choice, applied */
+	assert_int_equal(action_of(p, n, "fewer"), PLAN_RELOAD);
+	free(p);
+}
+
 static void test_empty_configs(void **state)
 {
 	struct volume_config v[] = { FILE_VOL("a", "/a.img") };
@@ -132,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_every_action),
 		cmocka_unit_test(test_same_config_touches_nothing),
 		cmocka_unit_test(test_trace_and_kind_changes),
+		cmocka_unit_test(test_grow_and_shrink),
 		cmocka_unit_test(test_empty_configs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_get_devtype udev_device_unref block_device_has_path block_device_matches log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_set_capacity loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,8 +29,10 @@ static struct {
 	bool exists;
 	struct dm_table_spec spec;
 	dev_t devnum;
-	int creates, reloads, removes;
+	int creates, reloads, removes, marked_gone;
 	bool last_remove_deferred;
+	bool open; /* held open: a deferred removal waits for the last close */
+	bool deferred; /* its removal waits for the last close */
 	bool foreign; /* made by someone else, under the volume's name */
 	int create_error;
 } fake_map;
@@ -45,6 +47,7 @@ int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
 		return -ENODEV;
 	*ret = (struct dm_map_info){ .devnum = fake_map.devnum, .table = fake_map.spec,
 				     .table_is_ours = true, .read_only = fake_map.spec.read_only,
+				     .deferred_remove = fake_map.deferred,
 				     .uuid = strdup(fake_map.foreign ? "CRYPT-LUKS2-x" : "BASICDM-data") };
 	return 0;
 }
@@ -71,7 +74,17 @@ int __wrap_dm_map_remove(const char *name, bool deferred)
 {
 	fake_map.removes++;
 	fake_map.last_remove_deferred = deferred;
-	fake_map.exists = false;
+	if (fake_map.open && deferred)
+		fake_map.deferred = true;
+	else
+		fake_map.exists = false;
+	return 0;
+}
+
+int __wrap_dm_map_mark_backing_gone(const char *name)
+{
+	assert_true(fake_map.exists && fake_map.deferred);
+	fake_map.marked_gone++;
 	return 0;
 }
 
@@ -103,14 +116,22 @@ int __wrap_backing_check_volume(const struct volume_config *v, const struct back
 	return 0;
 }
 
-int __wrap_loop_prepare_file(const char *path, uint64_t size)
+static int n_set_capacity;
+
+int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
 	n_prepares++;
 	return 0;
 }
 
-int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only, dev_t *devnum,
-		       int *fd, bool *reused)
+int __wrap_loop_set_capacity(dev_t loop)
+{
+	n_set_capacity++;
+	return 0;
+}
+
+int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only,
+		       const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
 	*devnum = makedev(7, 3);
 	*fd = -1;
@@ -173,11 +194,6 @@ const char *__wrap_udev_device_get_devnode(struct udev_device *d)
 	return FAKE(d)->devnode;
 }
 
-const char *__wrap_udev_device_get_devtype(struct udev_device *d)
-{
-	return FAKE(d)->devtype;
-}
-
 const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
 {
 	if (!strcmp(key, "DM_UUID"))
@@ -190,6 +206,10 @@ const char *__wrap_udev_device_get_property_value(struct udev_device *d, const c
 		return FAKE(d)->part_name;
 	if (!strcmp(key, "DEVTYPE"))
 		return FAKE(d)->devtype;
+	if (!strcmp(key, "DEVNAME"))
+		return FAKE(d)->devnode;
+	if (!strcmp(key, "DEVLINKS"))
+		return FAKE(d)->link;
 	return NULL;
 }
 
@@ -201,18 +221,6 @@ struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
 bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
 {
 	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
-}
-
-bool __wrap_block_device_matches(struct udev_device *d, const char *const *keys,
-				const char *const *values, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *v = __wrap_udev_device_get_property_value(d, keys[i]);
-
-		if (!v || strcmp(v, values[i]))
-			return false;
-	}
-	return n > 0;
 }
 
 /* ---- fixtures ---- */
@@ -246,6 +254,7 @@ static int reset(void **state)
 	fake_backing_read_only = false;
 	unusable_reason = NULL;
 	n_prepares = 0;
+	n_set_capacity = 0;
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
@@ -438,6 +447,52 @@ static void test_detach_removes_deferred_and_waits(void **state)
 	volume_free(v);
 }
 
+/*
+ * The disk goes while the map is open (mounted, say): the map stays until
+ * the last close, and udev is told that its disk is gone, so that systemd
+ * stops what is bound to it.  A closed map is simply gone: nothing to tell.
+ */
+static void test_detach_open_map_marks_it_gone(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	fake_map.open = true;
+	n_events = 0;
+	volume_device_removed(v, disk.devnum);
+	assert_int_equal(fake_map.removes, 1);
+	assert_true(fake_map.last_remove_deferred);
+	assert_int_equal(fake_map.marked_gone, 1);
+	assert_int_equal(v->state, VOLUME_WAITING);
+	assert_int_equal(v->map, 0);
+	assert_events((const char *[]){ "data:removed", "data:waiting" }, 2);
+	volume_free(v);
+}
+
+static void test_detach_closed_map_is_not_marked(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	volume_device_removed(v, disk.devnum);
+	assert_false(fake_map.exists);
+	assert_int_equal(fake_map.marked_gone, 0);
+	volume_free(v);
+}
+
+/* A deactivation while open leaves a working map behind: systemd keeps it. */
+static void test_deactivate_open_map_is_not_marked(void **state)
+{
+	struct volume *v = volume_new(&disk_cfg);
+
+	volume_device_present(v, NULL, DEV(disk));
+	fake_map.open = true;
+	assert_int_equal(volume_deactivate(v), 0);
+	assert_true(fake_map.deferred);
+	assert_int_equal(fake_map.marked_gone, 0);
+	volume_free(v);
+}
+
 static void test_reload_changes_only_the_table(void **state)
 {
 	struct volume_config cfg = file_cfg;
@@ -451,6 +506,128 @@ static void test_reload_changes_only_the_table(void **state)
 	assert_int_equal(fake_map.spec.offset, 4096);
 	assert_true(fake_map.spec.read_only);
 	assert_int_equal(fake_map.spec.sectors, 65536 - 4096);
+	/* a shorter map from the configuration, not from its backing: "reloaded" */
+	assert_string_equal(events[n_events - 1], "data:reloaded");
+	volume_free(v);
+}
+
+/* ---- volumes follow their backing ---- */
+
+/* A disk volume without 'sectors', mapped on a 65536-sector disk. */
+static struct volume *mapped_disk_volume(const struct volume_config *cfg)
+{
+	struct volume *v = volume_new(cfg);
+
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+	n_events = 0;
+	return v;
+}
+
+/* The disk grew: the map is reloaded online to the new size, less the offset. */
+static void test_grown_disk_grows_the_map(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v;
+
+	cfg.offset = 2048;
+	v = mapped_disk_volume(&cfg);
+	assert_int_equal(fake_map.spec.sectors, 65536 - 2048);
+
+	/* a change event of the same size (udev's watch, a trigger): nothing */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+
+	fake_backing_sectors = 131072;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 131072 - 2048);
+	assert_int_equal(fake_map.spec.offset, 2048);
+	assert_int_equal(fake_map.creates, 1);	/* the same map, reloaded */
+	assert_int_equal(v->map_sectors, 131072 - 2048);
+	assert_events((const char *[]){ "data:resized" }, 1);
+	assert_non_null(strstr(last_event_message, "from 63488 to 129024 sectors"));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+
+	/* the same size again: nothing more */
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 1);
+	volume_free(v);
+}
+
+/* The disk shrank: the map is never cut, the journal says so once. */
+static void test_shrunk_disk_leaves_the_map(void **state)
+{
+	struct volume *v = mapped_disk_volume(&disk_cfg);
+
+	fake_backing_sectors = 32768;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_int_equal(fake_map.spec.sectors, 65536);
+	assert_events((const char *[]){ "data:shrunk" }, 1);
+	assert_int_equal(last_event_level, LOG_WARNING);
+	assert_non_null(strstr(last_event_message, "the map is left as it is"));
+	assert_int_equal(v->state, VOLUME_ACTIVE);
+
+	/* grown back to where it was: the map fits it again, nothing to reload */
+	fake_backing_sectors = 65536;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	volume_free(v);
+}
+
+/* 'sectors' is the administrator's: a grown disk leaves the map as it is. */
+static void test_explicit_sectors_do_not_follow(void **state)
+{
+	struct volume_config cfg = disk_cfg;
+	struct volume *v;
+
+	cfg.sectors = 8192;
+	v = mapped_disk_volume(&cfg);
+	fake_backing_sectors = 131072;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_int_equal(n_events, 0);
+
+	/* below the configured range: said, not followed */
+	fake_backing_sectors = 4096;
+	assert_false(volume_device_present(v, NULL, DEV(disk)));
+	assert_int_equal(fake_map.reloads, 0);
+	assert_events((const char *[]){ "data:shrunk" }, 1);
+
+	/* fewer sectors in the configuration: applied */
+	fake_backing_sectors = 65536;
+	cfg.sectors = 4096;
+	assert_int_equal(volume_reconfigure(v, &cfg, true, NULL, NULL), 0);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 4096);
+	volume_free(v);
+}
+
+/* A larger 'size': the file grows, then its loop device, then the map. */
+static void test_file_size_grown_on_reload(void **state)
+{
+	struct volume_config cfg = file_cfg, bigger;
+	struct volume *v = volume_new(&cfg);
+
+	cfg.size_bytes = 32 << 20;
+	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
+	assert_int_equal(n_prepares, 1);
+	n_events = 0;
+
+	bigger = cfg;
+	bigger.size_bytes = 64 << 20;
+	fake_backing_sectors = 131072;	/* what the loop device says after LOOP_SET_CAPACITY */
+	assert_int_equal(volume_reconfigure(v, &bigger, true, NULL, NULL), 0);
+	assert_int_equal(n_prepares, 2);
+	assert_int_equal(n_set_capacity, 1);
+	assert_int_equal(fake_map.reloads, 1);
+	assert_int_equal(fake_map.spec.sectors, 131072 - 2048);
+	assert_events((const char *[]){ "data:resized" }, 1);
+
+	/* its loop device's change event afterwards: already done */
 	volume_free(v);
 }
 
@@ -717,7 +894,14 @@ int main(void)
 		cmocka_unit_test_setup(test_foreign_map_with_the_name_is_left_alone, reset),
 		cmocka_unit_test_setup(test_create_failure_is_reported, reset),
 		cmocka_unit_test_setup(test_detach_removes_deferred_and_waits, reset),
+		cmocka_unit_test_setup(test_detach_open_map_marks_it_gone, reset),
+		cmocka_unit_test_setup(test_detach_closed_map_is_not_marked, reset),
+		cmocka_unit_test_setup(test_deactivate_open_map_is_not_marked, reset),
 		cmocka_unit_test_setup(test_reload_changes_only_the_table, reset),
+		cmocka_unit_test_setup(test_grown_disk_grows_the_map, reset),
+		cmocka_unit_test_setup(test_shrunk_disk_leaves_the_map, reset),
+		cmocka_unit_test_setup(test_explicit_sectors_do_not_follow, reset),
+		cmocka_unit_test_setup(test_file_size_grown_on_reload, reset),
 		cmocka_unit_test_setup(test_which_devices_a_volume_wants, reset),
 		cmocka_unit_test_setup(test_partition_matched_by_its_own_properties, reset),
 		cmocka_unit_test_setup(test_start_marked_inactive_touches_nothing, reset),

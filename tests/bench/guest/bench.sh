@@ -8,7 +8,7 @@
 mode=${name#bench-}
 case $mode in
 full)
-	io_rounds=3 io_runtime=10 bringup_sizes="16 128 1024" bringup_rounds=3
+	io_rounds=9 io_runtime=3 bringup_sizes="16 128 1024" bringup_rounds=3
 	hotplug_samples=20 idle_seconds=90
 	;;
 *)
@@ -35,26 +35,39 @@ now() { printf '%s\n' "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; }
 
 # ---------------------------------------------------------------- I/O path
-# One RAM disk; every device under test maps all of it, so all see the
+# Every device under test maps all of one memory-backed disk, so all see the
 # same memory.  "linear-aa" is a second, identical dm-linear map measured
 # in the same rounds: its ratio to "linear" is the noise floor (A/A).
+# Two disks: a RAM disk (brd) for the plain rows; for the flush-heavy row a
+# memory-backed null_blk with a volatile write cache, since a disk without
+# one (brd) makes the block layer complete every flush before it reaches a
+# map's target, and the row would measure nothing of it.
+io_maps() { # BACKING PREFIX: the four maps of one backing disk
+	local sect
+	sect=$(blockdev --getsz "$1")
+	dmsetup create "$2-linear" --table "0 $sect linear $1 0"
+	dmsetup create "$2-linear-aa" --table "0 $sect linear $1 0"
+	dmsetup create "$2-basic" --table "0 $sect basic_target $1 0"
+	dmsetup create "$2-basic-trace" --table "0 $sect basic_target $1 0 1 trace"
+}
+
 io_phase() {
-	local size_kib=$((256 * 1024)) sect round wl dev i order
-	modprobe brd rd_nr=1 rd_size=$size_kib max_part=0 || { fail "brd" "modprobe brd failed"; return 1; }
-	udevadm wait --timeout=60 /dev/ram0
-	sect=$(blockdev --getsz /dev/ram0)
-	dd if=/dev/zero of=/dev/ram0 bs=1M count=$((size_kib / 1024)) oflag=direct status=none
-	dmsetup create bench-linear --table "0 $sect linear /dev/ram0 0"
-	dmsetup create bench-linear-aa --table "0 $sect linear /dev/ram0 0"
-	dmsetup create bench-basic --table "0 $sect basic_target /dev/ram0 0"
-	dmsetup create bench-basic-trace --table "0 $sect basic_target /dev/ram0 0 1 trace"
-	declare -A path=([raw]=/dev/ram0 [linear]=/dev/mapper/bench-linear
-		[linear-aa]=/dev/mapper/bench-linear-aa [basic]=/dev/mapper/bench-basic
-		[basic-trace]=/dev/mapper/bench-basic-trace)
+	local size_mib=256 round wl dev i
+	modprobe brd rd_nr=1 rd_size=$((size_mib * 1024)) max_part=0 ||
+		{ fail "brd" "modprobe brd failed"; return 1; }
+	modprobe null_blk nr_devices=1 memory_backed=1 gb=1 cache_size=64 irqmode=0 queue_mode=2 ||
+		{ fail "null_blk" "modprobe null_blk failed"; return 1; }
+	udevadm wait --timeout=60 /dev/ram0 /dev/nullb0
+	dd if=/dev/zero of=/dev/ram0 bs=1M count=$size_mib oflag=direct status=none
+	dd if=/dev/zero of=/dev/nullb0 bs=1M count=$size_mib oflag=direct status=none
+	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
+	io_maps /dev/ram0 bench
+	io_maps /dev/nullb0 bench-wc
 	local devices=(raw linear basic basic-trace linear-aa)
-	# name rw bs iodepth
-	local workloads=("randread-4k-qd32 randread 4k 32" "randwrite-4k-qd32 randwrite 4k 32"
-		"seqread-1m read 1M 8" "seqwrite-1m write 1M 8")
+	# name backing rw bs iodepth [fio option]
+	local workloads=("randread-4k-qd32 ram randread 4k 32" "randwrite-4k-qd32 ram randwrite 4k 32"
+		"randwrite-4k-fsync wc randwrite 4k 1 --fsync=1"
+		"seqread-1m ram read 1M 8" "seqwrite-1m ram write 1M 8")
 	data io.csv "round,workload,device,iops,bw_kib,errors"
 	for ((round = 1; round <= io_rounds; round++)); do
 		for w in "${workloads[@]}"; do
@@ -63,13 +76,20 @@ io_phase() {
 			# rotate the order each round: no device always runs first
 			for ((i = 0; i < ${#devices[@]}; i++)); do
 				dev=${devices[$(((i + round) % ${#devices[@]}))]}
-				local out err iops bw
-				out=$(fio --name="$wl" --filename="${path[$dev]}" --direct=1 --ioengine=io_uring \
-					--rw="$2" --bs="$3" --iodepth="$4" --runtime="$io_runtime" --ramp_time=1 \
+				local out err iops bw target
+				case $2:$dev in
+				ram:raw) target=/dev/ram0 ;;
+				wc:raw) target=/dev/nullb0 ;;
+				ram:*) target=/dev/mapper/bench-$dev ;;
+				wc:*) target=/dev/mapper/bench-wc-$dev ;;
+				esac
+				out=$(fio --name="$wl" --filename="$target" --direct=1 --ioengine=io_uring \
+					--rw="$3" --bs="$4" --iodepth="$5" ${6:-} --size=${size_mib}M \
+					--runtime="$io_runtime" --ramp_time=1 \
 					--time_based --output-format=terse --terse-version=3 2>&1)
 				# terse v3: 5 error, 7/8 read KiB/s and IOPS, 48/49 write KiB/s and IOPS
 				IFS=';' read -r -a f <<<"$(printf '%s\n' "$out" | grep '^3;')"
-				case $2 in
+				case $3 in
 				*read) bw=${f[6]:-0} iops=${f[7]:-0} ;;
 				*) bw=${f[47]:-0} iops=${f[48]:-0} ;;
 				esac
@@ -80,8 +100,15 @@ io_phase() {
 		done
 		info "I/O round $round of $io_rounds done"
 	done
-	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace
-	rmmod brd
+	# the flush row went through the target: its counter moved
+	local flushes
+	# "0 LEN basic_target reads read_sectors writes write_sectors flushes ..."
+	flushes=$(dmsetup status bench-wc-basic | awk '{ print $8 }')
+	info "flushes counted by basic_target on the write-cached disk: ${flushes:-?}"
+	check "the flush-heavy row's flushes reached basic_target" test "${flushes:-0}" -gt 0
+	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace \
+		bench-wc-linear bench-wc-linear-aa bench-wc-basic bench-wc-basic-trace
+	rmmod brd null_blk
 	pass "I/O path measured: ${#workloads[@]} workloads x ${#devices[@]} devices x $io_rounds rounds"
 }
 

@@ -177,3 +177,16 @@ daemon_reload() {
 
 # The DM device number of map NAME, "major:minor".
 map_devnum() { dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '; }
+
+# refused NAME PATTERN CMD...: CMD fails and its output says PATTERN.
+refused() {
+	local name=$1 pattern=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		fail "$name" "succeeded: $out"
+	elif grep -qF -- "$pattern" <<<"$out"; then
+		pass "$name"
+	else
+		fail "$name" "$out"
+	fi
+}

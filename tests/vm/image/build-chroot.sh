@@ -9,8 +9,10 @@
 # Prints the chroot's path, CACHE_DIR/chroot-<release>-<hash>, where <hash>
 # covers this script and sources.sh: the chroot is made once with
 # mmdebstrap from this host's apt sources with the codename replaced, and
-# reused.  It holds the build dependencies of the README, cmocka and the
-# release's linux-headers-amd64; "kver" in it names that kernel release.
+# reused.  It holds the build dependencies of the README, cmocka, the
+# release's linux-headers-amd64 and the packaging tools (debhelper, dh-dkms,
+# lintian: debian/build-debs-release.sh builds that release's .debs in it);
+# "kver" in it names that kernel release.
 # A chroot not used for BASICDM_VM_CACHE_DAYS days (default 14) is deleted
 # by the next one made.  Needs root.
 set -euo pipefail
@@ -22,7 +24,8 @@ cache=${2:?usage: build-chroot.sh RELEASE CACHE_DIR}
 max_days=${BASICDM_VM_CACHE_DAYS:-14}
 
 packages=(build-essential cmake pkg-config libdevmapper-dev libudev-dev libsystemd-dev
-	libconfig-dev libinih-dev libjson-c-dev libcmocka-dev linux-headers-amd64)
+	libconfig-dev libinih-dev libjson-c-dev libcmocka-dev linux-headers-amd64
+	debhelper dh-dkms lintian systemd-dev git)
 
 key=$( (echo "$release ${packages[*]}"; cat "$here/build-chroot.sh" "$here/sources.sh") |
 	sha256sum | cut -c1-16)

@@ -12,18 +12,6 @@ mkdir -p "$state"
 
 # devnums: every map's "name maj:min", to prove nothing was touched
 devnums() { dmsetup info -c --noheadings -o name,major,minor | sort | tr '\n' ' '; }
-# refused CHECK PATTERN CMD...: CMD fails and says PATTERN
-refused() {
-	local name=$1 pattern=$2 out
-	shift 2
-	if out=$("$@" 2>&1); then
-		fail "$name" "succeeded: $out"
-	elif grep -qF -- "$pattern" <<<"$out"; then
-		pass "$name"
-	else
-		fail "$name" "$out"
-	fi
-}
 
 base_config() {
 	cat <<'CONF'

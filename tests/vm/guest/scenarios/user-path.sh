@@ -1,6 +1,7 @@
 # vm-options: --variant devel --allow-reboot --source --bare --timeout 1500
 # The user's path on a Debian guest with nothing of ours in it: install as
-# the README says (CMake, DKMS), write /etc/basicdm.conf, enable the
+# the README says for other distributions (CMake, DKMS; package-install
+# covers the Debian packages), write /etc/basicdm.conf, enable the
 # service, put a filesystem on a volume in /etc/fstab, reboot; then the
 # module was loaded at boot, the volume mounted, hotplug works, and reload,
 # stop and start behave.
@@ -13,8 +14,9 @@ phase1() {
 	tar -C /mnt/source --exclude=./build --exclude=./.git -cf - . | tar -C /root/basicdm -xf -
 	cd /root/basicdm || return
 
-	# The README's "## Install" block, verbatim.
-	awk '/^## Install/ {on = 1} on && /^```sh$/ {body = 1; next} body && /^```$/ {exit} body' \
+	# The README's CMake install block (the route for other
+	# distributions), verbatim.
+	awk '/^### Other distributions: CMake/ {on = 1} on && /^```sh$/ {body = 1; next} body && /^```$/ {exit} body' \
 		README.md > /tmp/install.sh
 	check "the README has an install block" test -s /tmp/install.sh
 	info "install: $(tr '\n' ';' < /tmp/install.sh)"
