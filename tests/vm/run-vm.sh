@@ -31,6 +31,12 @@ if [ "${1:-}" = --image-only ]; then
 	echo "image: $image"
 	exit 0
 fi
+# the guest's depmod for the payload's module, done here (seconds instead of
+# a slow part of every boot); a guest without it runs depmod itself
+if [ -f "$BASICDM_VM_PAYLOAD/module/basic_target.ko" ]; then
+	"$here/image/module-index.sh" "$image" "$kver" "$BASICDM_VM_PAYLOAD/module" ||
+		echo "run-vm: no module index from the host; the guest runs depmod" >&2
+fi
 extra=()
 [ "${BASICDM_VM_LONG:-0}" = 1 ] && extra+=(--param long=1)
 args=()
