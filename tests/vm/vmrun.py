@@ -22,6 +22,14 @@ executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
                   HOST disk-del ID   hot-remove it (returns once QEMU has let go)
                   HOST disk-resize ID MIB
                                      grow or shrink it while plugged (block_resize)
+                  HOST next-boot VMLINUZ INITRD
+                                     (--allow-reboot) the guest's next reboot boots
+                                     these files, which it has copied into the
+                                     writable 9p share "nextboot": QEMU stops at
+                                     that reboot and starts again on the same disk
+                                     with that kernel and initrd (a cold boot:
+                                     hot-plugged disks are unplugged, the same ID
+                                     plugged again is the same disk)
                   DATA FILE <line>   append <line> to FILE in --data (results of a bench)
                   END                the payload is done; the guest powers off
   host -> guest   <json>             the reply to a QMP request
@@ -199,11 +207,13 @@ def connect_unix(path, deadline):
             time.sleep(0.05)
 
 
-def qemu_command(args, image, tmp):
+def qemu_command(args, image, tmp, kernel):
+    """QEMU's command line; KERNEL is the (vmlinuz, initrd) pair to boot."""
     overlay = os.path.join(tmp, "root.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
-                    "-b", os.path.join(image, "rootfs.img"), overlay],
-                   check=True)
+    if not os.path.exists(overlay):
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
+                        "-b", os.path.join(image, "rootfs.img"), overlay],
+                       check=True)
     # panic=-1 turns a panic into a reboot, which -no-reboot turns into an
     # exit; a scenario that reboots on purpose halts on a panic instead.
     # The lockup and RCU-stall detectors measure host scheduling under
@@ -221,8 +231,8 @@ def qemu_command(args, image, tmp):
            "-machine", "pc", "-accel", "tcg,thread=multi",
            "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
            "-nodefaults", "-display", "none",
-           "-kernel", os.path.join(image, "vmlinuz"),
-           "-initrd", os.path.join(image, "initrd.img"),
+           "-kernel", kernel[0],
+           "-initrd", kernel[1],
            "-append", append,
            "-drive", f"file={overlay},if=none,id=root,format=qcow2,cache=unsafe",
            "-device", "virtio-blk-pci,drive=root",
@@ -241,11 +251,34 @@ def qemu_command(args, image, tmp):
     if args.source:
         cmd += ["-virtfs", f"local,path={args.source},mount_tag=source,"
                            "security_model=none,readonly=on"]
+    for tag, path in args.share:
+        cmd += ["-virtfs", f"local,path={path},mount_tag={tag},"
+                           "security_model=none,readonly=on"]
+    if args.allow_reboot:
+        cmd += ["-virtfs", f"local,path={tmp}/nextboot,mount_tag=nextboot,"
+                           "security_model=none"]
     if args.interactive:
         cmd += ["-serial", "mon:stdio"]
     else:
         cmd += ["-serial", f"file:{tmp}/console.log"]
     return cmd
+
+
+def next_boot(args, qmp, tmp, names):
+    """HOST next-boot VMLINUZ INITRD: returns the answer and the kernel to boot."""
+    if not args.allow_reboot:
+        return "ERR next-boot needs --allow-reboot", None
+    if len(names) != 2 or not all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", n) for n in names):
+        return f"ERR next-boot wants two file names: {' '.join(names)}", None
+    files = tuple(os.path.join(tmp, "nextboot", n) for n in names)
+    missing = [n for n, f in zip(names, files) if not os.path.isfile(f)]
+    if missing:
+        return f"ERR not in the nextboot share: {' '.join(missing)}", None
+    # the guest's reboot stops QEMU instead of resetting the machine
+    reply = qmp.execute({"execute": "set-action", "arguments": {"reboot": "shutdown"}})
+    if "error" in reply:
+        return f"ERR {reply['error'].get('desc', reply['error'])}", None
+    return "OK", files
 
 
 def save_data(folder, rest):
@@ -268,17 +301,37 @@ def run(args):
     ended = False
     reason = None
     proc = None
-    try:
-        cmd = qemu_command(args, image, tmp)
-        proc = subprocess.Popen(cmd, stdin=None if args.interactive else subprocess.DEVNULL)
-        deadline = time.monotonic() + args.timeout
+    kernel = (os.path.join(image, "vmlinuz"), os.path.join(image, "initrd.img"))
+    next_kernel = None
+    os.makedirs(os.path.join(tmp, "nextboot"))
+    deadline = time.monotonic() + args.timeout
+
+    def start(kernel):
+        for sock in ("ctl.sock", "qmp.sock"):
+            if os.path.exists(os.path.join(tmp, sock)):
+                os.unlink(os.path.join(tmp, sock))
+        proc = subprocess.Popen(qemu_command(args, image, tmp, kernel),
+                                stdin=None if args.interactive else subprocess.DEVNULL)
         ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
         qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
-        disks = Disks(qmp, tmp)
         sel = selectors.DefaultSelector()
         sel.register(ctl, selectors.EVENT_READ)
+        return proc, ctl, qmp, sel
+
+    try:
+        proc, ctl, qmp, sel = start(kernel)
+        disks = Disks(qmp, tmp)
         buf = b""
         while not ended:
+            if proc.poll() is not None and next_kernel:
+                # the reboot the guest announced: the same disk, its kernel
+                log(f"the guest rebooted: booting {os.path.basename(next_kernel[0])}")
+                kernel, next_kernel = next_kernel, None
+                ctl.close()
+                proc, ctl, qmp, sel = start(kernel)
+                disks = Disks(qmp, tmp)
+                buf = b""
+                continue
             if proc.poll() is not None:
                 reason = f"QEMU exited ({proc.returncode}) before the payload ended"
                 break
@@ -290,6 +343,10 @@ def run(args):
                 continue
             chunk = ctl.recv(65536)
             if not chunk:
+                if next_kernel:
+                    # QEMU closes the port as it stops for the reboot
+                    proc.wait(timeout=60)
+                    continue
                 reason = "the guest closed the control channel"
                 break
             buf += chunk
@@ -309,6 +366,9 @@ def run(args):
                 elif word == "QMP":
                     reply = qmp.execute(json.loads(rest))
                     ctl.sendall(json.dumps(reply).encode() + b"\n")
+                elif word == "HOST" and rest.startswith("next-boot "):
+                    answer, next_kernel = next_boot(args, qmp, tmp, rest.split()[1:])
+                    ctl.sendall(answer.encode() + b"\n")
                 elif word == "HOST":
                     answer = disks.request(rest.split())
                     ctl.sendall(answer.encode() + b"\n")
@@ -374,6 +434,8 @@ def main():
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="pass basicdm.KEY=VALUE on the guest's kernel command line")
     p.add_argument("--data", help="folder for the guest's DATA lines")
+    p.add_argument("--share", action="append", default=[], metavar="TAG=PATH",
+                   help="also share PATH, read-only, as 9p tag TAG")
     args = p.parse_args()
     if shutil.which(args.qemu) is None:
         print(f"FAIL {args.run}: {args.qemu} not found: the VM tests cannot run", flush=True)
@@ -382,6 +444,13 @@ def main():
     if args.source:
         args.source = os.path.abspath(args.source)
     args.logs = os.path.abspath(args.logs)
+    shares = []
+    for share in args.share:
+        tag, _, path = share.partition("=")
+        if not re.fullmatch(r"[A-Za-z0-9_]+", tag) or not os.path.isdir(path):
+            p.error(f"--share {share}: wants TAG=FOLDER")
+        shares.append((tag, os.path.abspath(path)))
+    args.share = shares
     return run(args)
 
 

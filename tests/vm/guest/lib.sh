@@ -87,7 +87,14 @@ install_module() {
 	local dir=/lib/modules/$(uname -r)/updates/basicdm
 	mkdir -p "$dir"
 	cp "$PAYLOAD/module/basic_target.ko" "$dir/"
-	depmod -a
+	# depmod's output for this kernel and module, made by the host
+	# (image/module-index.sh); depmod here when it is not there
+	local index=$PAYLOAD/module/index-$(uname -r)-$(sha256sum "$dir/basic_target.ko" | cut -c1-16)
+	if [ -f "$index/modules.dep.bin" ]; then
+		cp "$index"/modules.* "/lib/modules/$(uname -r)/"
+	else
+		depmod -a
+	fi
 }
 
 # sectors FILE|DEV: size in 512-byte sectors.
@@ -116,6 +123,24 @@ host() {
 	say "HOST $*"
 	read -r reply <&3
 	[ "$reply" = OK ] || { printf '%s\n' "$reply" >&2; return 1; }
+}
+
+# mount_share TAG DIR: mounts the host's 9p share TAG (vmrun.py --share,
+# --source, the "nextboot" share) on DIR.
+mount_share() {
+	mkdir -p "$2"
+	mountpoint -q "$2" || mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 "$1" "$2"
+}
+
+# boot_next KVER: the next reboot boots this guest's own /boot/vmlinuz-KVER
+# and /boot/initrd.img-KVER (the runner boots QEMU's -kernel, not a boot
+# loader): they are handed to the host through the "nextboot" share.
+# Needs --allow-reboot; the scenario reboots afterwards.
+boot_next() {
+	mount_share nextboot /mnt/nextboot &&
+		cp "/boot/vmlinuz-$1" "/boot/initrd.img-$1" /mnt/nextboot/ &&
+		sync &&
+		host next-boot "vmlinuz-$1" "initrd.img-$1"
 }
 
 # Installs the project as `cmake --install` laid it out on the host (the

@@ -1,34 +1,70 @@
 #!/bin/bash
 # Builds the Debian guest image the VM tests boot, and caches it.
 #
-#   build-image.sh KVER CACHE_DIR [VARIANT]
+#   build-image.sh [--release RELEASE] KVER CACHE_DIR [VARIANT]
 #
-# KVER is the kernel release the module is built against (the
-# linux-headers-KVER on this host); the image gets exactly that
-# linux-image-KVER, so the module always matches the kernel it runs on.
+# RELEASE is the Debian release of the guest (default: this host's, e.g.
+# bookworm); its apt sources are this host's, with the codename replaced
+# (sources.sh), so no mirror is named here.  KVER is the kernel release the
+# module is built against; the image gets exactly that linux-image-KVER of
+# RELEASE, so the module always matches the kernel it runs on.
 # VARIANT "runtime" (default) holds what the tests use; "devel" adds the
 # tool chain, headers and DKMS, to build and install basicdm inside the
 # guest as a user would.
-# The result lands in CACHE_DIR/<key>/ (rootfs.img, vmlinuz, initrd.img),
-# where <key> hashes KVER and the inputs in this folder: a cached image is
-# reused until one of them changes.
+# The result lands in CACHE_DIR/<release>-<kver>-<variant>-<hash>/ (rootfs.img,
+# vmlinuz, initrd.img), where <hash> covers the inputs in this folder that
+# make this image: a cached image is reused until one of them changes.
+# Images of other releases, kernels and inputs stay in the cache, so test
+# runs of several platforms (or branches) never evict each other's; an image
+# not used for BASICDM_VM_CACHE_DAYS days (default 14) is deleted by the
+# next build.
 set -euo pipefail
-
-kver=${1:?usage: build-image.sh KVER CACHE_DIR [VARIANT]}
-cache=${2:?usage: build-image.sh KVER CACHE_DIR [VARIANT]}
-variant=${3:-runtime}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/sources.sh"
+
+release=$(host_release)
+if [ "${1:-}" = --release ]; then
+	release=$2
+	shift 2
+fi
+kver=${1:?usage: build-image.sh [--release RELEASE] KVER CACHE_DIR [VARIANT]}
+cache=${2:?usage: build-image.sh [--release RELEASE] KVER CACHE_DIR [VARIANT]}
+variant=${3:-runtime}
+max_days=${BASICDM_VM_CACHE_DAYS:-14}
 
 case $variant in
 runtime) lists=(packages) size=2G extra="linux-image-$kver" ;;
 devel) lists=(packages packages-devel) size=5G extra="linux-image-$kver,linux-headers-$kver" ;;
 *) echo "build-image: unknown variant '$variant'" >&2; exit 2 ;;
 esac
+# the packages whose names differ between releases (library sonames)
+[ -f "$here/packages-$release" ] && lists+=("packages-$release")
 
-key=$( (echo "$kver $variant"; cd "$here" && find . -type f | LC_ALL=C sort | xargs cat) |
-	sha256sum | cut -c1-16)
-out=$cache/$key
+key=$( (echo "$release $kver $variant"
+	cd "$here" && find build-image.sh sources.sh overlay "${lists[@]}" -type f |
+		LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)
+out=$cache/$release-$kver-$variant-$key
+
+# drop_stale: images not used for max_days days, and builds that died
+# half-way a day ago or more.
+drop_stale() {
+	local dir stamp
+	for dir in "$cache"/*/; do
+		dir=${dir%/}
+		[ "$dir" = "$out" ] && continue
+		stamp=$dir/used
+		[ -f "$stamp" ] || stamp=$dir/ready
+		[ -f "$stamp" ] || continue
+		if [ -n "$(find "$stamp" -mtime +"$max_days")" ]; then
+			echo "build-image: dropping $dir, unused for $max_days days" >&2
+			rm -rf "$dir"
+		fi
+	done
+	find "$cache" -maxdepth 1 -name '.build.*' -mtime +0 -exec rm -rf {} + 2>/dev/null || true
+}
+
 if [ -f "$out/ready" ]; then
+	touch "$out/used"
 	echo "$out"
 	exit 0
 fi
@@ -38,13 +74,18 @@ work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 packages=$(cd "$here" && cat "${lists[@]}" | grep -v '^#' | xargs | tr ' ' ,)
-echo "build-image: debootstrapping the $variant image for $kver into $work" >&2
-# No mirror named: mmdebstrap takes this host's apt sources.
+sources=()
+if [ "$release" != "$(host_release)" ]; then
+	mapfile -t sources < <(release_sources "$release")
+	[ ${#sources[@]} -gt 0 ] || { echo "build-image: no apt sources for $release" >&2; exit 2; }
+fi
+echo "build-image: debootstrapping the $release $variant image for $kver into $work" >&2
+# With no source given, mmdebstrap takes this host's apt sources.
 mmdebstrap --quiet --mode=root --variant=minbase \
 	--include="$packages,$extra" \
 	--customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
 	--customize-hook='chroot "$1" sh /usr/local/lib/basicdm-vm/setup-guest' \
-	bookworm "$work/root" >&2
+	"$release" "$work/root" "${sources[@]}" >&2
 
 cp "$work/root/boot/vmlinuz-$kver" "$work/vmlinuz"
 cp "$work/root/boot/initrd.img-$kver" "$work/initrd.img"
@@ -55,14 +96,10 @@ truncate -s "$size" "$work/rootfs.img"
 mkfs.ext4 -q -F -L basicdm-vm -d "$work/root" "$work/rootfs.img"
 rm -rf "$work/root"
 
-echo "$variant" > "$work/variant"
-touch "$work/ready"
+echo "$release $kver $variant" > "$work/variant"
+touch "$work/ready" "$work/used"
 rm -rf "$out"
 mv "$work" "$out"
 trap - EXIT
-# an image of this variant with other inputs is stale now
-for old in "$cache"/*/variant; do
-	[ -f "$old" ] && [ "$(cat "$old")" = "$variant" ] && [ "${old%/variant}" != "$out" ] &&
-		rm -rf "${old%/variant}"
-done
+drop_stale
 echo "$out"
