@@ -52,4 +52,6 @@ unshare --mount --propagation private /bin/bash -euc '
 	# everything: the payload, and the unit tests for --unit
 	in_root cmake --build "$build" -j"$(nproc)"
 ' platform-build "$root" "$src" "$build" "$kver" "$step"
-[ "$step" = build ] && echo "platform-build: payload $(cat "$build/tests/vm/payload/platform")"
+if [ "$step" = build ]; then
+	echo "platform-build: payload $(cat "$build/tests/vm/payload/platform")"
+fi
