@@ -91,7 +91,13 @@ install_module() {
 	# (image/module-index.sh); depmod here when it is not there
 	local index=$PAYLOAD/module/index-$(uname -r)-$(sha256sum "$dir/basic_target.ko" | cut -c1-16)
 	if [ -f "$index/modules.dep.bin" ]; then
-		cp "$index"/modules.* "/lib/modules/$(uname -r)/"
+		# each file renamed into place, as depmod does: udev's modprobe
+		# may be reading the old one at this moment
+		local f to
+		for f in "$index"/modules.*; do
+			to=/lib/modules/$(uname -r)/${f##*/}
+			cp "$f" "$to.basicdm-tmp" && mv -f "$to.basicdm-tmp" "$to"
+		done
 	else
 		depmod -a
 	fi
