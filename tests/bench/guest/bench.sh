@@ -14,6 +14,9 @@ full)
 *)
 	io_rounds=1 io_runtime=2 bringup_sizes="16" bringup_rounds=1
 	hotplug_samples=3 idle_seconds=10
+	# one row on each backing disk: the short form proves the pipeline,
+	# every device and table, not the figures
+	default_workloads="randread-4k-qd32 randwrite-4k-fsync"
 	;;
 esac
 # for work on one phase: tests/bench/run --phases bringup --sizes 128,1024
@@ -27,6 +30,7 @@ rounds=$(vm_param rounds)
 io_rounds=${rounds:-$io_rounds}
 # only some I/O rows: tests/bench/run --phases io --workloads randread-4k-qd32,randwrite-4k-qd32
 only_workloads=$(vm_param workloads | tr , ' ')
+only_workloads=${only_workloads:-${default_workloads:-}}
 info "bench $mode ($phases): fio ${io_rounds}x${io_runtime}s, bring-up N=$bringup_sizes x$bringup_rounds," \
 	"hotplug $hotplug_samples samples, idle ${idle_seconds}s"
 data meta.csv "key,value"
