@@ -77,7 +77,12 @@ static struct json_object *volume_to_json(struct manager *m, struct volume *v)
 	return o;
 }
 
-static struct json_object *do_status(struct manager *m, const char *name)
+/*
+ * The reply of status and stats: {"volumes": [ONE(m, v), ...]} for every
+ * volume, or for NAME alone when it is not empty.
+ */
+static struct json_object *volumes_reply(struct manager *m, const char *name,
+					 struct json_object *(*one)(struct manager *, struct volume *))
 {
 	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
 	struct json_object *list = json_object_new_array();
@@ -92,10 +97,8 @@ static struct json_object *do_status(struct manager *m, const char *name)
 
 		if (*name && !streq(v->cfg->name, name))
 			continue;
-		o = volume_to_json(m, v);
-		if (!o)
-			return NULL;
-		if (json_object_array_add(list, o) < 0) {
+		o = one(m, v);
+		if (!o || json_object_array_add(list, o) < 0) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -107,12 +110,14 @@ static struct json_object *do_status(struct manager *m, const char *name)
  * One volume in a stats reply: {"name", "stats": {...} or null, "stats_missing":
  * why there is none, or null}.
  */
-static struct json_object *volume_stats_to_json(struct volume *v)
+static struct json_object *volume_stats_to_json(struct manager *m, struct volume *v)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct dmstats_sample sample;
 	char why[128] = "";
 	int r;
+
+	(void)m;	/* volumes_reply's shape, shared with volume_to_json */
 
 	if (!v->map)
 		snprintf(why, sizeof(why), "no map: the volume is %s", volume_state_to_string(v->state));
@@ -131,29 +136,6 @@ static struct json_object *volume_stats_to_json(struct volume *v)
 	if (r >= 0)
 		r = json_add_string(o, "stats_missing", *why ? why : NULL);
 	return r < 0 ? NULL : TAKE_PTR(o);
-}
-
-static struct json_object *do_stats(struct manager *m, const char *name)
-{
-	_cleanup_(json_object_putp) struct json_object *reply = control_reply_new();
-	struct json_object *list = json_object_new_array();
-
-	if (json_add(reply, "volumes", list) < 0)
-		return NULL;
-	if (*name && !manager_find_volume(m, name))
-		return no_such_volume(name);
-	for (size_t i = 0; i < m->n_volumes; i++) {
-		struct json_object *o;
-
-		if (*name && !streq(m->volumes[i]->cfg->name, name))
-			continue;
-		o = volume_stats_to_json(m->volumes[i]);
-		if (!o || json_object_array_add(list, o) < 0) {
-			json_object_put(o);
-			return NULL;
-		}
-	}
-	return TAKE_PTR(reply);
 }
 
 /* Appends S to array A: 0, or -ENOMEM. */
@@ -334,9 +316,9 @@ struct json_object *control_handle_request(const struct control_request *req,
 		}
 	}
 	if (req->command == CONTROL_STATUS)
-		return do_status(m, req->name);
+		return volumes_reply(m, req->name, volume_to_json);
 	if (req->command == CONTROL_STATS)
-		return do_stats(m, req->name);
+		return volumes_reply(m, req->name, volume_stats_to_json);
 	if (req->command == CONTROL_RELOAD)
 		return do_reload(m);
 
