@@ -7,7 +7,6 @@
  * a temporary file in the same directory, renamed over it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "basicdmctl.h"
 #include "json-util.h"
 #include "util.h"
@@ -156,38 +156,27 @@ void metrics_print_down(FILE *f)
 	fprintf(f, "basicdm_up 0\n");
 }
 
+struct metrics_content {
+	struct json_object *status_volumes, *stats_volumes;
+};
+
+static int put_metrics(FILE *f, void *userdata)
+{
+	const struct metrics_content *m = userdata;
+
+	if (m->status_volumes)
+		metrics_print(f, m->status_volumes, m->stats_volumes);
+	else
+		metrics_print_down(f);
+	return 0;
+}
+
 int metrics_write_file(const char *path, struct json_object *status_volumes,
 		       struct json_object *stats_volumes)
 {
-	_cleanup_(freep) char *tmp = NULL;
-	FILE *f;
-	int fd, r = 0;
+	struct metrics_content m = { status_volumes, stats_volumes };
 
-	/* not ending in .prom: the collector skips it until it is renamed */
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = negative_errno();
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
-	if (status_volumes)
-		metrics_print(f, status_volumes, stats_volumes);
-	else
-		metrics_print_down(f);
-	/* readable by node_exporter, which runs as its own user */
-	if (fchmod(fileno(f), 0644) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0)
-		r = negative_errno();
-	if (fclose(f) != 0 && r == 0)
-		r = negative_errno();
-	if (r == 0 && rename(tmp, path) < 0)
-		r = negative_errno();
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	/* readable by node_exporter, which runs as its own user; the file
+	 * beside it does not end in .prom, so the collector skips it */
+	return atomic_file_write(path, 0644, true, put_metrics, &m);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "claims.h"
 #include "util.h"
 
@@ -62,35 +63,26 @@ static void put_volume(FILE *f, const struct volume_config *v)
 	fputc('\n', f);
 }
 
+struct claims_content {
+	const struct volume_config *const *volumes;
+	size_t n;
+};
+
+static int put_claims(FILE *f, void *userdata)
+{
+	const struct claims_content *c = userdata;
+
+	fputs("# basicdmd: the volumes it maps or waits for, read by basicdm-udev-backing\n", f);
+	for (size_t i = 0; i < c->n; i++)
+		put_volume(f, c->volumes[i]);
+	return 0;
+}
+
 int claims_write(const char *path, const struct volume_config *const *volumes, size_t n)
 {
-	char tmp[PATH_MAX];
-	_cleanup_(fclosep) FILE *f = NULL;
-	int fd, r;
+	struct claims_content c = { volumes, n };
 
-	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return negative_errno();
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = negative_errno();
-		close(fd);
-		(void)unlink(tmp);
-		return r;
-	}
-	fputs("# basicdmd: the volumes it maps or waits for, read by basicdm-udev-backing\n", f);
-	for (size_t i = 0; i < n; i++)
-		put_volume(f, volumes[i]);
-	r = fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
-	if (fclose(TAKE_PTR(f)) != 0 && r == 0)
-		r = -EIO;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = negative_errno();
-	if (r < 0)
-		(void)unlink(tmp);
-	return r;
+	return atomic_file_write(path, 0644, false, put_claims, &c);
 }
 
 static int hex_digit(char c)

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "component-mark.h"
 #include "config-model.h"
 #include "dm-uuid.h"
@@ -75,11 +76,16 @@ static int read_small(const char *path, char *buf, size_t size)
 	return (int)len;
 }
 
+static int put_text(FILE *f, void *userdata)
+{
+	fputs(userdata, f);
+	return 0;
+}
+
 int component_mark_write(const char *runtime_dir, dev_t dev, const char *volume,
 			 uint64_t diskseq)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], dir[PATH_MAX], text[MARK_MAX], old[MARK_MAX];
-	_cleanup_(closep) int fd = -1;
+	char path[PATH_MAX], dir[PATH_MAX], text[MARK_MAX], old[MARK_MAX];
 	int n, r, had;
 
 	n = format_mark(volume, diskseq, text, sizeof(text));
@@ -99,21 +105,9 @@ int component_mark_write(const char *runtime_dir, dev_t dev, const char *volume,
 	snprintf(dir, sizeof(dir), "%s/" COMPONENT_MARK_DIR, runtime_dir);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return negative_errno();
-	/* written aside and renamed: udev's helper reads it at any moment */
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return negative_errno();
-	if (write(fd, text, (size_t)n) != n) {
-		r = errno ? negative_errno() : -EIO;
-		(void)unlink(tmp);
+	r = atomic_file_write(path, 0644, false, put_text, text);
+	if (r < 0)
 		return r;
-	}
-	if (rename(tmp, path) < 0) {
-		r = negative_errno();
-		(void)unlink(tmp);
-		return r;
-	}
 	return !had;
 }
 
@@ -202,7 +196,7 @@ int component_mark_list(const char *runtime_dir, dev_t **ret, size_t *n)
 		dev_t dev;
 
 		if (!parse_devnum_name(de->d_name, &dev))
-			continue;	/* ".", "..", a "*.new" left by a crash */
+			continue;	/* ".", "..", a "MAJ:MIN.XXXXXX" left by a crash */
 		if (count == allocated) {
 			size_t a = allocated ? 2 * allocated : 16;
 			dev_t *l = reallocarray(list, a, sizeof(*l));
