@@ -463,6 +463,19 @@ int dm_map_create(const char *name, const struct dm_table_spec *t)
 }
 
 /*
+ * After a failed resume: never leave I/O queued on a suspended map.  The
+ * kernel drops a table it failed to swap in, so a plain resume brings the
+ * map back with its old one.
+ */
+static void resume_again(const char *name)
+{
+	int k = simple_task(DM_DEVICE_RESUME, name, false);
+
+	if (k < 0)
+		log_warning("Map %s stays suspended, resume failed twice: %s", name, strerror(-k));
+}
+
+/*
  * The suspend is its own step: a resume with an inactive table suspends by
  * itself, but kernels without a 2024 fix ignore a failed suspend there and
  * then fail the swap with a bare EINVAL.  While the map is suspended udev may
@@ -490,17 +503,8 @@ int dm_map_reload(const char *name, const struct dm_table_spec *t)
 	}
 
 	r = simple_task(DM_DEVICE_RESUME, name, false);
-	if (r < 0) {
-		/*
-		 * The kernel drops a table it failed to swap in; a second
-		 * resume brings the device back with its old table instead of
-		 * leaving I/O queued on a suspended map.
-		 */
-		k = simple_task(DM_DEVICE_RESUME, name, false);
-		if (k < 0)
-			log_warning("Map %s stays suspended, resume failed twice: %s", name,
-				    strerror(-k));
-	}
+	if (r < 0)
+		resume_again(name);
 	return r;
 }
 
@@ -514,7 +518,7 @@ int dm_map_reload(const char *name, const struct dm_table_spec *t)
 int dm_map_mark_backing_gone(const char *name)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *suspend = NULL, *resume = NULL;
-	int r, k;
+	int r;
 
 	r = task_new_ours(DM_DEVICE_SUSPEND, name, &suspend);
 	if (r < 0)
@@ -531,13 +535,8 @@ int dm_map_mark_backing_gone(const char *name)
 	if (r < 0)
 		return r;
 	r = task_run(resume);
-	if (r < 0) {
-		/* never leave I/O queued on a suspended map: resume it unflagged */
-		k = simple_task(DM_DEVICE_RESUME, name, false);
-		if (k < 0)
-			log_warning("Map %s stays suspended, resume failed twice: %s", name,
-				    strerror(-k));
-	}
+	if (r < 0)
+		resume_again(name);	/* unflagged */
 	return r;
 }
 
