@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "blockdev.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "util.h"
@@ -38,4 +41,34 @@ int blockdev_get_read_only(dev_t dev, bool *ret)
 		return r;
 	*ret = ro != 0;
 	return 0;
+}
+
+int blockdev_open(dev_t dev, int flags)
+{
+	char path[64], line[PATH_MAX], node[PATH_MAX + 8];
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major(dev), minor(dev));
+	f = fopen(path, "re");
+	if (!f)
+		return negative_errno();
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = startswith(line, "DEVNAME=") && line[8] && !strstr(line, "..");
+	}
+	fclose(f);
+	if (!found)
+		return -ENODEV;
+	snprintf(node, sizeof(node), "/dev/%s", line + 8);
+	fd = open(node, flags | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISBLK(st.st_mode) || st.st_rdev != dev)
+		return -ENODEV;	/* the name went to another device meanwhile */
+	return TAKE_FD(fd);
 }

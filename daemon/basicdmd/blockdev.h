@@ -14,3 +14,10 @@ int blockdev_get_sectors(dev_t dev, uint64_t *ret);
  * set read-only with blockdev --setro.
  */
 int blockdev_get_read_only(dev_t dev, bool *ret);
+
+/*
+ * Opens block device DEV by the name the kernel gave it (DEVNAME in sysfs,
+ * so /dev/loop3 in devtmpfs, with or without udev's /dev/block links), and
+ * checks that the node is DEV.  An fd, or a negative errno.
+ */
+int blockdev_open(dev_t dev, int flags);

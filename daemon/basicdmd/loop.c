@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/loop.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "log.h"
 #include "util.h"
 
@@ -107,18 +109,27 @@ int loop_prepare_file(const char *path, uint64_t size, bool grow)
 	return r;
 }
 
-int loop_set_capacity(dev_t loop)
+int loop_follow_file(dev_t loop, const char *file)
 {
 	_cleanup_(closep) int fd = -1;
-	char dev[64];
+	uint64_t sectors;
+	struct stat st;
+	int r;
 
-	snprintf(dev, sizeof(dev), "/dev/block/%u:%u", major(loop), minor(loop));
-	fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	if (stat(file, &st) < 0)
 		return negative_errno();
+	r = blockdev_get_sectors(loop, &sectors);
+	if (r < 0)
+		return r;
+	/* the loop device covers the whole sectors of the file, from byte 0 */
+	if (sectors == (uint64_t)st.st_size >> 9)
+		return 0;
+	fd = blockdev_open(loop, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
 	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
 		return negative_errno();
-	return 0;
+	return 1;
 }
 
 /* True for "loop<N>", the kernel's names of loop block devices. */

@@ -19,10 +19,13 @@
 int loop_prepare_file(const char *path, uint64_t size, bool grow);
 
 /*
- * Has loop device LOOP take the size its file has now (LOOP_SET_CAPACITY):
- * after the file grew under it.
+ * Has loop device LOOP take the size its FILE has now, after the file grew
+ * under it (LOOP_SET_CAPACITY).  Only when the sizes differ: the kernel
+ * sends a change event for the device even when its size stays, and udev
+ * would probe it again for nothing.  1 when it resized, 0 when the sizes
+ * agreed, or a negative errno.
  */
-int loop_set_capacity(dev_t loop);
+int loop_follow_file(dev_t loop, const char *file);
 
 /*
  * The bound loop devices indexed by backing inode, read once when first

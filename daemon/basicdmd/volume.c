@@ -377,7 +377,7 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 	if (r < 0)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
 	/* attached before the file grew to a larger 'size' (a restart after the edit) */
-	r = reused ? loop_set_capacity(loop) : 0;
+	r = reused ? loop_follow_file(loop, v->cfg->file) : 0;
 	if (r < 0)
 		log_warning("%s: cannot have loop%u take the size of %s: %s; the map keeps the "
 			    "size it had", v->cfg->name, minor(loop), v->cfg->file, strerror(-r));
@@ -432,7 +432,7 @@ static int reload_table(struct volume *v, struct udev *udev)
 		r = prepare_file(v);
 		if (r < 0)
 			return r;
-		r = loop_set_capacity(v->backing);
+		r = loop_follow_file(v->backing, v->cfg->file);
 		if (r < 0)
 			return fail(v, r, "cannot have %s take the size of %s: %m", v->backing_desc,
 				    v->cfg->file);

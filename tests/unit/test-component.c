@@ -148,16 +148,16 @@ int __wrap_backing_check_volume(const struct volume_config *v, const struct back
 	return 0;
 }
 
-static int n_set_capacity;
+static int n_follow_file;
 
 int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
 	return 0;
 }
 
-int __wrap_loop_set_capacity(dev_t loop)
+int __wrap_loop_follow_file(dev_t loop, const char *file)
 {
-	n_set_capacity++;
+	n_follow_file++;
 	return 0;
 }
 

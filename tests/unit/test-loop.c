@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -367,6 +368,33 @@ static void test_attach_read_only_conflict(void **state)
 	close(fd);
 }
 
+/* The loop device follows its file when the file grew, and only then. */
+static void test_follow_file(void **state)
+{
+	struct scratch *s = *state;
+	uint64_t bytes = 0;
+	bool reused;
+	dev_t dev;
+	int fd = -1, r;
+
+	if (access("/dev/loop-control", W_OK) < 0)
+		skip();
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	r = loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused);
+	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(loop_follow_file(dev, s->path), 0);	/* same size: left alone */
+	/* grown by a part sector too: the loop device covers the whole sectors */
+	assert_int_equal(loop_prepare_file(s->path, (2 << 20) + 100, true), 0);
+	assert_int_equal(loop_follow_file(dev, s->path), 1);
+	assert_int_equal(ioctl(fd, BLKGETSIZE64, &bytes), 0);
+	assert_int_equal(bytes, 2 << 20);
+	assert_int_equal(loop_follow_file(dev, s->path), 0);
+	close(fd);
+	wait_detached(s->path);
+}
+
 /*
  * Through an index the bound devices are looked up in a list read once: a
  * file bound before the index was read is still found, one bound through it
@@ -439,6 +467,7 @@ int main(void)
 		T(test_attach_refuses),
 		T(test_attach_find_reuse),
 		T(test_attach_read_only_conflict),
+		T(test_follow_file),
 		T(test_index),
 	};
 

@@ -8,7 +8,7 @@
  * to each volume, and that it leaves the rest alone; which stray maps go,
  * and when.
  */
-// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_set_capacity loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
+// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -319,16 +319,16 @@ int __wrap_blockdev_get_read_only(dev_t dev, bool *ret)
 	return 0;
 }
 
-static int n_set_capacity;
+static int n_follow_file;
 
 int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
 	return 0;
 }
 
-int __wrap_loop_set_capacity(dev_t loop)
+int __wrap_loop_follow_file(dev_t loop, const char *file)
 {
-	n_set_capacity++;
+	n_follow_file++;
 	return 0;
 }
 

@@ -6,7 +6,7 @@
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_set_capacity loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
+// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,7 +133,7 @@ int __wrap_backing_check_volume(const struct volume_config *v, const struct back
 	return 0;
 }
 
-static int n_set_capacity;
+static int n_follow_file;
 
 int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
@@ -141,9 +141,9 @@ int __wrap_loop_prepare_file(const char *path, uint64_t size, bool grow)
 	return 0;
 }
 
-int __wrap_loop_set_capacity(dev_t loop)
+int __wrap_loop_follow_file(dev_t loop, const char *file)
 {
-	n_set_capacity++;
+	n_follow_file++;
 	return 0;
 }
 
@@ -272,7 +272,7 @@ static int reset(void **state)
 	fake_backing_read_only = false;
 	unusable_reason = NULL;
 	n_prepares = 0;
-	n_set_capacity = 0;
+	n_follow_file = 0;
 	udev_db_entry = NULL;
 	n_events = 0;
 	dm_dev_ready.devnum = makedev(253, 0);
@@ -645,7 +645,7 @@ static void test_file_size_grown_on_reload(void **state)
 	fake_backing_sectors = 131072;	/* what the loop device says after LOOP_SET_CAPACITY */
 	assert_int_equal(volume_reconfigure(v, &bigger, true, NULL, NULL), 0);
 	assert_int_equal(n_prepares, 2);
-	assert_int_equal(n_set_capacity, 1);
+	assert_int_equal(n_follow_file, 1);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.spec.sectors, 131072 - 2048);
 	assert_events((const char *[]){ "data:resized" }, 1);
