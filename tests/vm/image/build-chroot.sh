@@ -6,33 +6,29 @@
 #
 #   build-chroot.sh RELEASE CACHE_DIR
 #
-# Prints the chroot's path, CACHE_DIR/chroot-<release>-<hash>, where <hash>
-# covers this script and sources.sh: the chroot is made once with
-# mmdebstrap from this host's apt sources with the codename replaced, and
-# reused.  It holds the build dependencies of the README, cmocka, the
+# Prints the chroot's path, CACHE_DIR/chroot-<release>-<hash>/root, where
+# <hash> covers this script, sources.sh and cache.sh (how the cache keeps
+# and drops its entries): the chroot is made once with mmdebstrap from this
+# host's apt sources with the codename replaced, and reused.  It holds the build dependencies of the README, cmocka, the
 # release's linux-headers-amd64 and the packaging tools (debhelper, dh-dkms,
 # lintian: debian/build-debs-release.sh builds that release's .debs in it);
-# "kver" in it names that kernel release.
-# A chroot not used for BASICDM_VM_CACHE_DAYS days (default 14) is deleted
-# by the next one made.  Needs root.
+# "kver" in it names that kernel release.  Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
+. "$here/cache.sh"
 
 release=${1:?usage: build-chroot.sh RELEASE CACHE_DIR}
 cache=${2:?usage: build-chroot.sh RELEASE CACHE_DIR}
-max_days=${BASICDM_VM_CACHE_DAYS:-14}
 
 packages=(build-essential cmake pkg-config libdevmapper-dev libudev-dev libsystemd-dev
 	libconfig-dev libinih-dev libjson-c-dev libcmocka-dev linux-headers-amd64
 	debhelper dh-dkms lintian systemd-dev git)
 
-key=$( (echo "$release ${packages[*]}"; cat "$here/build-chroot.sh" "$here/sources.sh") |
-	sha256sum | cut -c1-16)
+key=$(cache_key "$release ${packages[*]}" "$here/build-chroot.sh" "$here/sources.sh" "$here/cache.sh")
 out=$cache/chroot-$release-$key
-if [ -f "$out/.ready" ]; then
-	touch "$out/.used"
-	echo "$out"
+if cache_lookup "$out"; then
+	echo "$out/root"
 	exit 0
 fi
 
@@ -49,13 +45,7 @@ chroot "$work/root" dpkg-query -W -f='${Depends}' linux-headers-amd64 |
 	sed 's/^linux-headers-\([^ ,]*\).*/\1/' > "$work/root/kver"
 [ -d "$work/root/usr/src/linux-headers-$(cat "$work/root/kver")" ] ||
 	{ echo "build-chroot: no kernel headers in the chroot" >&2; exit 1; }
-touch "$work/root/.ready" "$work/root/.used"
-rm -rf "$out"
-mv "$work/root" "$out"
-rm -rf "$work"
+cache_commit "$work" "$out"
 trap - EXIT
-for old in "$cache"/chroot-*/.used; do
-	[ -f "$old" ] && [ "${old%/.used}" != "$out" ] && [ -n "$(find "$old" -mtime +"$max_days")" ] &&
-		rm -rf "${old%/.used}"
-done
-echo "$out"
+cache_drop_stale "$cache" "$out"
+echo "$out/root"

@@ -13,14 +13,13 @@
 # guest as a user would.
 # The result lands in CACHE_DIR/<release>-<kver>-<variant>-<hash>/ (rootfs.img,
 # vmlinuz, initrd.img), where <hash> covers the inputs in this folder that
-# make this image: a cached image is reused until one of them changes.
-# Images of other releases, kernels and inputs stay in the cache, so test
-# runs of several platforms (or branches) never evict each other's; an image
-# not used for BASICDM_VM_CACHE_DAYS days (default 14) is deleted by the
-# next build.
+# make this image (cache.sh): a cached image is reused until one of them
+# changes.  Images of other releases, kernels and inputs stay in the cache,
+# so test runs of several platforms (or branches) never evict each other's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
+. "$here/cache.sh"
 
 release=$(host_release)
 if [ "${1:-}" = --release ]; then
@@ -30,7 +29,6 @@ fi
 kver=${1:?usage: build-image.sh [--release RELEASE] KVER CACHE_DIR [VARIANT]}
 cache=${2:?usage: build-image.sh [--release RELEASE] KVER CACHE_DIR [VARIANT]}
 variant=${3:-runtime}
-max_days=${BASICDM_VM_CACHE_DAYS:-14}
 
 case $variant in
 runtime) lists=(packages) size=2G extra="linux-image-$kver" ;;
@@ -40,31 +38,10 @@ esac
 # the packages whose names differ between releases (library sonames)
 [ -f "$here/packages-$release" ] && lists+=("packages-$release")
 
-key=$( (echo "$release $kver $variant"
-	cd "$here" && find build-image.sh sources.sh overlay "${lists[@]}" -type f |
-		LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)
+key=$(cd "$here" && cache_key "$release $kver $variant" \
+	$(find build-image.sh sources.sh cache.sh overlay "${lists[@]}" -type f | LC_ALL=C sort))
 out=$cache/$release-$kver-$variant-$key
-
-# drop_stale: images not used for max_days days, and builds that died
-# half-way a day ago or more.
-drop_stale() {
-	local dir stamp
-	for dir in "$cache"/*/; do
-		dir=${dir%/}
-		[ "$dir" = "$out" ] && continue
-		stamp=$dir/used
-		[ -f "$stamp" ] || stamp=$dir/ready
-		[ -f "$stamp" ] || continue
-		if [ -n "$(find "$stamp" -mtime +"$max_days")" ]; then
-			echo "build-image: dropping $dir, unused for $max_days days" >&2
-			rm -rf "$dir"
-		fi
-	done
-	find "$cache" -maxdepth 1 -name '.build.*' -mtime +0 -exec rm -rf {} + 2>/dev/null || true
-}
-
-if [ -f "$out/ready" ]; then
-	touch "$out/used"
+if cache_lookup "$out"; then
 	echo "$out"
 	exit 0
 fi
@@ -97,9 +74,7 @@ mkfs.ext4 -q -F -L basicdm-vm -d "$work/root" "$work/rootfs.img"
 rm -rf "$work/root"
 
 echo "$release $kver $variant" > "$work/variant"
-touch "$work/ready" "$work/used"
-rm -rf "$out"
-mv "$work" "$out"
+cache_commit "$work" "$out"
 trap - EXIT
-drop_stale
+cache_drop_stale "$cache" "$out"
 echo "$out"
