@@ -309,6 +309,18 @@ static void hear_bind(dev_t loop, bool bind, void *userdata)
 	h->calls++;
 }
 
+/*
+ * Skips a test that needs real loop devices where there are none to use
+ * (no /dev/loop-control, or R: the first attach, refused by the host).
+ */
+static void skip_without_loop_devices(int r)
+{
+	if (access("/dev/loop-control", W_OK) < 0)
+		skip();
+	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
+		skip();
+}
+
 static void test_attach_find_reuse(void **state)
 {
 	struct scratch *s = *state;
@@ -317,13 +329,11 @@ static void test_attach_find_reuse(void **state)
 	dev_t dev, found, dev2;
 	int fd = -1, fd2 = 0, r;
 
-	if (access("/dev/loop-control", W_OK) < 0)
-		skip();
+	skip_without_loop_devices(0);
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, false, &(const struct loop_bind_hook){ hear_bind, &heard },
 			&dev, &fd, &reused);
-	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
-		skip();
+	skip_without_loop_devices(r);
 	assert_int_equal(r, 0);
 	assert_true(fd >= 0);
 	assert_false(reused);
@@ -356,12 +366,10 @@ static void test_attach_read_only_conflict(void **state)
 	dev_t dev, dev2;
 	int fd = -1, fd2 = -1, r;
 
-	if (access("/dev/loop-control", W_OK) < 0)
-		skip();
+	skip_without_loop_devices(0);
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused);
-	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
-		skip();
+	skip_without_loop_devices(r);
 	assert_int_equal(r, 0);
 	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev2, &fd2, &reused), -EROFS);
 	assert_int_equal(fd2, -1);
@@ -377,12 +385,10 @@ static void test_follow_file(void **state)
 	dev_t dev;
 	int fd = -1, r;
 
-	if (access("/dev/loop-control", W_OK) < 0)
-		skip();
+	skip_without_loop_devices(0);
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused);
-	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
-		skip();
+	skip_without_loop_devices(r);
 	assert_int_equal(r, 0);
 	assert_int_equal(loop_follow_file(dev, s->path), 0);	/* same size: left alone */
 	/* grown by a part sector too: the loop device covers the whole sectors */
@@ -410,14 +416,12 @@ static void test_index(void **state)
 	dev_t before, dev, again, dev_other, found;
 	int fd_before = -1, fd = -1, fd_other = -1, r;
 
-	if (access("/dev/loop-control", W_OK) < 0)
-		skip();
+	skip_without_loop_devices(0);
 	snprintf(other, sizeof(other), "%s/other.img", s->dir);
 	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
 	assert_int_equal(loop_prepare_file(other, 1 << 20, false), 0);
 	r = loop_attach(NULL, s->path, false, NULL, &before, &fd_before, &reused);
-	if (r == -EPERM || r == -EACCES || r == -ENODEV || r == -ENOENT || r == -ENXIO)
-		skip();
+	skip_without_loop_devices(r);
 	assert_int_equal(r, 0);
 
 	idx = loop_index_new();
