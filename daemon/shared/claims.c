@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The claims file: claims.h. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "atomic-file.h"
 #include "claims.h"

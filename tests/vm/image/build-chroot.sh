@@ -9,10 +9,11 @@
 # Prints the chroot's path, CACHE_DIR/chroot-<release>-<hash>/root, where
 # <hash> covers this script, sources.sh and cache.sh (how the cache keeps
 # and drops its entries): the chroot is made once with mmdebstrap from this
-# host's apt sources with the codename replaced, and reused.  It holds the build dependencies of the README, cmocka, the
-# release's linux-headers-amd64 and the packaging tools (debhelper, dh-dkms,
-# lintian: debian/build-debs-release.sh builds that release's .debs in it);
-# "kver" in it names that kernel release.  Needs root.
+# host's apt sources with the codename replaced, and reused.  It holds the
+# build dependencies of the README, cmocka, the release's
+# linux-headers-amd64 and the packaging tools (debhelper, dh-dkms, lintian:
+# debian/build-debs-release.sh builds that release's .debs in it); "kver"
+# in it names that kernel release.  Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
