@@ -1,27 +1,27 @@
 # vm-options: --allow-reboot --source --timeout 1800
-# Units bound to a volume: the README's "Run a backup when the backup disk
-# is plugged in", its unit file and its fstab line copied from the README.
+# Units bound to a volume: the admin guide's "Run a backup when the backup disk
+# is plugged in" (doc/admin-guide.md), its unit file and its fstab line copied from it.
 # A boot without the disk: the nofail line does not hold the boot up.  Then
 # the unit starts at every plug and stops at every pull, the disk mounted
 # from fstab under it; the map of a disk pulled while mounted goes once
 # systemd has unmounted it.
 # The volume matches the disk's ID_SERIAL (a virtio disk has no
-# ID_SERIAL_SHORT, the README's choice for a USB disk).
+# ID_SERIAL_SHORT, the admin guide's choice for a USB disk).
 state=/var/lib/basicdm-test
 mkdir -p "$state"
 unit=/etc/systemd/system/backup.service
-# The README's device timeout is 5 s.  The test's is long enough that the
+# The guide's device timeout is 5 s.  The test's is long enough that the
 # boot's wait for the absent disk is still pending when this scenario runs,
 # after local-fs.target: so "the boot did not wait for it" does not depend
 # on how fast the emulator boots.
 timeout=600
 
-# readme_block FILE: the README's fenced block that starts with "# FILE".
-readme_block() {
+# guide_block FILE: the admin guide's fenced block that starts with "# FILE".
+guide_block() {
 	awk -v head="# $1" '/^ *```/ { if (on) exit; fence = 1; next }
 		fence && !on && $0 ~ "^ *" head "$" { on = 1 }
 		on { sub(/^   /, ""); print }
-		{ fence = 0 }' /mnt/source/README.md
+		{ fence = 0 }' /mnt/source/doc/admin-guide.md
 }
 
 # backup_is STATE: the unit's ActiveState, for wait_until.
@@ -46,18 +46,18 @@ pull() {
 	check "$1: /dev/basicdm/backup is gone" sh -c '! test -e /dev/basicdm/backup'
 }
 
-# Boot 1: the volume, the unit and the fstab line, as the README sets them
+# Boot 1: the volume, the unit and the fstab line, as the admin guide sets them
 # up; the disk has never been plugged in.  (A reboot after a PCI hot-plug
 # and unplug stalls the emulated machine's next boot for minutes, with a
 # hung-task trace: the reboot comes first.)
 setup() {
 	mkdir -p /mnt/source
 	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 source /mnt/source
-	readme_block "$unit" > "$state/backup.service"
-	readme_block /etc/fstab | grep -v '^#' > "$state/fstab"
-	check "the README has the unit, bound to the volume's device" \
+	guide_block "$unit" > "$state/backup.service"
+	guide_block /etc/fstab | grep -v '^#' > "$state/fstab"
+	check "the admin guide has the unit, bound to the volume's device" \
 		grep -qx 'BindsTo=dev-basicdm-backup.device' "$state/backup.service"
-	check "the README has the fstab line, with nofail and a device timeout" \
+	check "the admin guide has the fstab line, with nofail and a device timeout" \
 		grep -q 'nofail,x-systemd.device-timeout=5s' "$state/fstab"
 	info "unit: $(tr '\n' '|' < "$state/backup.service")"
 	info "fstab: $(cat "$state/fstab")"
