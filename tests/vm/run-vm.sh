@@ -13,6 +13,7 @@
 # BASICDM_VM_LONG=1 asks the scenarios for their long rounds (guest: vm_long).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+setup_start=$(date +%s.%N)
 : "${BASICDM_VM_CACHE:?}" "${BASICDM_VM_PAYLOAD:?}"
 
 if [ -f "$BASICDM_VM_PAYLOAD/platform" ]; then
@@ -37,6 +38,9 @@ if [ -f "$BASICDM_VM_PAYLOAD/module/basic_target.ko" ]; then
 	"$here/image/module-index.sh" "$image" "$kver" "$BASICDM_VM_PAYLOAD/module" ||
 		echo "run-vm: no module index from the host; the guest runs depmod" >&2
 fi
+# where the time goes (doc/testing.md): this side's share, before QEMU starts
+awk -v a="$setup_start" -v b="$(date +%s.%N)" \
+	'BEGIN { printf "run-vm: host set-up %.1f s (image, module index)\n", b - a }'
 extra=()
 [ "${BASICDM_VM_LONG:-0}" = 1 ] && extra+=(--param long=1)
 args=()
