@@ -3,7 +3,8 @@
 # boots it with vmrun.py.  Environment (set by ctest, see CMakeLists.txt):
 #   BASICDM_VM_CACHE BASICDM_VM_PAYLOAD BASICDM_VM_LOGS
 #   (BASICDM_KVER: the kernel, for a payload without a "platform" file)
-#   run-vm.sh [--variant V] --image-only     build the image and stop
+#   run-vm.sh [--variant V] --image-only     build the image and its
+#                                            checkpoint, and stop
 #   run-vm.sh [--variant V] [--kernel-debs] [vmrun.py args]
 #                                            e.g. --run target-tutorial
 # The payload's "platform" file names the release and the kernel its module
@@ -30,7 +31,9 @@ fi
 image=$("$here/image/build-image.sh" --release "$release" "$kver" "$BASICDM_VM_CACHE" "$variant")
 if [ "${1:-}" = --image-only ]; then
 	echo "image: $image"
-	exit 0
+	# and the booted guest the scenarios restore (vmrun.py, checkpoint.py)
+	exec python3 "$here/vmrun.py" --image "$image" --payload "$BASICDM_VM_PAYLOAD" \
+		--run checkpoint --make-checkpoint
 fi
 # the guest's depmod for the payload's module, done here (seconds instead of
 # a slow part of every boot); a guest without it runs depmod itself

@@ -52,57 +52,12 @@ import sys
 import tempfile
 import time
 
+import checkpoint
+from machine import Qmp, connect_unix, new_overlay, qemu_command
+
 
 def log(msg):
     print(f"vmrun: {msg}", flush=True)
-
-
-class Qmp:
-    """A minimal QMP client: enough to run commands and skip events."""
-
-    def __init__(self, path, deadline):
-        self.sock = connect_unix(path, deadline)
-        self.buf = b""
-        self.events = []
-        self._read()  # greeting
-        self.execute({"execute": "qmp_capabilities"})
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("QMP socket closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def execute(self, cmd):
-        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
-        while True:
-            msg = self._read()
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            return msg
-
-    def wait_event(self, name, device, timeout):
-        """Wait for a QMP event about DEVICE (e.g. DEVICE_DELETED)."""
-        end = time.monotonic() + timeout
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name and ev.get("data", {}).get("device") == device:
-                    del self.events[i]
-                    return True
-            left = end - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                self.events.append(self._read())
-            except socket.timeout:
-                return False
-            finally:
-                self.sock.settimeout(None)
 
 
 class Disks:
@@ -228,76 +183,6 @@ class Timing:
                 f"payload {payload:.1f} s, power-off {off:.1f} s, total {now - self.start:.1f} s")
 
 
-def connect_unix(path, deadline):
-    while True:
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(path)
-            return s
-        except (FileNotFoundError, ConnectionRefusedError):
-            s.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def qemu_command(args, image, tmp, kernel):
-    """QEMU's command line; KERNEL is the (vmlinuz, initrd) pair to boot."""
-    overlay = os.path.join(tmp, "root.qcow2")
-    if not os.path.exists(overlay):
-        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
-                        "-b", os.path.join(image, "rootfs.img"), overlay],
-                       check=True)
-    # panic=-1 turns a panic into a reboot, which -no-reboot turns into an
-    # exit; a scenario that reboots on purpose halts on a panic instead.
-    # The lockup and RCU-stall detectors measure host scheduling under
-    # software emulation, not the guest: a loaded host starves a vCPU for
-    # seconds, and they would print a "BUG" that no kernel code caused.  A
-    # real hang still shows as a scenario timeout.
-    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 systemd.show_status=0 "
-              "nosoftlockup rcupdate.rcu_cpu_stall_suppress=1 "
-              f"panic={0 if args.allow_reboot else -1} basicdm.run={args.run}")
-    if args.bare:
-        append += " basicdm.bare"
-    for param in args.param:
-        append += f" basicdm.{param}"
-    cmd = [args.qemu,
-           "-machine", "pc", "-accel", "tcg,thread=multi",
-           "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
-           "-nodefaults", "-display", "none",
-           "-kernel", kernel[0],
-           "-initrd", kernel[1],
-           "-append", append,
-           "-drive", f"file={overlay},if=none,id=root,format=qcow2,cache=unsafe",
-           "-device", "virtio-blk-pci,drive=root",
-           "-virtfs", f"local,path={args.payload},mount_tag=payload,"
-                      "security_model=none,readonly=on",
-           "-device", "virtio-serial-pci",
-           "-chardev", f"socket,id=ctl,path={tmp}/ctl.sock,server=on,wait=on",
-           "-device", "virtserialport,chardev=ctl,name=basicdm.ctl",
-           "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
-           "-device", "virtio-rng-pci",
-           # controllers for the USB and SCSI disks a scenario hot-plugs
-           "-device", "qemu-xhci,id=xhci",
-           "-device", "virtio-scsi-pci,id=scsi0"]
-    if not args.allow_reboot:
-        cmd += ["-no-reboot"]
-    if args.source:
-        cmd += ["-virtfs", f"local,path={args.source},mount_tag=source,"
-                           "security_model=none,readonly=on"]
-    for tag, path in args.share:
-        cmd += ["-virtfs", f"local,path={path},mount_tag={tag},"
-                           "security_model=none,readonly=on"]
-    if args.allow_reboot:
-        cmd += ["-virtfs", f"local,path={tmp}/nextboot,mount_tag=nextboot,"
-                           "security_model=none"]
-    if args.interactive:
-        cmd += ["-serial", "mon:stdio"]
-    else:
-        cmd += ["-serial", f"file:{tmp}/console.log"]
-    return cmd
-
-
 def next_boot(args, qmp, tmp, names):
     """HOST next-boot VMLINUZ INITRD: returns the answer and the kernel to boot."""
     if not args.allow_reboot:
@@ -338,26 +223,43 @@ def run(args):
     kernel = (os.path.join(image, "vmlinuz"), os.path.join(image, "initrd.img"))
     next_kernel = None
     os.makedirs(os.path.join(tmp, "nextboot"))
+    os.makedirs(os.path.join(tmp, "empty"))
+    saved = None
+    if args.checkpoint and checkpoint.usable(args):
+        saved = checkpoint.ensure(args, log)
     deadline = time.monotonic() + args.timeout
     # where the time goes: QEMU started, the guest's first line (its entry
     # ran: booted, payload installed), END, QEMU gone; per boot
     timing = Timing()
 
-    def start(kernel):
+    def start(kernel, saved=None):
+        """QEMU booting KERNEL, or restored from the save SAVED (checkpoint.py)."""
         for sock in ("ctl.sock", "qmp.sock"):
             if os.path.exists(os.path.join(tmp, sock)):
                 os.unlink(os.path.join(tmp, sock))
-        proc = subprocess.Popen(qemu_command(args, image, tmp, kernel),
-                                stdin=None if args.interactive else subprocess.DEVNULL)
         timing.boot_started()
-        ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
-        qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
+        if saved:
+            try:
+                proc, ctl, qmp = checkpoint.restore(args, tmp, saved, kernel)
+            except (OSError, ConnectionError, RuntimeError) as e:
+                log(f"restoring the checkpoint failed ({e}); booting instead")
+                if os.path.exists(os.path.join(tmp, "root.qcow2")):
+                    os.unlink(os.path.join(tmp, "root.qcow2"))
+                return start(kernel)
+        else:
+            if not os.path.exists(os.path.join(tmp, "root.qcow2")):
+                new_overlay(os.path.join(tmp, "root.qcow2"), os.path.join(image, "rootfs.img"),
+                            "raw")
+            proc = subprocess.Popen(qemu_command(args, tmp, kernel),
+                                    stdin=None if args.interactive else subprocess.DEVNULL)
+            ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
+            qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
         sel = selectors.DefaultSelector()
         sel.register(ctl, selectors.EVENT_READ)
         return proc, ctl, qmp, sel
 
     try:
-        proc, ctl, qmp, sel = start(kernel)
+        proc, ctl, qmp, sel = start(kernel, saved)
         disks = Disks(qmp, tmp)
         buf = b""
         while not ended:
@@ -477,7 +379,12 @@ def main():
                    help="pass basicdm.KEY=VALUE on the guest's kernel command line")
     p.add_argument("--data", help="folder for the guest's DATA lines")
     p.add_argument("--share", action="append", default=[], metavar="TAG=PATH",
-                   help="also share PATH, read-only, as 9p tag TAG")
+                   help="also share PATH, read-only, as 9p tag TAG (the run boots: "
+                        "no checkpoint has the share)")
+    p.add_argument("--no-checkpoint", dest="checkpoint", action="store_false",
+                   help="boot, even where a saved booted guest could be restored")
+    p.add_argument("--make-checkpoint", action="store_true",
+                   help="only make the image's checkpoint (checkpoint.py), if it has none")
     args = p.parse_args()
     if shutil.which(args.qemu) is None:
         print(f"FAIL {args.run}: {args.qemu} not found: the VM tests cannot run", flush=True)
@@ -493,6 +400,8 @@ def main():
             p.error(f"--share {share}: wants TAG=FOLDER")
         shares.append((tag, os.path.abspath(path)))
     args.share = shares
+    if args.make_checkpoint:
+        return 0 if checkpoint.ensure(args, log) else 1
     return run(args)
 
 

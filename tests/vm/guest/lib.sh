@@ -27,8 +27,13 @@ check() {
 	fi
 }
 
-# vm_param KEY: the value of basicdm.KEY=VALUE on the kernel command line.
-vm_param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^basicdm\.$1=//p" | tail -n 1; }
+# vm_cmdline: the kernel command line this run was given: the boot's, or
+# the one the host handed a guest restored from a checkpoint (run-payload).
+vm_cmdline() { cat /run/basicdm-vm/cmdline 2>/dev/null || cat /proc/cmdline; }
+# vm_param KEY: the value of basicdm.KEY=VALUE on it.
+vm_param() { vm_cmdline | tr ' ' '\n' | sed -n "s/^basicdm\.$1=//p" | tail -n 1; }
+# vm_flag KEY: true when basicdm.KEY is on it.
+vm_flag() { vm_cmdline | tr ' ' '\n' | grep -qx "basicdm\.$1"; }
 # vm_long: true when the long fault rounds were asked for (BASICDM_VM_LONG=1).
 vm_long() { [ "$(vm_param long)" = 1 ]; }
 

@@ -1,0 +1,138 @@
+"""The QEMU machine every VM test boots, and the QMP client that steers it.
+
+vmrun.py runs a scenario on it; checkpoint.py saves a booted one and
+restores it.  Everything a saved guest must find again when it is restored
+is in machine_args().
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+
+
+class Qmp:
+    """A minimal QMP client: enough to run commands and skip events."""
+
+    def __init__(self, path, deadline):
+        self.sock = connect_unix(path, deadline)
+        self.buf = b""
+        self.events = []
+        self._read()  # greeting
+        self.execute({"execute": "qmp_capabilities"})
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("QMP socket closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def execute(self, cmd):
+        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
+        while True:
+            msg = self._read()
+            if "event" in msg:
+                self.events.append(msg)
+                continue
+            return msg
+
+    def wait_event(self, name, device, timeout):
+        """Wait for a QMP event about DEVICE (e.g. DEVICE_DELETED)."""
+        end = time.monotonic() + timeout
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev["event"] == name and ev.get("data", {}).get("device") == device:
+                    del self.events[i]
+                    return True
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(left)
+            try:
+                self.events.append(self._read())
+            except socket.timeout:
+                return False
+            finally:
+                self.sock.settimeout(None)
+
+
+def connect_unix(path, deadline):
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            return s
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def kernel_append(args, run=None):
+    """The guest kernel's command line; RUN replaces the scenario's name."""
+    # panic=-1 turns a panic into a reboot, which -no-reboot turns into an
+    # exit; a scenario that reboots on purpose halts on a panic instead.
+    # The lockup and RCU-stall detectors measure host scheduling under
+    # software emulation, not the guest: a loaded host starves a vCPU for
+    # seconds, and they would print a "BUG" that no kernel code caused.  A
+    # real hang still shows as a scenario timeout.
+    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 systemd.show_status=0 "
+              "nosoftlockup rcupdate.rcu_cpu_stall_suppress=1 "
+              f"panic={0 if args.allow_reboot else -1} basicdm.run={run or args.run}")
+    if args.bare:
+        append += " basicdm.bare"
+    for param in args.param:
+        append += f" basicdm.{param}"
+    return append
+
+
+def machine_args(args, tmp, empty):
+    """The machine: everything a saved guest must find again when restored
+    (its devices, in this order), with the host paths of this run.  The
+    source and nextboot shares are always there, pointing at EMPTY when the
+    scenario does not use them, so every scenario can restore one save."""
+    return ["-machine", "pc", "-accel", "tcg,thread=multi",
+            "-cpu", "max", "-smp", str(args.smp), "-m", str(args.mem),
+            "-nodefaults", "-display", "none",
+            "-drive", f"file={tmp}/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe",
+            "-device", "virtio-blk-pci,drive=root",
+            "-virtfs", f"local,path={args.payload},mount_tag=payload,"
+                       "security_model=none,readonly=on",
+            "-virtfs", f"local,path={args.source or empty},mount_tag=source,"
+                       "security_model=none,readonly=on",
+            "-virtfs", f"local,path={tmp}/nextboot,mount_tag=nextboot,security_model=none",
+            "-device", "virtio-serial-pci",
+            "-chardev", f"socket,id=ctl,path={tmp}/ctl.sock,server=on,wait=on",
+            "-device", "virtserialport,chardev=ctl,name=basicdm.ctl",
+            "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
+            "-device", "virtio-rng-pci",
+            # controllers for the USB and SCSI disks a scenario hot-plugs
+            "-device", "qemu-xhci,id=xhci",
+            "-device", "virtio-scsi-pci,id=scsi0"]
+
+
+def qemu_command(args, tmp, kernel, append=None):
+    """QEMU's command line; KERNEL is the (vmlinuz, initrd) pair to boot."""
+    cmd = [args.qemu, "-kernel", kernel[0], "-initrd", kernel[1],
+           "-append", append or kernel_append(args)]
+    cmd += machine_args(args, tmp, os.path.join(tmp, "empty"))
+    if not args.allow_reboot:
+        cmd += ["-no-reboot"]
+    for tag, path in args.share:
+        cmd += ["-virtfs", f"local,path={path},mount_tag={tag},"
+                           "security_model=none,readonly=on"]
+    if args.interactive:
+        cmd += ["-serial", "mon:stdio"]
+    else:
+        cmd += ["-serial", f"file:{tmp}/console.log"]
+    return cmd
+
+
+def new_overlay(path, backing, backing_format):
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", backing_format,
+                    "-b", backing, path], check=True)
