@@ -2,7 +2,9 @@
 /*
  * basicdmctl's commands, one row each: what is typed, its arguments as
  * --help and basicdmctl(8) show them, and what it does.  The command line
- * is parsed against this table and --help prints it.
+ * is parsed against this table, --help prints it, and the bash completion
+ * reads it back from --help; test-basicdmctl-commands holds basicdmctl(8)'s
+ * SYNOPSIS to it.
  *
  * A synopsis is a list of words, one per argument: NAME is a volume name,
  * "on|off" one of those words, anything else (PATH) any word; [...] may
