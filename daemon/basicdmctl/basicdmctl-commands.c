@@ -11,6 +11,13 @@
  * be left out, at the end only.  A command that is one request to the
  * daemon takes the protocol's argument counts (control-protocol.h), and
  * the protocol's parser turns its arguments into the request.
+ *
+ * A new command is a row here and its line in basicdmctl(8)'s SYNOPSIS
+ * (and its entry under COMMANDS).  One that sends a new request needs the
+ * request in the protocol too (control-protocol.h's enum, the row of
+ * control-protocol.c's table, basicdmctl(8)'s PROTOCOL), its handler in
+ * basicdmd (control-handlers.c) and, for its reply's text without
+ * --json, its case in basicdmctl.c's print_change().
  */
 #include <stdarg.h>
 #include <stdio.h>
