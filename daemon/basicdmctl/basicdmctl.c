@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "backing-check.h"
 #include "basicdmctl-wait.h"
@@ -25,22 +24,11 @@ static const char *arg_output;
 
 static void usage(FILE *f)
 {
+	fputs("Usage: basicdmctl [OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n", f);
+	ctl_commands_print(f);
 	fprintf(f,
-		"Usage: basicdmctl [OPTIONS] COMMAND [ARGS]\n"
-		"\n"
-		"Commands:\n"
-		"  status [NAME]       volumes: state, backing, map, size, I/O counters\n"
-		"  list                names of the configured volumes\n"
-		"  reload              apply the edited configuration, wait until it shows\n"
-		"  activate NAME       bring a volume up again: returns once /dev/basicdm/NAME is there\n"
-		"  deactivate NAME     remove its map (deferred while open: says who holds it) and\n"
-		"                      keep it down; returns once /dev/basicdm/NAME is gone\n"
-		"  check [PATH]        validate a configuration (default %s), no daemon needed\n"
-		"  trace NAME on|off   log every I/O of the volume to the kernel log\n"
-		"  stats [NAME]        dm-stats of the volumes' maps: IOPS, throughput, mean and\n"
-		"                      p50/p90/p99 latency, the latency histogram\n"
-		"  stats reset NAME    zero the volume's I/O counters\n"
-		"  metrics             status and stats in the Prometheus text format\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json          the daemon's reply as JSON (stable keys: basicdmctl(8))\n"
@@ -54,7 +42,7 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 done, 1 failed, 2 usage, 3 daemon not reachable,\n"
 		"4 permission denied, 5 no such volume, 6 not visible within --timeout.\n",
-		BASICDM_CONFIG_PATH, arg_socket, arg_timeout);
+		arg_socket, arg_timeout);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -235,23 +223,6 @@ static int parse_timeout(const char *s, double *ret)
 	return EXIT_OK;
 }
 
-static int want_args(int n, int min, int max, const char *command)
-{
-	if (n < min)
-		return usage_error("%s: missing argument", command);
-	if (n > max)
-		return usage_error("%s: too many arguments", command);
-	return EXIT_OK;
-}
-
-static int set_name(struct control_request *req, const char *name)
-{
-	if (!volume_name_valid(name))
-		return usage_error("invalid volume name '%s'", name);
-	strcpy(req->name, name);
-	return EXIT_OK;
-}
-
 int main(int argc, char *argv[])
 {
 	enum { OPT_VERSION = 0x100, OPT_TIMEOUT, OPT_NO_BLOCK, OPT_OUTPUT };
@@ -265,10 +236,9 @@ int main(int argc, char *argv[])
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{},
 	};
-	struct control_request req = {};
-	const char *command;
-	char **args;
-	int c, n, r;
+	_cleanup_(freep) char *why = NULL;
+	struct ctl_invocation cmd;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "js:h", options, NULL)) >= 0)
 		switch (c) {
@@ -299,57 +269,19 @@ int main(int argc, char *argv[])
 			fputs("Try 'basicdmctl --help'.\n", stderr);
 			return EXIT_USAGE;
 		}
-	if (optind == argc)
-		return usage_error("no command given");
+	r = ctl_command_parse(argv + optind, argc - optind, &cmd, &why);
+	if (r != EXIT_OK)
+		return usage_error("%s", why ?: "out of memory");
 
-	command = argv[optind];
-	args = argv + optind + 1;
-	n = argc - optind - 1;
-
-	if (streq(command, "status") || streq(command, "list")) {
-		r = want_args(n, 0, streq(command, "list") ? 0 : 1, command);
-		if (r == EXIT_OK && n == 1)
-			r = set_name(&req, args[0]);
-		if (r != EXIT_OK)
-			return r;
-		req.command = CONTROL_STATUS;
-		return run_request(&req, streq(command, "list"));
+	switch (cmd.command->action) {
+	case CTL_REQUEST:
+		return run_request(&cmd.request, false);
+	case CTL_LIST:
+		return run_request(&cmd.request, true);
+	case CTL_CHECK:
+		return check_config(cmd.n_args == 1 ? cmd.args[0] : BASICDM_CONFIG_PATH);
+	case CTL_METRICS:
+		return metrics();
 	}
-	if (streq(command, "check")) {
-		r = want_args(n, 0, 1, command);
-		return r != EXIT_OK ? r : check_config(n == 1 ? args[0] : BASICDM_CONFIG_PATH);
-	}
-	if (streq(command, "reload")) {
-		r = want_args(n, 0, 0, command);
-		req.command = CONTROL_RELOAD;
-	} else if (streq(command, "activate") || streq(command, "deactivate")) {
-		r = want_args(n, 1, 1, command);
-		if (r == EXIT_OK)
-			r = set_name(&req, args[0]);
-		req.command = streq(command, "activate") ? CONTROL_ACTIVATE : CONTROL_DEACTIVATE;
-	} else if (streq(command, "trace")) {
-		r = want_args(n, 2, 2, command);
-		if (r == EXIT_OK)
-			r = set_name(&req, args[0]);
-		if (r == EXIT_OK && !streq(args[1], "on") && !streq(args[1], "off"))
-			r = usage_error("trace: 'on' or 'off', not '%s'", args[1]);
-		req.command = CONTROL_TRACE;
-		req.on = r == EXIT_OK && streq(args[1], "on");
-	} else if (streq(command, "stats") && n >= 1 && streq(args[0], "reset")) {
-		r = want_args(n, 2, 2, "stats reset");
-		if (r == EXIT_OK)
-			r = set_name(&req, args[1]);
-		req.command = CONTROL_STATS_RESET;
-	} else if (streq(command, "stats")) {
-		r = want_args(n, 0, 1, command);
-		if (r == EXIT_OK && n == 1)
-			r = set_name(&req, args[0]);
-		req.command = CONTROL_STATS;
-	} else if (streq(command, "metrics")) {
-		r = want_args(n, 0, 0, command);
-		return r != EXIT_OK ? r : metrics();
-	} else {
-		return usage_error("unknown command '%s'", command);
-	}
-	return r != EXIT_OK ? r : run_request(&req, false);
+	return EXIT_FAILED;
 }

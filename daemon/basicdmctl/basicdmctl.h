@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * basicdmctl's parts: the command line (basicdmctl.c), the connection to
- * the daemon (basicdmctl-call.c), status output (basicdmctl-status.c),
- * stats output (basicdmctl-stats.c), Prometheus metrics (basicdmctl-metrics.c),
+ * basicdmctl's parts: the command line (basicdmctl.c), its commands
+ * (basicdmctl-commands.c), the connection to the daemon
+ * (basicdmctl-call.c), status output (basicdmctl-status.c), stats output
+ * (basicdmctl-stats.c), Prometheus metrics (basicdmctl-metrics.c),
  * waiting for a change to be visible (basicdmctl-wait.h) and who holds a
  * map open (basicdmctl-holders.h).
  */
@@ -29,6 +30,59 @@ enum {
 /* The command line's settings. */
 extern const char *arg_socket;	/* the daemon's control socket */
 extern bool arg_json;		/* --json: replies as JSON on stdout */
+
+/* ---- basicdmctl-commands.c ---- */
+
+/* What a command does. */
+enum ctl_action {
+	CTL_REQUEST,	/* one request to the daemon, its reply printed */
+	CTL_LIST,	/* the request, the names of its reply's volumes printed */
+	CTL_CHECK,	/* the configuration checked here: no daemon */
+	CTL_METRICS,	/* a status and a stats request, as Prometheus text */
+};
+
+struct ctl_command {
+	const char *words;		/* as typed: "stats reset" */
+	const char *synopsis;		/* its arguments: "NAME on|off"; "" for none */
+	enum ctl_action action;
+	enum control_command request;	/* CTL_REQUEST's and CTL_LIST's */
+	unsigned min_args, max_args;	/* but CTL_REQUEST's: the protocol's */
+	const char *help;		/* for --help; a newline goes on on the next line */
+};
+
+/*
+ * Every command, in --help's order (basicdmctl-commands.c says how a
+ * synopsis reads); the last row is all zeroes.
+ */
+extern const struct ctl_command ctl_commands[];
+
+unsigned ctl_command_min_args(const struct ctl_command *c);
+unsigned ctl_command_max_args(const struct ctl_command *c);
+
+/* The next word of the space-separated list at *P, and *P past it; false at its end. */
+bool ctl_next_word(const char **p, const char **ret_word, size_t *ret_len);
+
+/* A command line, parsed. */
+struct ctl_invocation {
+	const struct ctl_command *command;
+	struct control_request request;	/* CTL_REQUEST's and CTL_LIST's */
+	char **args;			/* the words after the command's */
+	size_t n_args;
+};
+
+/*
+ * The ARGC words of ARGV (the command line after its options) as a command
+ * and its arguments, checked against its synopsis.  EXIT_OK, or EXIT_USAGE
+ * with *RET_WHY the message, malloc'ed (NULL when out of memory).
+ */
+int ctl_command_parse(char **argv, size_t argc, struct ctl_invocation *ret, char **ret_why);
+
+/*
+ * --help's list of commands: "  SYNOPSIS  HELP", the help text from the
+ * 23rd column and its further lines indented as far.  The bash completion
+ * reads the synopses back from it.
+ */
+void ctl_commands_print(FILE *f);
 
 /* ---- basicdmctl-call.c ---- */
 

@@ -53,6 +53,16 @@ bool control_command_changes_state(enum control_command c)
 	return c >= _CONTROL_COMMAND_MAX || commands[c].changes_state;
 }
 
+unsigned control_command_min_args(enum control_command c)
+{
+	return c < _CONTROL_COMMAND_MAX ? commands[c].min_args : 0;
+}
+
+unsigned control_command_max_args(enum control_command c)
+{
+	return c < _CONTROL_COMMAND_MAX ? commands[c].max_args : 0;
+}
+
 const char *control_error_to_string(enum control_error e)
 {
 	return e < _CONTROL_ERROR_MAX ? error_names[e] : "failed";

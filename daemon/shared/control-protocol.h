@@ -61,6 +61,13 @@ int control_error_from_string(const char *s, enum control_error *ret);
 
 /* Commands that change something, and any command past the list: only root may send them. */
 bool control_command_changes_state(enum control_command c);
+/*
+ * How many arguments the command takes after its name, at least and at
+ * most; the first is a volume name, trace's second "on" or "off".  0 past
+ * the list.
+ */
+unsigned control_command_min_args(enum control_command c);
+unsigned control_command_max_args(enum control_command c);
 
 /*
  * Parses the LEN bytes a client sent: the request is the first line, or

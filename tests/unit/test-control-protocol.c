@@ -238,6 +238,35 @@ static void test_who_may_change(void **state)
 	assert_true(control_command_changes_state(_CONTROL_COMMAND_MAX));
 }
 
+/* What basicdmctl reads the argument counts from: the ones the parser holds to. */
+static void test_argument_counts(void **state)
+{
+	static const char *const args[] = { "data", "on", "x" };
+
+	assert_int_equal(control_command_min_args(CONTROL_STATUS), 0);
+	assert_int_equal(control_command_max_args(CONTROL_STATUS), 1);
+	assert_int_equal(control_command_min_args(CONTROL_TRACE), 2);
+	assert_int_equal(control_command_max_args(CONTROL_TRACE), 2);
+	assert_int_equal(control_command_min_args(_CONTROL_COMMAND_MAX), 0);
+	assert_int_equal(control_command_max_args(_CONTROL_COMMAND_MAX), 0);
+
+	for (enum control_command c = 0; c < _CONTROL_COMMAND_MAX; c++) {
+		unsigned min = control_command_min_args(c), max = control_command_max_args(c);
+
+		assert_true(min <= max);
+		assert_true(max < sizeof(args) / sizeof(args[0]));
+		for (unsigned n = 0; n <= max + 1; n++) {
+			char line[64];
+			int len;
+
+			len = snprintf(line, sizeof(line), "%s", control_command_to_string(c));
+			for (unsigned i = 0; i < n; i++)
+				len += snprintf(line + len, sizeof(line) - len, " %s", args[i]);
+			assert_int_equal(parse_error(line), n >= min && n <= max ? 0 : -EINVAL);
+		}
+	}
+}
+
 /* ---- request lines ---- */
 
 static void test_format_round_trip(void **state)
@@ -332,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_parse_wrong_arguments),
 		cmocka_unit_test(test_parse_bad_names),
 		cmocka_unit_test(test_who_may_change),
+		cmocka_unit_test(test_argument_counts),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_format_refuses),
 		cmocka_unit_test(test_reply_ok_and_errors),
