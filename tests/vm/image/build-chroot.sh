@@ -25,8 +25,8 @@ cache=${2:?usage: build-chroot.sh RELEASE CACHE_DIR}
 # The build dependencies, as apt-get install arguments: names, and apt
 # patterns for the relations with alternatives (mmdebstrap takes each
 # pattern as an --include of its own)
-deps=$("$here/../../../debian/build-depends.sh" --apt)
-mapfile -t deps <<<"$deps"
+list=$("$here/../../../debian/build-depends.sh" --apt)
+mapfile -t deps <<<"$list"
 # What else the chroot is for (no build dependency here: build-depends/agree
 # checks it): the release's kernel headers for the module, lintian to check
 # the .debs, git for build-debs.sh to copy the tree as git lists it
