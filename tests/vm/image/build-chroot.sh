@@ -8,12 +8,12 @@
 #
 # Prints the chroot's path, CACHE_DIR/chroot-<release>-<hash>/root, where
 # <hash> covers this script, sources.sh and cache.sh (how the cache keeps
-# and drops its entries): the chroot is made once with mmdebstrap from this
-# host's apt sources with the codename replaced, and reused.  It holds the
-# build dependencies of the README, cmocka, the release's
-# linux-headers-amd64 and the packaging tools (debhelper, dh-dkms, lintian:
-# debian/build-debs-release.sh builds that release's .debs in it); "kver"
-# in it names that kernel release.  Needs root.
+# and drops its entries) and the packages: the chroot is made once with
+# mmdebstrap from this host's apt sources with the codename replaced, and
+# reused.  It holds the build dependencies (debian/control's Build-Depends,
+# debian/build-depends.sh; debian/build-debs-release.sh builds that
+# release's .debs in it) and the extras below; "kver" in it names the
+# release of the kernel headers.  Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
@@ -22,11 +22,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 release=${1:?usage: build-chroot.sh RELEASE CACHE_DIR}
 cache=${2:?usage: build-chroot.sh RELEASE CACHE_DIR}
 
-packages=(build-essential cmake pkg-config libdevmapper-dev libudev-dev libsystemd-dev
-	libconfig-dev libinih-dev libjson-c-dev libcmocka-dev linux-headers-amd64
-	debhelper dh-dkms lintian systemd-dev git)
+# The build dependencies, as apt-get install arguments: names, and apt
+# patterns for the relations with alternatives (mmdebstrap takes each
+# pattern as an --include of its own)
+list=$("$here/../../../debian/build-depends.sh" --apt)
+mapfile -t deps <<<"$list"
+# What else the chroot is for (no build dependency here: build-depends/agree
+# checks it): the release's kernel headers for the module, lintian to check
+# the .debs, git for build-debs.sh to copy the tree as git lists it
+extras=(linux-headers-amd64 lintian git)
+names=("${extras[@]}")
+includes=()
+for d in "${deps[@]}"; do
+	case $d in
+	\?*) includes+=(--include="$d") ;;
+	*) names+=("$d") ;;
+	esac
+done
+includes=(--include="$(IFS=,; echo "${names[*]}")" "${includes[@]}")
 
-key=$(cache_key "$release ${packages[*]}" "$here/build-chroot.sh" "$here/sources.sh" "$here/cache.sh")
+key=$(cache_key "$release ${deps[*]} ${extras[*]}" "$here/build-chroot.sh" "$here/sources.sh" "$here/cache.sh")
 out=$cache/chroot-$release-$key
 if cache_lookup "$out"; then
 	echo "$out/root"
@@ -39,7 +54,7 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t sources < <(release_sources "$release")
 [ ${#sources[@]} -gt 0 ] || { echo "build-chroot: no apt sources for $release" >&2; exit 2; }
 echo "build-chroot: making the $release build chroot in $work" >&2
-mmdebstrap --quiet --mode=root --variant=apt --include="$(IFS=,; echo "${packages[*]}")" \
+mmdebstrap --quiet --mode=root --variant=apt "${includes[@]}" \
 	"$release" "$work/root" "${sources[@]}" >&2
 # the kernel release of the headers linux-headers-amd64 pulled in
 chroot "$work/root" dpkg-query -W -f='${Depends}' linux-headers-amd64 |

@@ -9,13 +9,16 @@
 # module is built against; the image gets exactly that linux-image-KVER of
 # RELEASE, so the module always matches the kernel it runs on.
 # VARIANT "runtime" (default) holds what the tests use; "devel" adds the
-# tool chain, headers and DKMS, to build and install basicdm inside the
-# guest as a user would.
+# build dependencies the README's CMake install needs (debian/control's
+# Build-Depends but the packaging and test ones, read by
+# debian/build-depends.sh), DKMS and the kernel headers, to build and
+# install basicdm inside the guest as a user would.
 # The result lands in CACHE_DIR/<release>-<kver>-<variant>-<hash>/ (rootfs.img,
 # vmlinuz, initrd.img), where <hash> covers the inputs in this folder that
-# make this image (cache.sh): a cached image is reused until one of them
-# changes.  Images of other releases, kernels and inputs stay in the cache,
-# so test runs of several platforms (or branches) never evict each other's.
+# make this image (cache.sh), and devel's build dependencies: a cached
+# image is reused until one of them changes.  Images of other releases,
+# kernels and inputs stay in the cache, so test runs of several platforms
+# (or branches) never evict each other's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
@@ -37,8 +40,16 @@ devel) lists=(packages packages-devel) size=5G extra="linux-image-$kver,linux-he
 esac
 # the packages whose names differ between releases (library sonames)
 [ -f "$here/packages-$release" ] && lists+=("packages-$release")
+# devel's build dependencies, as apt-get install arguments: names, and apt
+# patterns for the relations with alternatives (each its own --include);
+# no packaging tools, no test ones (the README's build has BUILD_TESTING=OFF)
+deps=()
+if [ "$variant" = devel ]; then
+	list=$("$here/../../../debian/build-depends.sh" --apt --cmake -P nocheck)
+	mapfile -t deps <<<"$list"
+fi
 
-key=$(cd "$here" && cache_key "$release $kver $variant" \
+key=$(cd "$here" && cache_key "$release $kver $variant${deps[*]:+ ${deps[*]}}" \
 	$(find build-image.sh sources.sh cache.sh overlay "${lists[@]}" -type f | LC_ALL=C sort))
 out=$cache/$release-$kver-$variant-$key
 if cache_lookup "$out"; then
@@ -51,6 +62,13 @@ work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 packages=$(cd "$here" && cat "${lists[@]}" | grep -v '^#' | xargs | tr ' ' ,)
+includes=(--include="$packages,$extra")
+for d in "${deps[@]}"; do
+	case $d in
+	\?*) includes+=(--include="$d") ;;
+	*) includes[0]+=",$d" ;;
+	esac
+done
 sources=()
 if [ "$release" != "$(host_release)" ]; then
 	mapfile -t sources < <(release_sources "$release")
@@ -58,8 +76,7 @@ if [ "$release" != "$(host_release)" ]; then
 fi
 echo "build-image: debootstrapping the $release $variant image for $kver into $work" >&2
 # With no source given, mmdebstrap takes this host's apt sources.
-mmdebstrap --quiet --mode=root --variant=minbase \
-	--include="$packages,$extra" \
+mmdebstrap --quiet --mode=root --variant=minbase "${includes[@]}" \
 	--customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
 	--customize-hook='chroot "$1" sh /usr/local/lib/basicdm-vm/setup-guest' \
 	"$release" "$work/root" "${sources[@]}" >&2
