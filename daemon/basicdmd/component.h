@@ -8,7 +8,7 @@
  * The daemon keeps two things in its runtime directory for the rules'
  * helper, basicdm-udev-backing: the marker of each device it maps
  * (component-mark.h), written before the table is loaded and removed once
- * no map of ours holds the device, and the claims file (claims.h), which
+ * no map of ours holds the device, and the claims file (component-claims.h), which
  * lets the helper mark a device before it is mapped.  udev applies a
  * changed mark at the device's next event: the daemon asks for one (a
  * "change" uevent on the device and its partitions).
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 
 /* Markers and claims under RUNTIME_DIR (made if missing); NULL: none. */
 void component_setup(const char *runtime_dir);

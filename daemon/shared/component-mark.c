@@ -15,7 +15,7 @@
 #include "atomic-file.h"
 #include "component-mark.h"
 #include "config-model.h"
-#include "dm-uuid.h"
+#include "map-uuid.h"
 #include "parse-util.h"
 #include "util.h"
 
@@ -234,10 +234,10 @@ int component_held_by_map(dev_t dev, char **volume)
 		if (n <= 0)
 			continue;	/* not a device-mapper holder (md, bcache), or gone */
 		uuid[strcspn(uuid, "\n")] = '\0';
-		if (!dm_uuid_is_ours(uuid))
+		if (!map_uuid_is_ours(uuid))
 			continue;
 		if (volume) {
-			*volume = strdup(uuid + strlen(DM_UUID_PREFIX));
+			*volume = strdup(uuid + strlen(MAP_UUID_PREFIX));
 			if (!*volume)
 				return -ENOMEM;
 		}

@@ -29,8 +29,8 @@
 
 #include <cmocka.h>
 
+#include "basicdm-config.h"
 #include "config-compare.h"
-#include "config.h"
 #include "parse-util.h"
 #include "util.h"
 

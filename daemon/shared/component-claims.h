@@ -19,13 +19,13 @@
 
 #include "config-model.h"
 
-#define CLAIMS_FILE_NAME "claims"
+#define COMPONENT_CLAIMS_FILE_NAME "claims"
 
 /* Writes the backings of VOLUMES (N of them) to PATH, atomically (renamed into place). */
-int claims_write(const char *path, const struct volume_config *const *volumes, size_t n);
+int component_claims_write(const char *path, const struct volume_config *const *volumes, size_t n);
 
 /*
  * Reads PATH into *RET: volumes with their name and backing only.
  * -ENOENT when there is no such file, -EINVAL when it is not a claims file.
  */
-int claims_load(const char *path, struct config **ret);
+int component_claims_load(const char *path, struct config **ret);

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "dm-uuid.h"
+#include "map-uuid.h"
 
-#define DM_TARGET_NAME "basic_target"
+#define BASIC_TARGET_NAME "basic_target"
 
-struct dm_table_spec {
+struct basic_target_table {
 	uint64_t sectors;	/* map length */
 	dev_t backing;		/* backing block device */
 	uint64_t offset;	/* sectors into it */
@@ -23,14 +23,14 @@ struct dm_table_spec {
 	bool trace;
 };
 
-struct dm_counters {
+struct basic_target_counters {
 	uint64_t reads, read_sectors, writes, write_sectors, flushes;
 	uint64_t discards, discard_sectors, write_zeroes, write_zeroes_sectors;
 	uint64_t secure_erases;
 	bool trace;
 };
 
-struct dm_map_info {
+struct map_info {
 	char *name;
 	char *uuid;
 	dev_t devnum;		/* the DM device, e.g. 253:0 */
@@ -38,26 +38,26 @@ struct dm_map_info {
 	int open_count;
 	bool read_only;
 	bool deferred_remove;	/* removal requested, waiting for the last close */
-	struct dm_table_spec table; /* parsed when the table is one basic_target line */
+	struct basic_target_table table; /* parsed when the table is one basic_target line */
 	bool table_is_ours;
 };
 
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
-void dm_setup(void);
+void map_setup(void);
 
 /* The parameter part after "basic_target" back into a spec (start 0). */
-int dm_parse_table_params(const char *params, uint64_t sectors, struct dm_table_spec *t);
+int basic_target_parse_table(const char *params, uint64_t sectors, struct basic_target_table *t);
 /* The status line's counters (module/basic_target.rst). */
-int dm_parse_counters(const char *status, struct dm_counters *c);
+int basic_target_parse_status(const char *status, struct basic_target_counters *c);
 
-int dm_map_create(const char *name, const struct dm_table_spec *t);	/* create, load, resume */
-int dm_map_reload(const char *name, const struct dm_table_spec *t);	/* load, suspend, resume */
-int dm_map_remove(const char *name, bool deferred);
-int dm_map_get_info(const char *name, struct dm_map_info *ret);		/* -ENODEV if absent */
-int dm_map_counters(const char *name, struct dm_counters *ret);
-int dm_map_message(const char *name, const char *message);
+int map_create(const char *name, const struct basic_target_table *t);	/* create, load, resume */
+int map_reload(const char *name, const struct basic_target_table *t);	/* load, suspend, resume */
+int map_remove(const char *name, bool deferred);
+int map_get_info(const char *name, struct map_info *ret);		/* -ENODEV if absent */
+int map_counters(const char *name, struct basic_target_counters *ret);
+int map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */
-int dm_map_cancel_deferred_remove(const char *name);
+int map_cancel_deferred_remove(const char *name);
 
 /*
  * Says to udev that the backing device of volume NAME's map is gone while
@@ -68,12 +68,12 @@ int dm_map_cancel_deferred_remove(const char *name);
  * units bound to the map and unmounts its file systems, and the last close
  * removes it.
  */
-int dm_map_mark_backing_gone(const char *name);
+int map_mark_backing_gone(const char *name);
 
 /* Whether the kernel knows the basic_target target (its module is loaded). */
-bool dm_target_present(void);
+bool basic_target_present(void);
 
-/* Every map whose UUID starts with DM_UUID_PREFIX. */
-int dm_list_ours(struct dm_map_info **ret, size_t *n);
-void dm_map_info_clear(struct dm_map_info *i);
-void dm_map_info_free_array(struct dm_map_info *a, size_t n);
+/* Every map whose UUID starts with MAP_UUID_PREFIX. */
+int map_list_ours(struct map_info **ret, size_t *n);
+void map_info_clear(struct map_info *i);
+void map_info_free_array(struct map_info *a, size_t n);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What basicdm-udev-backing takes for the volumes basicdm claims: the
- * running daemon's claims file (claims.h) when there is one; before the
+ * running daemon's claims file (component-claims.h) when there is one; before the
  * daemon has started (at boot, when a disk's first udev event comes before
  * the daemon) or after it stopped, the configuration, but only when
  * basicdm.service is enabled, since nobody else will map the device.
@@ -23,4 +23,4 @@ bool unit_enabled(const char *const *unit_dirs, const char *unit);
  * The claims in RUNTIME_DIR, else CONFIG_PATH's volumes when ENABLED, else
  * NULL (also when the configuration cannot be loaded: nothing is claimed).
  */
-struct config *claims_source_load(const char *runtime_dir, const char *config_path, bool enabled);
+struct config *component_claims_source_load(const char *runtime_dir, const char *config_path, bool enabled);
