@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Backing devices as components, the daemon's side: component.h. */
+/* Components, the daemon's side: marks and claims kept for udev (component.h). */
 #include "component.h"
 
 #include <errno.h>

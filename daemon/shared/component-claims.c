@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The claims file: component-claims.h. */
+/* Components, the claims file basicdmd writes for udev's helper: component-claims.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

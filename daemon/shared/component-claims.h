@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
+ * Components, the claims: the volumes basicdmd maps or waits for, so that
+ * basicdm-udev-backing marks a device a component before it is mapped.
+ *
  * The claims file, RUNTIME_DIR/claims: the backing of every volume basicdmd
  * maps or waits for, that is, every configured volume but those taken down
  * with "basicdmctl deactivate".  basicdmd rewrites it whenever that set

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* A backing device as a component: component-mark.h. */
+/* Components, the marks: one marker per device basicdmd maps (component-mark.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What basicdm-udev-backing takes for the claims: component-claims-source.h. */
+/* Components, the claims udev's helper goes by: component-claims-source.h. */
 #include "component-claims-source.h"
 
 #include <errno.h>

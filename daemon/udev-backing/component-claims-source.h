@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What basicdm-udev-backing takes for the volumes basicdm claims: the
- * running daemon's claims file (component-claims.h) when there is one; before the
- * daemon has started (at boot, when a disk's first udev event comes before
- * the daemon) or after it stopped, the configuration, but only when
- * basicdm.service is enabled, since nobody else will map the device.
+ * Components, the claims as udev's helper finds them: the volumes whose
+ * devices basicdm-udev-backing marks components before they are mapped.
+ *
+ * The running daemon's claims file (component-claims.h) when there is one;
+ * before the daemon has started (at boot, when a disk's first udev event
+ * comes before the daemon) or after it stopped, the configuration, but
+ * only when basicdm.service is enabled, since nobody else will map the
+ * device.
  */
 #pragma once
 
