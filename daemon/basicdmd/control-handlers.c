@@ -132,7 +132,8 @@ static struct json_object *volume_stats_to_json(struct manager *m, struct volume
 	}
 	r = json_add_string(o, "name", v->cfg->name);
 	if (r >= 0)
-		r = *why ? json_add_null(o, "stats") : json_add(o, "stats", map_stats_sample_to_json(&sample));
+		r = *why ? json_add_null(o, "stats")
+			 : json_add(o, "stats", map_stats_sample_to_json(&sample));
 	if (r >= 0)
 		r = json_add_string(o, "stats_missing", *why ? why : NULL);
 	return r < 0 ? NULL : TAKE_PTR(o);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The device-mapper side through libdevmapper.
+ * A volume's map, the device-mapper side through libdevmapper: map.h.
  *
  * Udev: sync is off and every task carries DM_UDEV_DISABLE_LIBRARY_FALLBACK,
  * so libdevmapper neither waits on a cookie semaphore nor makes /dev nodes
@@ -8,7 +8,7 @@
  * the flags (with a zero semaphore part).
  *
  * Addressing: a map is looked up by name only to see what holds that name
- * (map_info, map_list_ours).  Everything that changes or reads a map of
+ * (map_get_info, map_list_ours).  Everything that changes or reads a map of
  * ours addresses it by its UUID, so a foreign map that happens to have a
  * volume's name is never reloaded, removed or messaged: it reads as absent.
  *
@@ -214,8 +214,8 @@ int basic_target_parse_status(const char *status, struct basic_target_counters *
 
 /* Routed through our log; libdevmapper's own would go to stderr. */
 __attribute__((format(printf, 5, 6)))
-static void libdm_log(int level, const char *file, int line, int dm_errno_or_class, const char *fmt,
-		   ...)
+static void libdm_log(int level, const char *file, int line, int dm_errno_or_class,
+		      const char *fmt, ...)
 {
 	char msg[LINE_MAX];
 	va_list ap;

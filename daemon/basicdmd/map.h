@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The device-mapper side, through libdevmapper: basicdm's maps are named
- * after their volume and carry the UUID "BASICDM-<name>".  All calls return
- * 0 or a negative errno and never wait on udev: udev sync is off, and the
- * caller learns that udev is done from the DM device's own uevent.
+ * A volume's map, the device-mapper side through libdevmapper: basicdm's
+ * maps are named after their volume and carry the UUID "BASICDM-<name>"
+ * (map-uuid.h).  map_* act on a volume's map; basic_target_* read the
+ * target's table and status lines (module/basic_target.rst).  All calls
+ * return 0 or a negative errno and never wait on udev: udev sync is off,
+ * and the caller learns that udev is done from the DM device's own uevent.
  */
 #pragma once
 
@@ -50,10 +52,12 @@ int basic_target_parse_table(const char *params, uint64_t sectors, struct basic_
 /* The status line's counters (module/basic_target.rst). */
 int basic_target_parse_status(const char *status, struct basic_target_counters *c);
 
-int map_create(const char *name, const struct basic_target_table *t);	/* create, load, resume */
-int map_reload(const char *name, const struct basic_target_table *t);	/* load, suspend, resume */
+/* create, load, resume */
+int map_create(const char *name, const struct basic_target_table *t);
+/* load, suspend, resume */
+int map_reload(const char *name, const struct basic_target_table *t);
 int map_remove(const char *name, bool deferred);
-int map_get_info(const char *name, struct map_info *ret);		/* -ENODEV if absent */
+int map_get_info(const char *name, struct map_info *ret);	/* -ENODEV if absent */
 int map_counters(const char *name, struct basic_target_counters *ret);
 int map_message(const char *name, const char *message);
 /* Takes back a deferred removal that is still waiting for the last close. */

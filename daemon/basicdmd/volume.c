@@ -403,8 +403,8 @@ static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loop
  * grown, a file given a larger size), with both sizes; else "reloaded", as
  * for any other change of the table.
  */
-static void log_table_loaded(struct volume *v, const struct basic_target_table *t, uint64_t old_sectors,
-			     bool backing_resized, bool write_protected)
+static void log_table_loaded(struct volume *v, const struct basic_target_table *t,
+			     uint64_t old_sectors, bool backing_resized, bool write_protected)
 {
 	int level = write_protected ? LOG_WARNING : LOG_INFO;
 

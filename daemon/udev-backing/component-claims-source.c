@@ -45,7 +45,8 @@ bool unit_enabled(const char *const *unit_dirs, const char *unit)
 	return false;
 }
 
-struct config *component_claims_source_load(const char *runtime_dir, const char *config_path, bool enabled)
+struct config *component_claims_source_load(const char *runtime_dir, const char *config_path,
+					     bool enabled)
 {
 	struct config_errors errors = {};
 	struct config *c = NULL;

@@ -26,4 +26,5 @@ bool unit_enabled(const char *const *unit_dirs, const char *unit);
  * The claims in RUNTIME_DIR, else CONFIG_PATH's volumes when ENABLED, else
  * NULL (also when the configuration cannot be loaded: nothing is claimed).
  */
-struct config *component_claims_source_load(const char *runtime_dir, const char *config_path, bool enabled);
+struct config *component_claims_source_load(const char *runtime_dir, const char *config_path,
+					     bool enabled);

@@ -76,7 +76,7 @@ static const struct config *load_claims(void *userdata)
 	if (!e->claims_read) {
 		e->claims_read = true;
 		e->claims = component_claims_source_load(BASICDM_RUNTIME_DIR, BASICDM_CONFIG_PATH,
-					       unit_enabled(unit_dirs, SERVICE));
+							 unit_enabled(unit_dirs, SERVICE));
 	}
 	return e->claims;
 }

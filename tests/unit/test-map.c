@@ -399,7 +399,7 @@ static void test_format_buffer(void **state)
 			 "table=0 1 basic_target 4095:1048575 18446744073709551614 1 trace");
 }
 
-/* ---- basic_target_parse_table ---------------------------------------------- */
+/* ---- basic_target_parse_table ------------------------------------------- */
 
 static void test_parse_params_plain(void **state)
 {
@@ -522,7 +522,7 @@ static void test_round_trip(void **state)
 	}
 }
 
-/* ---- basic_target_parse_status -------------------------------------------------- */
+/* ---- basic_target_parse_status ------------------------------------------ */
 
 static void test_counters(void **state)
 {
