@@ -12,9 +12,9 @@
 #include <stdlib.h>
 
 #include "backing-check.h"
+#include "basicdm-config.h"
 #include "basicdmctl-wait.h"
 #include "basicdmctl.h"
-#include "config.h"
 #include "control-protocol.h"
 #include "json-util.h"
 #include "util.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Backing devices as components, the daemon's side: component.h. */
+/* Components, the daemon's side: marks and claims kept for udev (component.h). */
 #include "component.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/sysmacros.h>
 
 #include "block-watch.h"
-#include "claims.h"
+#include "component-claims.h"
 #include "component-mark.h"
 #include "log.h"
 #include "util.h"
@@ -96,8 +96,8 @@ void component_write_claims(const struct volume_config *const *volumes, size_t n
 
 	if (!runtime_dir)
 		return;
-	snprintf(path, sizeof(path), "%s/" CLAIMS_FILE_NAME, runtime_dir);
-	r = claims_write(path, volumes, n);
+	snprintf(path, sizeof(path), "%s/" COMPONENT_CLAIMS_FILE_NAME, runtime_dir);
+	r = component_claims_write(path, volumes, n);
 	if (r < 0)
 		log_warning_errno(r, "Cannot write %s: udev marks a volume's device a component "
 				  "only once it is mapped: %m", path);

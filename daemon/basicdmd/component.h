@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's side of backing devices as components (basicdm.conf(5),
- * COMPONENTS): udev's rules mark a device that backs a volume not ready
- * for systemd, its file-system signature hidden, skipped by LVM, so only
- * the map carries what is on it.
+ * Components, the daemon's side: it keeps the marks and the claims that
+ * tell udev which devices are components of its volumes.
  *
+ * A device that backs a volume is a component (basicdm.conf(5),
+ * COMPONENTS): udev's rules mark it not ready for systemd, its file-system
+ * signature hidden, skipped by LVM, so only the map carries what is on it.
  * The daemon keeps two things in its runtime directory for the rules'
  * helper, basicdm-udev-backing: the marker of each device it maps
  * (component-mark.h), written before the table is loaded and removed once
- * no map of ours holds the device, and the claims file (claims.h), which
- * lets the helper mark a device before it is mapped.  udev applies a
- * changed mark at the device's next event: the daemon asks for one (a
- * "change" uevent on the device and its partitions).
+ * no map of ours holds the device, and the claims file
+ * (component-claims.h), which lets the helper mark a device before it is
+ * mapped.  udev applies a changed mark at the device's next event: the
+ * daemon asks for one (a "change" uevent on the device and its partitions).
  *
  * Nothing here happens before component_setup() names the directory.
  * Failures are logged here: a volume is mapped whatever becomes of its mark.
@@ -22,7 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 
 /* Markers and claims under RUNTIME_DIR (made if missing); NULL: none. */
 void component_setup(const char *runtime_dir);

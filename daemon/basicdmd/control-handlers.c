@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dm-stats.h"
-#include "dm.h"
+#include "map-stats.h"
+#include "map.h"
 #include "stats-json.h"
 #include "volume-json.h"
 #include "log.h"
@@ -40,12 +40,12 @@ static char *device_node(struct manager *m, dev_t devnum)
 }
 
 /* The map of volume NAME, if there is one: a foreign map of that name is not it. */
-static bool find_map(const char *name, struct dm_map_info *ret)
+static bool find_map(const char *name, struct map_info *ret)
 {
-	if (dm_map_get_info(name, ret) < 0)
+	if (map_get_info(name, ret) < 0)
 		return false;
-	if (!dm_uuid_is_volume(ret->uuid, name)) {
-		dm_map_info_clear(ret);
+	if (!map_uuid_is_volume(ret->uuid, name)) {
+		map_info_clear(ret);
 		return false;
 	}
 	return true;
@@ -62,18 +62,18 @@ static struct json_object *volume_to_json(struct manager *m, struct volume *v)
 		.backing = v->backing,
 		.backing_node = node,
 	};
-	struct dm_map_info info = {};
-	struct dm_counters counters;
+	struct map_info info = {};
+	struct basic_target_counters counters;
 	struct json_object *o;
 
 	/* the kernel's view, not the daemon's memory of it */
 	if (find_map(v->cfg->name, &info)) {
 		s.map = &info;
-		if (dm_map_counters(v->cfg->name, &counters) >= 0)
+		if (map_counters(v->cfg->name, &counters) >= 0)
 			s.counters = &counters;
 	}
 	o = volume_status_to_json(&s);
-	dm_map_info_clear(&info);
+	map_info_clear(&info);
 	return o;
 }
 
@@ -113,7 +113,7 @@ static struct json_object *volumes_reply(struct manager *m, const char *name,
 static struct json_object *volume_stats_to_json(struct manager *m, struct volume *v)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-	struct dmstats_sample sample;
+	struct map_stats_sample sample;
 	char why[128] = "";
 	int r;
 
@@ -124,7 +124,7 @@ static struct json_object *volume_stats_to_json(struct manager *m, struct volume
 	else if (v->cfg->latency_histogram.n == 0)
 		snprintf(why, sizeof(why), "latency_histogram is off");
 	else {
-		r = dmstats_sample(v->cfg->name, &sample);
+		r = map_stats_sample(v->cfg->name, &sample);
 		if (r == -ENOENT)
 			snprintf(why, sizeof(why), "the map has no dm-stats region of basicdm");
 		else if (r < 0)
@@ -132,7 +132,8 @@ static struct json_object *volume_stats_to_json(struct manager *m, struct volume
 	}
 	r = json_add_string(o, "name", v->cfg->name);
 	if (r >= 0)
-		r = *why ? json_add_null(o, "stats") : json_add(o, "stats", dmstats_sample_to_json(&sample));
+		r = *why ? json_add_null(o, "stats")
+			 : json_add(o, "stats", map_stats_sample_to_json(&sample));
 	if (r >= 0)
 		r = json_add_string(o, "stats_missing", *why ? why : NULL);
 	return r < 0 ? NULL : TAKE_PTR(o);
@@ -178,7 +179,7 @@ static int add_plan(struct json_object *reply, const struct reload_result *res)
 	for (size_t i = 0; r >= 0 && i < res->n_plan; i++) {
 		const struct plan_entry *p = &res->plan[i];
 		const char *name = (p->new ? p->new : p->old)->name;
-		struct dm_map_info info = {};
+		struct map_info info = {};
 
 		if (p->action == PLAN_KEEP)
 			continue;
@@ -186,7 +187,7 @@ static int add_plan(struct json_object *reply, const struct reload_result *res)
 		if (r >= 0 && p->action == PLAN_REMOVE && find_map(name, &info)) {
 			if (info.deferred_remove)
 				r = array_add_string(deferred, name);
-			dm_map_info_clear(&info);
+			map_info_clear(&info);
 		}
 	}
 	return r;
@@ -253,7 +254,7 @@ static struct json_object *do_activate(struct manager *m, struct volume *v)
 static struct json_object *do_deactivate(struct manager *m, struct volume *v)
 {
 	_cleanup_(json_object_putp) struct json_object *reply = NULL;
-	struct dm_map_info info = {};
+	struct map_info info = {};
 	bool deferred = false;
 	int r;
 
@@ -265,7 +266,7 @@ static struct json_object *do_deactivate(struct manager *m, struct volume *v)
 	/* still there: open, so the kernel removes it at the last close */
 	if (find_map(v->cfg->name, &info)) {
 		deferred = info.deferred_remove;
-		dm_map_info_clear(&info);
+		map_info_clear(&info);
 	}
 	reply = volume_reply(v);
 	if (json_add(reply, "deferred", json_object_new_boolean(deferred)) < 0)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 #include "util.h"
 
 static int mark_path(const char *dir, const char *name, char *buf, size_t size)

@@ -10,7 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "backing-check.h"
-#include "config.h"
+#include "basicdm-config.h"
 #include "control-handlers.h"
 #include "log.h"
 #include "manager.h"

@@ -11,10 +11,10 @@
 
 #include "backing-check.h"
 #include "component.h"
-#include "dm.h"
 #include "inactive.h"
 #include "log.h"
 #include "loop.h"
+#include "map.h"
 #include "reload-plan.h"
 #include "util.h"
 
@@ -200,11 +200,11 @@ static int check_backing_files(const struct config *c, struct config_errors *kee
  */
 static void remove_stray_maps(struct manager *m, bool after_coldplug)
 {
-	struct dm_map_info *maps = NULL;
+	struct map_info *maps = NULL;
 	size_t n = 0;
 	int r;
 
-	r = dm_list_ours(&maps, &n);
+	r = map_list_ours(&maps, &n);
 	if (r < 0) {
 		log_warning_errno(r, "Cannot list device-mapper maps: %m");
 		return;
@@ -221,14 +221,14 @@ static void remove_stray_maps(struct manager *m, bool after_coldplug)
 			why = "its backing is gone";
 		else
 			continue;
-		r = dm_map_remove(maps[i].name, true);
+		r = map_remove(maps[i].name, true);
 		if (r < 0)
 			log_warning_errno(r, "Cannot remove map %s (%s): %m", maps[i].name, why);
 		else
 			log_volume_event(LOG_INFO, maps[i].name, "removed", NULL, "map removed (%s)",
 					 why);
 	}
-	dm_map_info_free_array(maps, n);
+	map_info_free_array(maps, n);
 }
 
 static int on_ready_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -348,7 +348,7 @@ int manager_start(struct manager *m)
 		return log_error_errno(r, "Refusing to start with a broken configuration %s",
 				       m->config_path);
 
-	dm_setup();
+	map_setup();
 	component_setup(m->runtime_dir);
 	write_claims(m, m->config);
 	/* monitor first, enumeration second: nothing falls between them */

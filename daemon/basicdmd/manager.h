@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 #include "control-server.h"
 #include "block-watch.h"
 #include "reload-plan.h"

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 
 enum plan_action {
 	PLAN_KEEP,    /* same definition: not touched */

@@ -63,7 +63,7 @@ static int add_direction(struct json_object *o, const char *dir, uint64_t ios, u
 	return r;
 }
 
-static struct json_object *histogram_to_json(const struct dmstats_sample *s)
+static struct json_object *histogram_to_json(const struct map_stats_sample *s)
 {
 	_cleanup_(json_object_putp) struct json_object *a = json_object_new_array();
 
@@ -83,7 +83,7 @@ static struct json_object *histogram_to_json(const struct dmstats_sample *s)
 	return TAKE_PTR(a);
 }
 
-struct json_object *dmstats_sample_to_json(const struct dmstats_sample *s)
+struct json_object *map_stats_sample_to_json(const struct map_stats_sample *s)
 {
 	static const struct {
 		const char *key;

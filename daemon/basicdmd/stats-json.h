@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The daemon's side of "stats": a reading of a volume's dm-stats region
- * (dm-stats.h) as the JSON object basicdmctl(8) documents, with what it
+ * (map-stats.h) as the JSON object basicdmctl(8) documents, with what it
  * means: rates over the interval since the region was made, mean
  * latencies, percentiles from the histogram.
  */
@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "dm-stats.h"
+#include "map-stats.h"
 
 /*
  * The latency below which a fraction P (0 < P <= 1) of the I/Os counted
@@ -20,4 +20,4 @@
 double latency_percentile_ns(const struct latency_bounds *bounds, const uint64_t *bins, double p);
 
 /* The "stats" member of a volume in a stats reply; NULL when out of memory. */
-struct json_object *dmstats_sample_to_json(const struct dmstats_sample *s);
+struct json_object *map_stats_sample_to_json(const struct map_stats_sample *s);

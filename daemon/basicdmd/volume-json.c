@@ -70,7 +70,7 @@ static struct json_object *backing_to_json(const struct volume_status *s)
 	return TAKE_PTR(o);
 }
 
-static struct json_object *map_to_json(const struct dm_map_info *m)
+static struct json_object *map_to_json(const struct map_info *m)
 {
 	char device[sizeof("/dev/mapper/") + VOLUME_NAME_MAX];
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
@@ -99,7 +99,7 @@ static struct json_object *map_to_json(const struct dm_map_info *m)
 	return TAKE_PTR(o);
 }
 
-static struct json_object *counters_to_json(const struct dm_counters *c)
+static struct json_object *counters_to_json(const struct basic_target_counters *c)
 {
 	const struct {
 		const char *key;

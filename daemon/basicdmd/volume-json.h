@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
-#include "dm.h"
+#include "basicdm-config.h"
+#include "map.h"
 
 /* What the daemon knows of one volume when it answers "status". */
 struct volume_status {
@@ -17,8 +17,8 @@ struct volume_status {
 	const char *reason;		/* NULL unless failed */
 	dev_t backing;			/* 0 while there is none */
 	const char *backing_node;	/* "/dev/loop0", "/dev/vdb"; NULL if unknown */
-	const struct dm_map_info *map;	/* NULL when no map of ours exists */
-	const struct dm_counters *counters; /* NULL when they cannot be read */
+	const struct map_info *map;	/* NULL when no map of ours exists */
+	const struct basic_target_counters *counters; /* NULL when they cannot be read */
 };
 
 /*

@@ -14,10 +14,10 @@
 #include "block-watch.h"
 #include "blockdev.h"
 #include "component.h"
-#include "dm-stats.h"
-#include "dm.h"
 #include "log.h"
 #include "loop.h"
+#include "map-stats.h"
+#include "map.h"
 #include "util.h"
 
 static const char *const state_names[_VOLUME_STATE_MAX] = {
@@ -123,10 +123,10 @@ static void become_inactive(struct volume *v)
  */
 static int fail_table(struct volume *v, int r, const char *what)
 {
-	if (r == -EINVAL && !dm_target_present())
+	if (r == -EINVAL && !basic_target_present())
 		return fail(v, r,
-			    "%s: the kernel has no " DM_TARGET_NAME " target (is the module "
-			    "installed? modprobe " DM_TARGET_NAME "); reload once it is loaded",
+			    "%s: the kernel has no " BASIC_TARGET_NAME " target (is the module "
+			    "installed? modprobe " BASIC_TARGET_NAME "); reload once it is loaded",
 			    what);
 	return fail(v, r, "%s: %m", what);
 }
@@ -136,7 +136,7 @@ static int fail_table(struct volume *v, int r, const char *what)
  * mapped read-only whatever the configuration says, as mount(8) does with
  * such a medium: *WRITE_PROTECTED tells the caller to say so.
  */
-static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t,
+static int volume_table(struct volume *v, dev_t backing, struct basic_target_table *t,
 			bool *write_protected)
 {
 	const struct volume_config *c = v->cfg;
@@ -160,7 +160,7 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 			    " sectors)",
 			    c->offset, c->sectors, v->backing_desc, size);
 
-	*t = (struct dm_table_spec){
+	*t = (struct basic_target_table){
 		.sectors = c->sectors ? c->sectors : size - c->offset,
 		.backing = backing,
 		.offset = c->offset,
@@ -172,14 +172,14 @@ static int volume_table(struct volume *v, dev_t backing, struct dm_table_spec *t
 }
 
 /* How the journal says the table's mode: "", ", read-only", or why it is read-only. */
-static const char *mode_text(const struct dm_table_spec *t, bool write_protected)
+static const char *mode_text(const struct basic_target_table *t, bool write_protected)
 {
 	if (write_protected)
 		return ", read-only: the device is write-protected";
 	return t->read_only ? ", read-only" : "";
 }
 
-static bool spec_equal(const struct dm_table_spec *a, const struct dm_table_spec *b)
+static bool spec_equal(const struct basic_target_table *a, const struct basic_target_table *b)
 {
 	return a->sectors == b->sectors && a->backing == b->backing && a->offset == b->offset &&
 	       a->read_only == b->read_only && a->trace == b->trace;
@@ -217,7 +217,7 @@ static void check_udev(struct volume *v, struct udev *udev)
 }
 
 /*
- * The map's dm-stats region as configured (dm-stats.h), after every
+ * The map's dm-stats region as configured (map-stats.h), after every
  * create, adoption, reload and reconfiguration: found again, never made
  * twice.  Without it the volume only lacks its statistics.
  */
@@ -227,7 +227,7 @@ static void sync_stats(struct volume *v)
 
 	if (!v->map)
 		return;
-	r = dmstats_sync(v->cfg->name, &v->cfg->latency_histogram, v->map_sectors);
+	r = map_stats_sync(v->cfg->name, &v->cfg->latency_histogram, v->map_sectors);
 	if (r < 0)
 		log_warning_errno(r, "%s: cannot set up its dm-stats latency histogram, ignoring: %m",
 				  v->cfg->name);
@@ -235,36 +235,36 @@ static void sync_stats(struct volume *v)
 		log_debug("%s: dm-stats region made", v->cfg->name);
 }
 
-static int load_map(struct volume *v, const struct dm_table_spec *t)
+static int load_map(struct volume *v, const struct basic_target_table *t)
 {
-	struct dm_map_info info = {};
+	struct map_info info = {};
 	const char *name = v->cfg->name;
 	int r;
 
-	r = dm_map_get_info(name, &info);
-	if (r >= 0 && !dm_uuid_is_volume(info.uuid, name)) {
-		dm_map_info_clear(&info);
+	r = map_get_info(name, &info);
+	if (r >= 0 && !map_uuid_is_volume(info.uuid, name)) {
+		map_info_clear(&info);
 		return fail(v, -EEXIST, "a map named %s exists that basicdm did not create (UUID %s)",
 			    name, info.uuid && *info.uuid ? info.uuid : "none");
 	}
 	if (r >= 0 && info.deferred_remove) {
 		/* deactivated while open, wanted again before the last close */
-		r = dm_map_cancel_deferred_remove(name);
+		r = map_cancel_deferred_remove(name);
 		if (r < 0) {
-			dm_map_info_clear(&info);
+			map_info_clear(&info);
 			return fail(v, r, "cannot cancel the pending removal of the map: %m");
 		}
 	}
 	if (r == -ENODEV) {
-		r = dm_map_create(name, t);
+		r = map_create(name, t);
 		if (r < 0)
 			return fail_table(v, r, "cannot create the map");
-		r = dm_map_get_info(name, &info);
+		r = map_get_info(name, &info);
 	} else if (r >= 0 && (!info.table_is_ours || !spec_equal(&info.table, t) ||
 			      info.read_only != t->read_only)) {
-		r = dm_map_reload(name, t);
+		r = map_reload(name, t);
 		if (r < 0) {
-			dm_map_info_clear(&info);
+			map_info_clear(&info);
 			return fail_table(v, r, "cannot reload the existing map");
 		}
 		log_volume_event(LOG_INFO, name, "reloaded", v->backing_desc,
@@ -277,14 +277,14 @@ static int load_map(struct volume *v, const struct dm_table_spec *t)
 		return fail(v, r, "cannot query the map: %m");
 	v->map = info.devnum;
 	v->map_sectors = t->sectors;
-	dm_map_info_clear(&info);
+	map_info_clear(&info);
 	sync_stats(v);
 	return 0;
 }
 
 static int attach(struct volume *v, struct udev *udev, dev_t backing, const char *desc)
 {
-	struct dm_table_spec t;
+	struct basic_target_table t;
 	bool write_protected, new_mark;
 	char *d;
 	int r;
@@ -403,8 +403,8 @@ static int bring_up(struct volume *v, struct udev *udev, struct loop_index *loop
  * grown, a file given a larger size), with both sizes; else "reloaded", as
  * for any other change of the table.
  */
-static void log_table_loaded(struct volume *v, const struct dm_table_spec *t, uint64_t old_sectors,
-			     bool backing_resized, bool write_protected)
+static void log_table_loaded(struct volume *v, const struct basic_target_table *t,
+			     uint64_t old_sectors, bool backing_resized, bool write_protected)
 {
 	int level = write_protected ? LOG_WARNING : LOG_INFO;
 
@@ -423,7 +423,7 @@ static void log_table_loaded(struct volume *v, const struct dm_table_spec *t, ui
 static int reload_table(struct volume *v, struct udev *udev)
 {
 	uint64_t backing_before = v->backing_sectors;
-	struct dm_table_spec t;
+	struct basic_target_table t;
 	bool write_protected;
 	int r;
 
@@ -440,7 +440,7 @@ static int reload_table(struct volume *v, struct udev *udev)
 	r = volume_table(v, v->backing, &t, &write_protected);
 	if (r < 0)
 		return r;
-	r = dm_map_reload(v->cfg->name, &t);
+	r = map_reload(v->cfg->name, &t);
 	if (r < 0)
 		return fail_table(v, r, "cannot reload the map");
 	log_table_loaded(v, &t, v->map_sectors, v->backing_sectors != backing_before,
@@ -493,7 +493,7 @@ static int remove_map(struct volume *v, const char *why)
 	int r = 0;
 
 	if (v->map) {
-		r = dm_map_remove(v->cfg->name, true);
+		r = map_remove(v->cfg->name, true);
 		if (r < 0 && r != -ENODEV)
 			log_volume_event(LOG_ERR, v->cfg->name, "failed", v->backing_desc,
 					 "cannot remove the map: %s", strerror(-r));
@@ -510,12 +510,12 @@ static int remove_map(struct volume *v, const char *why)
 
 static void map_vanished(struct volume *v)
 {
-	struct dm_map_info info = {};
+	struct map_info info = {};
 	bool still_there;
 
 	/* a late remove event of an older map may carry a reused number */
-	still_there = dm_map_get_info(v->cfg->name, &info) >= 0 && info.devnum == v->map;
-	dm_map_info_clear(&info);
+	still_there = map_get_info(v->cfg->name, &info) >= 0 && info.devnum == v->map;
+	map_info_clear(&info);
 	if (still_there)
 		return;
 	v->map = 0;
@@ -599,16 +599,16 @@ bool volume_device_present(struct volume *v, struct udev *udev, struct udev_devi
 static void backing_gone(struct volume *v)
 {
 	const char *name = v->cfg->name;
-	struct dm_map_info info = {};
+	struct map_info info = {};
 	bool open;
 	int r;
 
 	(void)remove_map(v, "its backing device went away");	/* logged there */
-	open = dm_map_get_info(name, &info) >= 0 && dm_uuid_is_volume(info.uuid, name) &&
+	open = map_get_info(name, &info) >= 0 && map_uuid_is_volume(info.uuid, name) &&
 	       info.deferred_remove;
-	dm_map_info_clear(&info);
+	map_info_clear(&info);
 	if (open) {
-		r = dm_map_mark_backing_gone(name);
+		r = map_mark_backing_gone(name);
 		if (r < 0)
 			log_warning("%s: cannot mark the map not ready for systemd, so units bound to it "
 				    "keep running: %s; stop them and unmount it by hand",
@@ -661,7 +661,7 @@ int volume_message(struct volume *v, const char *message)
 
 	if (!v->map)
 		return -ENODEV;
-	r = dm_map_message(v->cfg->name, message);
+	r = map_message(v->cfg->name, message);
 	if (r < 0)
 		return r;
 	log_volume_event(LOG_INFO, v->cfg->name, "message", v->backing_desc, "message sent: %s",

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 #include "loop.h"
 
 enum volume_state {

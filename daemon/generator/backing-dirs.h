@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 
 /*
  * Writes the drop-in's text for C to F.  A directory the unit can write

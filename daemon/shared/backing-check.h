@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 #include "sandbox.h"
 
 /* The drop-in basicdm-generator wrote for the running system (systemd.generator(7)). */

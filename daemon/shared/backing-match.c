@@ -8,7 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "backing-match.h"
-#include "dm-uuid.h"
+#include "map-uuid.h"
 #include "parse-util.h"
 #include "util.h"
 
@@ -96,7 +96,7 @@ static bool properties_match(const struct volume_config *c, const struct device_
 
 bool volume_backed_by(const struct volume_config *c, const struct device_view *d)
 {
-	if (dm_uuid_is_ours(property(d, "DM_UUID")))
+	if (map_uuid_is_ours(property(d, "DM_UUID")))
 		return false;
 	switch (c->kind) {
 	case BACKING_FILE:

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* A backing device as a component: component-mark.h. */
+/* Components, the marks: one marker per device basicdmd maps (component-mark.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include "atomic-file.h"
 #include "component-mark.h"
 #include "config-model.h"
-#include "dm-uuid.h"
+#include "map-uuid.h"
 #include "parse-util.h"
 #include "util.h"
 
@@ -234,10 +234,10 @@ int component_held_by_map(dev_t dev, char **volume)
 		if (n <= 0)
 			continue;	/* not a device-mapper holder (md, bcache), or gone */
 		uuid[strcspn(uuid, "\n")] = '\0';
-		if (!dm_uuid_is_ours(uuid))
+		if (!map_uuid_is_ours(uuid))
 			continue;
 		if (volume) {
-			*volume = strdup(uuid + strlen(DM_UUID_PREFIX));
+			*volume = strdup(uuid + strlen(MAP_UUID_PREFIX));
 			if (!*volume)
 				return -ENOMEM;
 		}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A backing device as a component of a volume: what basicdmd leaves in its
- * runtime directory and basicdm-udev-backing reads to answer udev, and how
- * both tell that one of our maps holds a device.
+ * Components, the marks: the marker basicdmd leaves for each device it
+ * maps, which basicdm-udev-backing reads to tell udev the device is a
+ * component of a volume, and how both tell that one of our maps holds it.
  *
  * The marker RUNTIME_DIR/backing/MAJ:MIN says "this device is, or is about
  * to be, mapped".  basicdmd writes it before it loads a table onto the

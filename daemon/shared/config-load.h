@@ -2,8 +2,8 @@
 /*
  * Loading the configuration: /etc/basicdm.conf (libconfig) plus the INI
  * drop-ins /etc/basicdm.conf.d/<name>.conf (inih), merged and validated
- * into one list of volumes.  Syntax and keys: ../shared/DESIGN.md,
- * conf/basicdm.conf.
+ * into one list of volumes.  Syntax and keys: basicdm.conf(5)
+ * (man/basicdm.conf.5), conf/basicdm.conf.
  */
 #pragma once
 

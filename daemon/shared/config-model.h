@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The volume model: what a loaded configuration says, whichever file and
- * syntax it came from.  Keys and their meaning: ../shared/DESIGN.md,
- * conf/basicdm.conf.  Built by config_load() (config-load.h), read by
- * basicdmd and basicdmctl.
+ * syntax it came from.  Keys and their meaning: basicdm.conf(5)
+ * (man/basicdm.conf.5), conf/basicdm.conf.  Built by config_load()
+ * (config-load.h), read by basicdmd and basicdmctl.
  */
 #pragma once
 

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "basicdm-config.h"
 #include "json-util.h"
 
 #define CONTROL_REQUEST_MAX 4096	/* bytes, the newline included */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Parsing helpers shared by the config loaders, dm.c and the control grammar. */
+/* Parsing helpers shared by the config loaders, map.c and the control grammar. */
 
 #include <errno.h>
 #include <string.h>

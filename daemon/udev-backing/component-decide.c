@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* basicdm-udev-backing's answer: component-decide.h. */
+/* Components, the decision: whether udev marks the device one (component-decide.h). */
 #include "component-decide.h"
 
 struct component_answer component_decide(const struct component_facts *f)

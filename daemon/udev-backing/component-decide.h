@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * basicdm-udev-backing's answer to udev, like multipath's "multipath -u":
- * is the device of this event a component of a volume (it backs one), to
- * be marked not ready for systemd, its file-system signature hidden and
- * skipped by LVM?  It never asks the daemon (a udev worker must not wait on
- * anything): it reads what the daemon left in its runtime directory, the
- * configuration, sysfs and udev's database.
+ * Components, the decision: basicdm-udev-backing's answer to udev, like
+ * multipath's "multipath -u": is the device of this event a component of
+ * a volume (it backs one), to be marked not ready for systemd, its
+ * file-system signature hidden and skipped by LVM?  From the marks
+ * (component-mark.h) and the claims (component-claims-source.h).
+ *
+ * It never asks the daemon (a udev worker must not wait on anything): it
+ * reads what the daemon left in its runtime directory, the configuration,
+ * sysfs and udev's database.
  */
 #pragma once
 

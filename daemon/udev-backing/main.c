@@ -22,7 +22,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "claims-source.h"
+#include "component-claims-source.h"
 #include "component-decide.h"
 #include "component-mark.h"
 #include "parse-util.h"
@@ -75,8 +75,8 @@ static const struct config *load_claims(void *userdata)
 
 	if (!e->claims_read) {
 		e->claims_read = true;
-		e->claims = claims_source_load(BASICDM_RUNTIME_DIR, BASICDM_CONFIG_PATH,
-					       unit_enabled(unit_dirs, SERVICE));
+		e->claims = component_claims_source_load(BASICDM_RUNTIME_DIR, BASICDM_CONFIG_PATH,
+							 unit_enabled(unit_dirs, SERVICE));
 	}
 	return e->claims;
 }

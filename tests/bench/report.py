@@ -130,7 +130,7 @@ def targets(io, bringup, hotplug, footprint, idle):
                     f"{fmt(a.get('iops_ratio_min'))}–{fmt(a.get('iops_ratio_max'))}")
             add(f"basic_target/dm-linear IOPS, {r['workload']}", r["iops_ratio"], 0.98, ">=", note)
             add(f"basic_target/dm-linear bandwidth, {r['workload']}", r["bw_ratio"], 0.98, ">=")
-        # the dm-stats region every volume gets by default (issue 15)
+        # the dm-stats region a volume gets with latency_histogram (basicdm.conf(5))
         if r["device"] in ("basic-stats", "basic-stats-ms") and r["workload"].endswith("-4k-qd32"):
             what = "dm-stats" if r["device"] == "basic-stats" else "dm-stats in ms"
             add(f"basic_target + {what}/dm-linear IOPS, {r['workload']}", r["iops_ratio"],

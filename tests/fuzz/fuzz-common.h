@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basicdm-config.h"
 #include "config-compare.h"
-#include "config.h"
 
 #define FUZZ_ASSERT(cond)                                                      \
 	do {                                                                   \

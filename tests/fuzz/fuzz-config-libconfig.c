@@ -25,8 +25,8 @@
 
 #include <libconfig.h>
 
+#include "basicdm-config.h"
 #include "config-source.h"
-#include "config.h"
 #include "fuzz-common.h"
 #include "util.h"
 

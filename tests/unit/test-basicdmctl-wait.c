@@ -39,7 +39,7 @@ static struct volume_config file_cfg = {
 static struct json_object *status(const struct volume_config *cfg, const char *state,
 				  const char *reason, bool mapped, bool deferred)
 {
-	struct dm_map_info info = {
+	struct map_info info = {
 		.name = cfg->name, .uuid = "BASICDM-x", .devnum = MAP, .open_count = 1,
 		.deferred_remove = deferred,
 	};

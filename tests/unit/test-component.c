@@ -24,10 +24,10 @@
 #include <cmocka.h>
 
 #include "backing-check.h"
-#include "claims.h"
+#include "component-claims.h"
 #include "component-mark.h"
 #include "component.h"
-#include "dm.h"
+#include "map.h"
 #include "volume.h"
 
 static char runtime[] = "/tmp/test-component-XXXXXX";
@@ -37,7 +37,7 @@ static char runtime[] = "/tmp/test-component-XXXXXX";
 static struct {
 	bool exists;
 	dev_t devnum;
-	struct dm_table_spec spec;
+	struct basic_target_table spec;
 	int create_error;
 	bool open;		/* a removal is deferred */
 } map;
@@ -95,17 +95,17 @@ static bool marked(dev_t dev)
 	return text[0] != '\0';
 }
 
-int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+int __wrap_map_get_info(const char *name, struct map_info *ret)
 {
 	if (!map.exists)
 		return -ENODEV;
-	*ret = (struct dm_map_info){ .devnum = map.devnum, .table = map.spec, .table_is_ours = true,
+	*ret = (struct map_info){ .devnum = map.devnum, .table = map.spec, .table_is_ours = true,
 				     .read_only = map.spec.read_only,
 				     .uuid = strdup("BASICDM-data") };
 	return 0;
 }
 
-int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
+int __wrap_map_create(const char *name, const struct basic_target_table *t)
 {
 	at_load.marked = marked(t->backing);
 	read_marker(t->backing, at_load.text, sizeof(at_load.text));
@@ -119,7 +119,7 @@ int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
 	return 0;
 }
 
-int __wrap_dm_map_remove(const char *name, bool deferred)
+int __wrap_map_remove(const char *name, bool deferred)
 {
 	assert_true(map.exists);
 	if (map.open && deferred)
@@ -406,7 +406,7 @@ static void test_adopted_map(void **state)
 
 	map.exists = true;
 	map.devnum = makedev(253, 0);
-	map.spec = (struct dm_table_spec){ .sectors = 65536, .backing = VDB };
+	map.spec = (struct basic_target_table){ .sectors = 65536, .backing = VDB };
 	hold(VDB, true);
 	assert_int_equal(component_mark_write(runtime, VDB, "data", 7), 1);
 
@@ -483,10 +483,10 @@ static void test_claims_round_trip(void **state)
 	struct config *back = NULL;
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/" CLAIMS_FILE_NAME, runtime);
-	assert_int_equal(claims_load(path, &back), -ENOENT);
-	assert_int_equal(claims_write(path, all, 3), 0);
-	assert_int_equal(claims_load(path, &back), 0);
+	snprintf(path, sizeof(path), "%s/" COMPONENT_CLAIMS_FILE_NAME, runtime);
+	assert_int_equal(component_claims_load(path, &back), -ENOENT);
+	assert_int_equal(component_claims_write(path, all, 3), 0);
+	assert_int_equal(component_claims_load(path, &back), 0);
 	assert_int_equal(back->n_volumes, 3);
 	assert_string_equal(back->volumes[0].name, "files");
 	assert_int_equal(back->volumes[0].kind, BACKING_FILE);
@@ -501,8 +501,8 @@ static void test_claims_round_trip(void **state)
 	config_free(back);
 
 	/* none wanted: an empty claims file, which claims nothing */
-	assert_int_equal(claims_write(path, NULL, 0), 0);
-	assert_int_equal(claims_load(path, &back), 0);
+	assert_int_equal(component_claims_write(path, NULL, 0), 0);
+	assert_int_equal(component_claims_load(path, &back), 0);
 	assert_int_equal(back->n_volumes, 0);
 	config_free(back);
 }
@@ -530,7 +530,7 @@ static void test_claims_refuses_garbage(void **state)
 		assert_non_null(f);
 		fputs(bad[i], f);
 		fclose(f);
-		if (claims_load(path, &c) != -EINVAL)
+		if (component_claims_load(path, &c) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
 	}
 }

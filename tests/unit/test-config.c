@@ -29,8 +29,8 @@
 
 #include <cmocka.h>
 
+#include "basicdm-config.h"
 #include "config-compare.h"
-#include "config.h"
 #include "parse-util.h"
 #include "util.h"
 
@@ -195,7 +195,7 @@ static void test_bad(void **state)
 	config_errors_clear(&errors);
 }
 
-/* The example of DESIGN.md, field by field. */
+/* good/design.conf's three volumes (a file, a match, a device), field by field. */
 static void test_design_fields(void **state)
 {
 	_cleanup_(config_freep) struct config *c = load_good("good/design.conf");

@@ -3,10 +3,10 @@
  * What each basicdmctl request does, and who may send it: the handlers run
  * on a manager made by hand, with every call that would change something
  * (manager_activate, _deactivate, _reload, volume_message) and the kernel's
- * view (dm_map_get_info, dm_map_counters, dmstats_sample) replaced by
+ * view (map_get_info, map_counters, map_stats_sample) replaced by
  * --wrap and counted.
  */
-// wrap: manager_activate manager_deactivate manager_reload volume_message dm_map_get_info dm_map_counters dmstats_sample
+// wrap: manager_activate manager_deactivate manager_reload volume_message map_get_info map_counters map_stats_sample
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,9 +20,9 @@
 #include <sys/sysmacros.h>
 
 #include "control-handlers.h"
-#include "dm-stats.h"
-#include "dm.h"
 #include "manager.h"
+#include "map-stats.h"
+#include "map.h"
 #include "stats-json.h"
 #include "util.h"
 
@@ -74,26 +74,26 @@ int __wrap_volume_message(struct volume *v, const char *message)
 static const char *open_map;
 
 /* No other map exists: status shows the daemon's view alone. */
-int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+int __wrap_map_get_info(const char *name, struct map_info *ret)
 {
 	if (!open_map || strcmp(name, open_map) != 0)
 		return -ENODEV;
-	*ret = (struct dm_map_info){ .name = strdup(name), .open_count = 1,
+	*ret = (struct map_info){ .name = strdup(name), .open_count = 1,
 				     .deferred_remove = true };
 	assert_int_not_equal(asprintf(&ret->uuid, "BASICDM-%s", name), -1);
 	return 0;
 }
 
-int __wrap_dm_map_counters(const char *name, struct dm_counters *ret)
+int __wrap_map_counters(const char *name, struct basic_target_counters *ret)
 {
 	return -ENODEV;
 }
 
 /* Volume "a"'s region: 10 reads of 2 ms and 10 writes of 20 ms, over 10 s. */
-int __wrap_dmstats_sample(const char *name, struct dmstats_sample *ret)
+int __wrap_map_stats_sample(const char *name, struct map_stats_sample *ret)
 {
 	assert_string_equal(name, "a");
-	*ret = (struct dmstats_sample){
+	*ret = (struct map_stats_sample){
 		.created_usec = 1700000000000000, .now_usec = 1700000010000000,
 		.reads = 10, .writes = 10, .read_sectors = 80, .write_sectors = 160,
 		.read_nsecs = 10 * 2000000, .write_nsecs = 10 * 20000000,

@@ -8,7 +8,7 @@
  * to each volume, and that it leaves the rest alone; which stray maps go,
  * and when.
  */
-// wrap: config_load dm_setup dm_list_ours dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_cancel_deferred_remove dm_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
+// wrap: config_load map_setup map_list_ours map_get_info map_create map_reload map_remove map_cancel_deferred_remove basic_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -30,10 +30,10 @@
 #include "latency-bounds.h"
 
 #include "backing-check.h"
-#include "claims.h"
-#include "dm.h"
+#include "component-claims.h"
 #include "inactive.h"
 #include "manager.h"
+#include "map.h"
 #include "util.h"
 
 #define SECTORS 65536	/* every backing device's size */
@@ -74,7 +74,7 @@ static int call_index(const char *call, int from)
 }
 
 /* Any dm call at all that names volume NAME. */
-static bool dm_touched(const char *name)
+static bool map_touched(const char *name)
 {
 	for (int i = 0; i < n_calls; i++) {
 		const char *arg = strchr(calls[i], ' ');
@@ -191,7 +191,7 @@ struct fake_map {
 	char name[VOLUME_NAME_MAX + 1];
 	char uuid[96];
 	char link[96];
-	struct dm_table_spec table;
+	struct basic_target_table table;
 	struct fake_dev dev;	/* present once udev processed it */
 };
 
@@ -207,7 +207,7 @@ static struct fake_map *find_map(const char *name)
 	return NULL;
 }
 
-static struct fake_map *add_map(const char *name, const char *uuid, const struct dm_table_spec *t)
+static struct fake_map *add_map(const char *name, const char *uuid, const struct basic_target_table *t)
 {
 	for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
 		struct fake_map *f = &maps[i];
@@ -226,30 +226,30 @@ static struct fake_map *add_map(const char *name, const char *uuid, const struct
 	return NULL;
 }
 
-int __wrap_dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
+int __wrap_map_stats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
 {
 	return 0;
 }
 
-void __wrap_dm_setup(void)
+void __wrap_map_setup(void)
 {
 }
 
-bool __wrap_dm_target_present(void)
+bool __wrap_basic_target_present(void)
 {
 	return true;
 }
 
-int __wrap_dm_list_ours(struct dm_map_info **ret, size_t *n)
+int __wrap_map_list_ours(struct map_info **ret, size_t *n)
 {
-	struct dm_map_info *a = calloc(ELEMENTSOF(maps), sizeof(*a));
+	struct map_info *a = calloc(ELEMENTSOF(maps), sizeof(*a));
 	size_t k = 0;
 
 	record(calls, &n_calls, "list");
 	assert_non_null(a);
 	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
-		if (maps[i].exists && dm_uuid_is_ours(maps[i].uuid))	/* the rule itself */
-			a[k++] = (struct dm_map_info){ .name = strdup(maps[i].name),
+		if (maps[i].exists && map_uuid_is_ours(maps[i].uuid))	/* the rule itself */
+			a[k++] = (struct map_info){ .name = strdup(maps[i].name),
 						       .uuid = strdup(maps[i].uuid),
 						       .devnum = maps[i].dev.devnum };
 	*ret = a;
@@ -257,30 +257,30 @@ int __wrap_dm_list_ours(struct dm_map_info **ret, size_t *n)
 	return 0;
 }
 
-int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+int __wrap_map_get_info(const char *name, struct map_info *ret)
 {
 	struct fake_map *f = find_map(name);
 
 	record(calls, &n_calls, "info %s", name);
 	if (!f)
 		return -ENODEV;
-	*ret = (struct dm_map_info){ .name = strdup(f->name), .uuid = strdup(f->uuid),
+	*ret = (struct map_info){ .name = strdup(f->name), .uuid = strdup(f->uuid),
 				     .devnum = f->dev.devnum, .table = f->table,
 				     .table_is_ours = true, .read_only = f->table.read_only };
 	return 0;
 }
 
-int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
+int __wrap_map_create(const char *name, const struct basic_target_table *t)
 {
 	char uuid[96];
 
 	record(calls, &n_calls, "create %s", name);
-	snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX "%s", name);
+	snprintf(uuid, sizeof(uuid), MAP_UUID_PREFIX "%s", name);
 	add_map(name, uuid, t);
 	return 0;
 }
 
-int __wrap_dm_map_reload(const char *name, const struct dm_table_spec *t)
+int __wrap_map_reload(const char *name, const struct basic_target_table *t)
 {
 	struct fake_map *f = find_map(name);
 
@@ -290,7 +290,7 @@ int __wrap_dm_map_reload(const char *name, const struct dm_table_spec *t)
 	return 0;
 }
 
-int __wrap_dm_map_remove(const char *name, bool deferred)
+int __wrap_map_remove(const char *name, bool deferred)
 {
 	struct fake_map *f = find_map(name);
 
@@ -301,7 +301,7 @@ int __wrap_dm_map_remove(const char *name, bool deferred)
 	return 0;
 }
 
-int __wrap_dm_map_cancel_deferred_remove(const char *name)
+int __wrap_map_cancel_deferred_remove(const char *name)
 {
 	record(calls, &n_calls, "cancel-remove %s", name);
 	return 0;
@@ -701,7 +701,7 @@ static void test_status_counts(void **state)
 	      ");\n");
 	assert_int_equal(notes_equal("READY=1"), 1);
 	assert_string_equal(last_status(), "1 active, 1 waiting, 1 failed, 1 inactive");
-	assert_false(dm_touched("off"));
+	assert_false(map_touched("off"));
 }
 
 /* ---- a reload ----------------------------------------------------------- */
@@ -767,7 +767,7 @@ static void test_reload_applies_the_difference(void **state)
 	assert_one_loop_index(loops_before);	/* the reload: one index for moved and new */
 
 	/* untouched: not a single dm call, no journal event */
-	assert_false(dm_touched("keep"));
+	assert_false(map_touched("keep"));
 	assert_int_equal(events_of("keep"), 0);
 	assert_int_equal(volume("keep")->map, keep_map);
 	assert_int_equal(volume("keep")->state, VOLUME_ACTIVE);
@@ -858,7 +858,7 @@ static void test_reload_out_of_memory_for_a_volume(void **state)
 						"1 reloaded, 1 replaced, 1 unchanged; "
 						"1 not set up (out of memory)");
 	assert_null(manager_find_volume(m, "new"));
-	assert_false(dm_touched("new"));
+	assert_false(map_touched("new"));
 	reload_result_clear(&res);
 
 	no_room_for = NULL;
@@ -898,8 +898,8 @@ static void test_reload_rescan_failure_is_said(void **state)
 static void test_stray_maps(void **state)
 {
 	struct fake_dev *disk = add_disk("/dev/disk/by-id/present", 16);
-	struct dm_table_spec present = { SECTORS, disk->devnum, 0, false, false };
-	struct dm_table_spec other = { 1024, makedev(254, 99), 0, false, false };
+	struct basic_target_table present = { SECTORS, disk->devnum, 0, false, false };
+	struct basic_target_table other = { 1024, makedev(254, 99), 0, false, false };
 	int second_list;
 
 	udev_processes_at_once = true;
@@ -939,7 +939,7 @@ static void test_stray_maps(void **state)
 	assert_int_equal(volume("present")->state, VOLUME_ACTIVE);
 
 	/* foreign maps: never listed, never touched */
-	assert_false(dm_touched("other"));
+	assert_false(map_touched("other"));
 	assert_non_null(find_map("other"));
 	assert_int_equal(call_index("remove taken", 0), -1);
 	assert_int_equal(call_index("reload taken", 0), -1);
@@ -961,7 +961,7 @@ static const char *claimed(void)
 	char path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/claims", dir);
-	assert_int_equal(claims_load(path, &c), 0);
+	assert_int_equal(component_claims_load(path, &c), 0);
 	names[0] = '\0';
 	for (size_t i = 0; i < c->n_volumes; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",

@@ -4,7 +4,7 @@
  * device of an event is a component of a volume, mapped or only claimed,
  * from what it knows of the device; and what it takes for the claims when
  * the daemon runs, before it runs and when it is not enabled
- * (claims-source.c), on real files in a scratch directory.
+ * (component-claims-source.c), on real files in a scratch directory.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,8 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "claims-source.h"
-#include "claims.h"
+#include "component-claims-source.h"
+#include "component-claims.h"
 #include "component-decide.h"
 #include "util.h"
 
@@ -237,17 +237,17 @@ static void test_claims_source(void **state)
 	struct config *c;
 
 	snprintf(run, sizeof(run), "%s/run", tmp);
-	snprintf(claims, sizeof(claims), "%s/" CLAIMS_FILE_NAME, run);
+	snprintf(claims, sizeof(claims), "%s/" COMPONENT_CLAIMS_FILE_NAME, run);
 	snprintf(conf, sizeof(conf), "%s/basicdm.conf", tmp);
 	assert_int_equal(mkdir(run, 0755), 0);
 	write_file(conf, "volumes = ( { name = \"archive\"; match = { ID_SERIAL = \"ARCHIVE01\"; }; } );\n");
 
 	/* nothing runs, nothing is enabled: nothing is claimed */
-	assert_null(claims_source_load(run, conf, false));
+	assert_null(component_claims_source_load(run, conf, false));
 
 	/* enabled, not started yet (at boot): the configuration */
 	if (geteuid() == 0) {	/* only root's configuration is trusted */
-		c = claims_source_load(run, conf, true);
+		c = component_claims_source_load(run, conf, true);
 		assert_non_null(c);
 		assert_int_equal(c->n_volumes, 1);
 		assert_string_equal(c->volumes[0].name, "archive");
@@ -256,7 +256,7 @@ static void test_claims_source(void **state)
 
 	/* the daemon's claims, whatever the configuration and the unit say */
 	write_file(claims, "device raw /dev/vdc\n");
-	c = claims_source_load(run, conf, false);
+	c = component_claims_source_load(run, conf, false);
 	assert_non_null(c);
 	assert_int_equal(c->n_volumes, 1);
 	assert_string_equal(c->volumes[0].name, "raw");
@@ -265,7 +265,7 @@ static void test_claims_source(void **state)
 	/* a broken configuration claims nothing */
 	unlink(claims);
 	write_file(conf, "volumes = ( { name = ");
-	assert_null(claims_source_load(run, conf, true));
+	assert_null(component_claims_source_load(run, conf, true));
 }
 
 static int setup(void **state)

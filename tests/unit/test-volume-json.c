@@ -37,12 +37,12 @@ static struct volume_config file_cfg = {
 
 static void test_status_of_an_active_file_volume(void **state)
 {
-	struct dm_map_info map = {
+	struct map_info map = {
 		.name = "scratch", .uuid = "BASICDM-scratch", .devnum = makedev(253, 0),
 		.open_count = 1, .table_is_ours = true,
 		.table = { .sectors = 129024, .backing = makedev(7, 0), .offset = 2048 },
 	};
-	struct dm_counters counters = {
+	struct basic_target_counters counters = {
 		.reads = 1, .read_sectors = 2, .writes = 3, .write_sectors = 4, .flushes = 5,
 		.discards = 6, .discard_sectors = 7, .write_zeroes = 8, .write_zeroes_sectors = 9,
 		.secure_erases = 10, .trace = true,
@@ -96,7 +96,7 @@ static void test_status_of_a_failed_device_volume(void **state)
 	struct volume_config cfg = {
 		.name = "raw", .kind = BACKING_DEVICE, .device = "/dev/disk/by-id/virtio-RAW01",
 	};
-	struct dm_map_info map = {
+	struct map_info map = {
 		.name = "raw", .uuid = "BASICDM-raw", .devnum = makedev(253, 3),
 		.deferred_remove = true, .suspended = true, .read_only = true,
 		.table_is_ours = false,

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The volume state machine against a fake kernel: libdevmapper (through
- * dm.c), loop devices, sysfs sizes and libudev are replaced by --wrap.  What
+ * map.c), loop devices, sysfs sizes and libudev are replaced by --wrap.  What
  * the volume decides on each thing that happens to it (start, a new
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
  */
-// wrap: dm_map_get_info dm_map_create dm_map_reload dm_map_remove dm_map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
+// wrap: map_get_info map_create map_reload map_remove map_mark_backing_gone blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref block_device_has_path log_volume_event backing_check_volume
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,15 +20,15 @@
 #include <cmocka.h>
 
 #include "backing-check.h"
-#include "dm-stats.h"
-#include "dm.h"
+#include "map-stats.h"
+#include "map.h"
 #include "volume.h"
 
 /* ---- the fake kernel ---- */
 
 static struct {
 	bool exists;
-	struct dm_table_spec spec;
+	struct basic_target_table spec;
 	dev_t devnum;
 	int creates, reloads, removes, marked_gone;
 	bool last_remove_deferred;
@@ -46,7 +46,7 @@ static struct {
 	int error;
 } fake_stats;
 
-int __wrap_dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
+int __wrap_map_stats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
 {
 	fake_stats.syncs++;
 	fake_stats.bounds = *bounds;
@@ -58,18 +58,18 @@ static uint64_t fake_backing_sectors;
 static char events[16][64];
 static int n_events;
 
-int __wrap_dm_map_get_info(const char *name, struct dm_map_info *ret)
+int __wrap_map_get_info(const char *name, struct map_info *ret)
 {
 	if (!fake_map.exists)
 		return -ENODEV;
-	*ret = (struct dm_map_info){ .devnum = fake_map.devnum, .table = fake_map.spec,
+	*ret = (struct map_info){ .devnum = fake_map.devnum, .table = fake_map.spec,
 				     .table_is_ours = true, .read_only = fake_map.spec.read_only,
 				     .deferred_remove = fake_map.deferred,
 				     .uuid = strdup(fake_map.foreign ? "CRYPT-LUKS2-x" : "BASICDM-data") };
 	return 0;
 }
 
-int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
+int __wrap_map_create(const char *name, const struct basic_target_table *t)
 {
 	fake_map.creates++;
 	if (fake_map.create_error)
@@ -80,14 +80,14 @@ int __wrap_dm_map_create(const char *name, const struct dm_table_spec *t)
 	return 0;
 }
 
-int __wrap_dm_map_reload(const char *name, const struct dm_table_spec *t)
+int __wrap_map_reload(const char *name, const struct basic_target_table *t)
 {
 	fake_map.reloads++;
 	fake_map.spec = *t;
 	return 0;
 }
 
-int __wrap_dm_map_remove(const char *name, bool deferred)
+int __wrap_map_remove(const char *name, bool deferred)
 {
 	fake_map.removes++;
 	fake_map.last_remove_deferred = deferred;
@@ -98,7 +98,7 @@ int __wrap_dm_map_remove(const char *name, bool deferred)
 	return 0;
 }
 
-int __wrap_dm_map_mark_backing_gone(const char *name)
+int __wrap_map_mark_backing_gone(const char *name)
 {
 	assert_true(fake_map.exists && fake_map.deferred);
 	fake_map.marked_gone++;
@@ -260,7 +260,7 @@ static void assert_events(const char *const *expected, int n)
 }
 
 /* the map as udev shows it once processed (devnum set in reset) */
-static struct fake_dev dm_dev_ready = {
+static struct fake_dev map_dev_ready = {
 	.link = "/dev/mapper/data", .dm_uuid = "BASICDM-data", .dm_suspended = "0",
 };
 
@@ -275,7 +275,7 @@ static int reset(void **state)
 	n_follow_file = 0;
 	udev_db_entry = NULL;
 	n_events = 0;
-	dm_dev_ready.devnum = makedev(253, 0);
+	map_dev_ready.devnum = makedev(253, 0);
 	disk.devnum = makedev(254, 16);
 	return 0;
 }
@@ -295,7 +295,7 @@ static void test_file_volume_comes_up(void **state)
 	assert_string_equal(v->backing_desc, "/dev/loop3 (/var/lib/basicdm/data.img)");
 
 	/* udev processed the map: active */
-	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
+	assert_true(volume_device_present(v, NULL, DEV(map_dev_ready)));
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	assert_events((const char *[]){ "data:attached", "data:active" }, 2);
 	volume_free(v);
@@ -351,7 +351,7 @@ static void test_active_at_once_when_udev_already_knows(void **state)
 {
 	struct volume *v = volume_new(&file_cfg);
 
-	udev_db_entry = &dm_dev_ready;
+	udev_db_entry = &map_dev_ready;
 	assert_int_equal(volume_start(v, (struct udev *)(void *)1, NULL, false), 0);
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	volume_free(v);
@@ -359,7 +359,7 @@ static void test_active_at_once_when_udev_already_knows(void **state)
 
 static void test_suspended_map_is_not_active(void **state)
 {
-	struct fake_dev suspended = dm_dev_ready;
+	struct fake_dev suspended = map_dev_ready;
 	struct volume *v = volume_new(&file_cfg);
 
 	suspended.dm_suspended = "1";
@@ -375,7 +375,7 @@ static void test_identical_map_is_adopted_untouched(void **state)
 
 	fake_map.exists = true;
 	fake_map.devnum = makedev(253, 7);
-	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
+	fake_map.spec = (struct basic_target_table){ 65536 - 2048, makedev(7, 3), 2048, false, false };
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.creates + fake_map.reloads + fake_map.removes, 0);
 	assert_int_equal(v->map, makedev(253, 7));
@@ -388,7 +388,7 @@ static void test_different_map_is_reloaded(void **state)
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_map.exists = true;
-	fake_map.spec = (struct dm_table_spec){ 65536, makedev(7, 3), 0, false, false };
+	fake_map.spec = (struct basic_target_table){ 65536, makedev(7, 3), 0, false, false };
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_map.reloads, 1);
 	assert_int_equal(fake_map.creates, 0);
@@ -537,7 +537,7 @@ static struct volume *mapped_disk_volume(const struct volume_config *cfg)
 	struct volume *v = volume_new(cfg);
 
 	assert_false(volume_device_present(v, NULL, DEV(disk)));
-	assert_true(volume_device_present(v, NULL, DEV(dm_dev_ready)));
+	assert_true(volume_device_present(v, NULL, DEV(map_dev_ready)));
 	assert_int_equal(v->state, VOLUME_ACTIVE);
 	n_events = 0;
 	return v;
@@ -712,14 +712,14 @@ static void test_stats_failure_leaves_the_volume_up(void **state)
 	volume_free(v);
 }
 
-/* An adopted map keeps its region: the sync finds it, it is not made twice (test-dm-stats). */
+/* An adopted map keeps its region: the sync finds it, it is not made twice (test-map-stats). */
 static void test_adopted_map_syncs_its_region(void **state)
 {
 	struct volume *v = volume_new(&file_cfg);
 
 	fake_map.exists = true;
 	fake_map.devnum = makedev(253, 7);
-	fake_map.spec = (struct dm_table_spec){ 65536 - 2048, makedev(7, 3), 2048, false, false };
+	fake_map.spec = (struct basic_target_table){ 65536 - 2048, makedev(7, 3), 2048, false, false };
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(fake_stats.syncs, 1);
 	assert_int_equal(fake_stats.sectors, 65536 - 2048);
@@ -787,7 +787,7 @@ static void test_partition_matched_by_its_own_properties(void **state)
 	assert_false(takes(&serial_cfg, VOLUME_WAITING, &disk_dev));
 }
 
-#define DM_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
+#define MAP_CALLS() (fake_map.creates + fake_map.reloads + fake_map.removes)
 
 static void test_start_marked_inactive_touches_nothing(void **state)
 {
@@ -795,7 +795,7 @@ static void test_start_marked_inactive_touches_nothing(void **state)
 
 	assert_int_equal(volume_start(v, NULL, NULL, true), 0);
 	assert_int_equal(v->state, VOLUME_INACTIVE);
-	assert_int_equal(DM_CALLS(), 0);
+	assert_int_equal(MAP_CALLS(), 0);
 	assert_events((const char *[]){ "data:inactive" }, 1);
 	volume_free(v);
 }
@@ -806,7 +806,7 @@ static void test_start_disk_volume_waits(void **state)
 
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
 	assert_int_equal(v->state, VOLUME_WAITING);
-	assert_int_equal(DM_CALLS(), 0);
+	assert_int_equal(MAP_CALLS(), 0);
 	assert_events((const char *[]){ "data:waiting" }, 1);
 	volume_free(v);
 }
@@ -855,7 +855,7 @@ static void test_keep_leaves_a_failed_disk_volume(void **state)
 	volume_device_present(v, NULL, DEV(disk));
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_int_equal(volume_reconfigure(v, &cfg, false, NULL, NULL), 0);
-	assert_int_equal(DM_CALLS(), 0);
+	assert_int_equal(MAP_CALLS(), 0);
 	assert_int_equal(v->state, VOLUME_FAILED);
 	volume_free(v);
 }
@@ -953,7 +953,7 @@ static void test_events_lost(void **state)
 	struct volume *v = volume_new(&disk_cfg);
 
 	volume_device_present(v, NULL, DEV(disk));
-	udev_db_entry = &dm_dev_ready;	/* the map is there, the disk is not */
+	udev_db_entry = &map_dev_ready;	/* the map is there, the disk is not */
 	volume_events_lost(v, (struct udev *)(void *)1);
 	assert_int_equal(fake_map.removes, 1);
 	assert_int_equal(v->state, VOLUME_WAITING);

@@ -1,6 +1,7 @@
 # vm-options: --timeout 1500
-# A table-changing reload under a mounted file system (issue 12 point 8):
-# suspend, load, resume must not make systemd unmount it.  Volume a is
+# A table-changing reload under a mounted file system: suspend, load,
+# resume must not make systemd unmount it (basicdm.conf(5): the map keeps
+# its links and its readiness for systemd through a reload).  Volume a is
 # mounted from /etc/fstab by /dev/basicdm/a, volume b by UUID= (so its
 # /dev/disk/by-uuid link is what the mount unit needs); one unit is bound to
 # each device.  Twenty reloads that switch `trace` run under writers on both
@@ -46,7 +47,8 @@ UUID=$uuid /mnt/b ext4 defaults 0 2
 FSTAB
 dev_a=$(systemd-escape --path --suffix=device /dev/basicdm/a)
 dev_u=$(systemd-escape --path --suffix=device "/dev/disk/by-uuid/$uuid")
-# bound-a as the issue's backup unit would be; bound-b as crypttab binds its unit
+# bound-a as the backup unit of basicdm.conf(5) (UNITS BOUND TO A VOLUME) is;
+# bound-b as crypttab binds its unit
 for u in a:"$dev_a" b:"$dev_u"; do
 	cat > "/etc/systemd/system/bound-${u%%:*}.service" <<UNIT
 [Unit]

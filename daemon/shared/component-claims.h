@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
+ * Components, the claims: the volumes basicdmd maps or waits for, so that
+ * basicdm-udev-backing marks a device a component before it is mapped.
+ *
  * The claims file, RUNTIME_DIR/claims: the backing of every volume basicdmd
  * maps or waits for, that is, every configured volume but those taken down
  * with "basicdmctl deactivate".  basicdmd rewrites it whenever that set
@@ -19,13 +22,13 @@
 
 #include "config-model.h"
 
-#define CLAIMS_FILE_NAME "claims"
+#define COMPONENT_CLAIMS_FILE_NAME "claims"
 
 /* Writes the backings of VOLUMES (N of them) to PATH, atomically (renamed into place). */
-int claims_write(const char *path, const struct volume_config *const *volumes, size_t n);
+int component_claims_write(const char *path, const struct volume_config *const *volumes, size_t n);
 
 /*
  * Reads PATH into *RET: volumes with their name and backing only.
  * -ENOENT when there is no such file, -EINVAL when it is not a claims file.
  */
-int claims_load(const char *path, struct config **ret);
+int component_claims_load(const char *path, struct config **ret);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The claims file: claims.h. */
+/* Components, the claims file basicdmd writes for udev's helper: component-claims.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic-file.h"
-#include "claims.h"
+#include "component-claims.h"
 #include "util.h"
 
 static void fclosep(FILE **f)
@@ -75,7 +75,7 @@ static int put_claims(FILE *f, void *userdata)
 	return 0;
 }
 
-int claims_write(const char *path, const struct volume_config *const *volumes, size_t n)
+int component_claims_write(const char *path, const struct volume_config *const *volumes, size_t n)
 {
 	struct claims_content c = { volumes, n };
 
@@ -196,7 +196,7 @@ static int parse_line(char *line, struct volume_config *v)
 	return 0;
 }
 
-int claims_load(const char *path, struct config **ret)
+int component_claims_load(const char *path, struct config **ret)
 {
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(config_freep) struct config *c = NULL;

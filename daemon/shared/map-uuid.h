@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The rule "this map is ours": its device-mapper UUID is DM_UUID_PREFIX and
+ * The rule "this map is ours": its device-mapper UUID is MAP_UUID_PREFIX and
  * the volume's name.  A map of a volume's name with another UUID belongs to
  * someone else and is never touched.  Shared by basicdmd and
  * basicdm-udev-backing, which tells a device one of our maps holds.
@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#define DM_UUID_PREFIX "BASICDM-"
+#define MAP_UUID_PREFIX "BASICDM-"
 
-bool dm_uuid_is_ours(const char *uuid);			/* any volume's map */
-bool dm_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map */
+bool map_uuid_is_ours(const char *uuid);			/* any volume's map */
+bool map_uuid_is_volume(const char *uuid, const char *name);	/* volume NAME's map */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What basicdm-udev-backing takes for the claims: claims-source.h. */
-#include "claims-source.h"
+/* Components, the claims udev's helper goes by: component-claims-source.h. */
+#include "component-claims-source.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "claims.h"
-#include "config.h"
+#include "basicdm-config.h"
+#include "component-claims.h"
 #include "util.h"
 
 static bool any_match(const char *pattern)
@@ -45,15 +45,16 @@ bool unit_enabled(const char *const *unit_dirs, const char *unit)
 	return false;
 }
 
-struct config *claims_source_load(const char *runtime_dir, const char *config_path, bool enabled)
+struct config *component_claims_source_load(const char *runtime_dir, const char *config_path,
+					     bool enabled)
 {
 	struct config_errors errors = {};
 	struct config *c = NULL;
 	char path[PATH_MAX];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/" CLAIMS_FILE_NAME, runtime_dir);
-	r = claims_load(path, &c);
+	snprintf(path, sizeof(path), "%s/" COMPONENT_CLAIMS_FILE_NAME, runtime_dir);
+	r = component_claims_load(path, &c);
 	if (r >= 0)
 		return c;
 	if (!enabled)

@@ -3,7 +3,7 @@
  * A volume's dm-stats region, through libdevmapper's dm_stats_* API (the
  * one dmstats(8) uses): one region over the whole map, with precise
  * (nanosecond) timestamps and a latency histogram, made by program id
- * DM_STATS_PROGRAM_ID so that a restarted daemon finds it again among
+ * MAP_STATS_PROGRAM_ID so that a restarted daemon finds it again among
  * those of other programs.  The kernel keeps it with the map, through
  * table reloads, and drops it when the map is removed.
  */
@@ -14,10 +14,10 @@
 
 #include "latency-bounds.h"
 
-#define DM_STATS_PROGRAM_ID "basicdm"
+#define MAP_STATS_PROGRAM_ID "basicdm"
 
 /* The region's counters since it was made (dm-stats' own, not basic_target's). */
-struct dmstats_sample {
+struct map_stats_sample {
 	uint64_t created_usec;		/* CLOCK_REALTIME the region was made; 0: not known */
 	uint64_t now_usec;		/* CLOCK_REALTIME of this reading */
 	uint64_t reads, writes;		/* completed I/Os */
@@ -40,10 +40,10 @@ struct dmstats_sample {
  * Returns 1 when it made a region, 0 when it kept or deleted, or a
  * negative errno.
  */
-int dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors);
+int map_stats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors);
 
 /*
  * The counters of map NAME's region of ours, since it was made (a reading
  * clears nothing); -ENOENT when it has none.
  */
-int dmstats_sample(const char *name, struct dmstats_sample *ret);
+int map_stats_sample(const char *name, struct map_stats_sample *ret);

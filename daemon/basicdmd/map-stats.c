@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dm-stats regions: dm-stats.h.  libdevmapper's calls return 1 or 0; its
- * messages go through the logger dm_setup() installed.  The region's aux
+ * dm-stats regions: map-stats.h.  libdevmapper's calls return 1 or 0; its
+ * messages go through the logger map_setup() installed.  The region's aux
  * data carries "created=USEC.", the wall clock time it was made, which
  * the kernel keeps: the interval a reading covers survives a restart.
  * (The dot: libdevmapper 1.02.185 drops the last character of aux data
@@ -13,7 +13,7 @@
  * region's line comes from dm_stats_print_region() without clearing, in
  * the kernel's format (Documentation/admin-guide/device-mapper/statistics.rst).
  */
-#include "dm-stats.h"
+#include "map-stats.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,13 +25,13 @@
 
 #include "util.h"
 
-static void dm_stats_destroyp(struct dm_stats **dms)
+static void stats_destroyp(struct dm_stats **dms)
 {
 	if (*dms)
 		dm_stats_destroy(*dms);
 }
 
-static void dm_histogram_bounds_destroyp(struct dm_histogram **h)
+static void histogram_bounds_destroyp(struct dm_histogram **h)
 {
 	if (*h)
 		dm_histogram_bounds_destroy(*h);
@@ -48,13 +48,13 @@ static uint64_t now_usec(void)
 /* A handle on map NAME listing the regions of ours. */
 static int open_listed(const char *name, struct dm_stats **ret)
 {
-	_cleanup_(dm_stats_destroyp) struct dm_stats *dms = dm_stats_create(DM_STATS_PROGRAM_ID);
+	_cleanup_(stats_destroyp) struct dm_stats *dms = dm_stats_create(MAP_STATS_PROGRAM_ID);
 
 	if (!dms)
 		return -ENOMEM;
 	if (!dm_stats_bind_name(dms, name))
 		return -EINVAL;
-	if (!dm_stats_list(dms, DM_STATS_PROGRAM_ID))
+	if (!dm_stats_list(dms, MAP_STATS_PROGRAM_ID))
 		return -ENODEV;		/* the map is gone, or the kernel has no dm-stats */
 	*ret = TAKE_PTR(dms);
 	return 0;
@@ -98,7 +98,7 @@ static bool region_fits(struct dm_stats *dms, uint64_t id, const struct latency_
 
 static int create_region(struct dm_stats *dms, const struct latency_bounds *bounds)
 {
-	_cleanup_(dm_histogram_bounds_destroyp) struct dm_histogram *h = NULL;
+	_cleanup_(histogram_bounds_destroyp) struct dm_histogram *h = NULL;
 	uint64_t ns[LATENCY_BOUNDS_MAX + 1] = {}, id;
 	char aux[64];
 
@@ -108,14 +108,14 @@ static int create_region(struct dm_stats *dms, const struct latency_bounds *boun
 		return -ENOMEM;
 	snprintf(aux, sizeof(aux), "created=%" PRIu64 ".", now_usec());
 	/* start and length 0: the whole map; step -1: one area */
-	if (!dm_stats_create_region(dms, &id, 0, 0, -1, 1, h, DM_STATS_PROGRAM_ID, aux))
+	if (!dm_stats_create_region(dms, &id, 0, 0, -1, 1, h, MAP_STATS_PROGRAM_ID, aux))
 		return -EIO;
 	return 1;
 }
 
-int dmstats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
+int map_stats_sync(const char *name, const struct latency_bounds *bounds, uint64_t sectors)
 {
-	_cleanup_(dm_stats_destroyp) struct dm_stats *dms = NULL;
+	_cleanup_(stats_destroyp) struct dm_stats *dms = NULL;
 	uint64_t stale[64];
 	size_t n_stale = 0;
 	bool kept = false;
@@ -159,7 +159,7 @@ static uint64_t aux_created(const char *aux)
  * weighted I/O time, total read and write time), then the histogram's
  * N_BOUNDS + 1 counts separated by ':'.
  */
-static int parse_print(const char *line, size_t n_bounds, struct dmstats_sample *s)
+static int parse_print(const char *line, size_t n_bounds, struct map_stats_sample *s)
 {
 	uint64_t start, len, merged, io_nsecs, weighted, total_read, total_write;
 	const char *p;
@@ -188,7 +188,7 @@ static int parse_print(const char *line, size_t n_bounds, struct dmstats_sample 
 	return 0;
 }
 
-static int read_region(struct dm_stats *dms, uint64_t id, struct dmstats_sample *s)
+static int read_region(struct dm_stats *dms, uint64_t id, struct map_stats_sample *s)
 {
 	char *text;
 	int r;
@@ -205,10 +205,10 @@ static int read_region(struct dm_stats *dms, uint64_t id, struct dmstats_sample 
 	return r;
 }
 
-int dmstats_sample(const char *name, struct dmstats_sample *ret)
+int map_stats_sample(const char *name, struct map_stats_sample *ret)
 {
-	_cleanup_(dm_stats_destroyp) struct dm_stats *dms = NULL;
-	struct dmstats_sample s = {};
+	_cleanup_(stats_destroyp) struct dm_stats *dms = NULL;
+	struct map_stats_sample s = {};
 	int r;
 
 	r = open_listed(name, &dms);
@@ -223,7 +223,7 @@ int dmstats_sample(const char *name, struct dmstats_sample *ret)
 			return r;
 		s.now_usec = now_usec();
 		*ret = s;
-		return 0;	/* dmstats_sync() keeps one */
+		return 0;	/* map_stats_sync() keeps one */
 	}
 	return -ENOENT;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The device-mapper side through libdevmapper.
+ * A volume's map, the device-mapper side through libdevmapper: map.h.
  *
  * Udev: sync is off and every task carries DM_UDEV_DISABLE_LIBRARY_FALLBACK,
  * so libdevmapper neither waits on a cookie semaphore nor makes /dev nodes
@@ -8,7 +8,7 @@
  * the flags (with a zero semaphore part).
  *
  * Addressing: a map is looked up by name only to see what holds that name
- * (dm_map_info, dm_list_ours).  Everything that changes or reads a map of
+ * (map_get_info, map_list_ours).  Everything that changes or reads a map of
  * ours addresses it by its UUID, so a foreign map that happens to have a
  * volume's name is never reloaded, removed or messaged: it reads as absent.
  *
@@ -16,7 +16,7 @@
  * becomes the negative errno returned here.  The kernel answers ENXIO for a
  * map that does not exist; that is returned as -ENODEV everywhere.
  */
-#include "dm.h"
+#include "map.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -38,7 +38,7 @@
  * A subsystem udev flag is the owner's to define for its maps: this one
  * tells 60-basicdm.rules that the map's backing device is gone.
  */
-#define DM_UDEV_FLAG_BACKING_GONE DM_SUBSYSTEM_UDEV_FLAG0
+#define MAP_UDEV_FLAG_BACKING_GONE DM_SUBSYSTEM_UDEV_FLAG0
 
 /* EBUSY on remove: udev and blkid open a new or changed device briefly. */
 #define REMOVE_TRIES 5
@@ -58,16 +58,16 @@
 #define COUNTER_FIELDS 10
 
 /* libdevmapper's private log levels (lib/log/log.h), low bits of LEVEL. */
-#define DM_LOG_LEVEL_MASK 0x7
-#define DM_LOG_ERR 3
-#define DM_LOG_WARN 4
-#define DM_LOG_DEBUG 7
+#define LIBDM_LOG_LEVEL_MASK 0x7
+#define LIBDM_LOG_ERR 3
+#define LIBDM_LOG_WARN 4
+#define LIBDM_LOG_DEBUG 7
 
-static bool dm_ready;
+static bool map_setup_done;
 /* Set while a failure is expected and handled here: its errors are debug. */
-static bool dm_log_quiet;
+static bool libdm_log_quiet;
 
-static inline void dm_task_destroyp(struct dm_task **t)
+static inline void task_destroyp(struct dm_task **t)
 {
 	if (*t)
 		dm_task_destroy(*t);
@@ -104,7 +104,7 @@ static int parse_devnum(const char *s, dev_t *ret)
 }
 
 /* The target's length and range must make sense to the kernel. */
-static int check_spec(const struct dm_table_spec *t)
+static int check_spec(const struct basic_target_table *t)
 {
 	if (t->sectors == 0 || t->offset > UINT64_MAX - t->sectors)
 		return -EINVAL;
@@ -114,7 +114,7 @@ static int check_spec(const struct dm_table_spec *t)
 }
 
 /* The part after "basic_target": what the kernel prints back as the table. */
-static int format_params(const struct dm_table_spec *t, char *buf, size_t size)
+static int format_params(const struct basic_target_table *t, char *buf, size_t size)
 {
 	int n, r;
 
@@ -146,12 +146,12 @@ static int parse_features(char **words, size_t n, bool *trace)
 	return 0;
 }
 
-int dm_parse_table_params(const char *params, uint64_t sectors, struct dm_table_spec *t)
+int basic_target_parse_table(const char *params, uint64_t sectors, struct basic_target_table *t)
 {
 	/* device, offset, #features, up to FEATURES_MAX features */
 	char *words[3 + FEATURES_MAX];
 	_cleanup_(freep) char *copy = NULL;
-	struct dm_table_spec spec = { .sectors = sectors };
+	struct basic_target_table spec = { .sectors = sectors };
 	size_t n;
 	int r;
 
@@ -178,10 +178,10 @@ int dm_parse_table_params(const char *params, uint64_t sectors, struct dm_table_
  * fields only ever come at the end, so words after these are ignored: a
  * newer module must not make this daemon's status fail.
  */
-int dm_parse_counters(const char *status, struct dm_counters *c)
+int basic_target_parse_status(const char *status, struct basic_target_counters *c)
 {
 	_cleanup_(freep) char *copy = NULL;
-	struct dm_counters out = {};
+	struct basic_target_counters out = {};
 	uint64_t *fields[COUNTER_FIELDS] = {
 		&out.reads,	     &out.read_sectors,	    &out.writes,
 		&out.write_sectors,  &out.flushes,	    &out.discards,
@@ -214,20 +214,20 @@ int dm_parse_counters(const char *status, struct dm_counters *c)
 
 /* Routed through our log; libdevmapper's own would go to stderr. */
 __attribute__((format(printf, 5, 6)))
-static void dm_log(int level, const char *file, int line, int dm_errno_or_class, const char *fmt,
-		   ...)
+static void libdm_log(int level, const char *file, int line, int dm_errno_or_class,
+		      const char *fmt, ...)
 {
 	char msg[LINE_MAX];
 	va_list ap;
 	int prio;
 
 	/* debug lines trace every ioctl: noise even in our debug output */
-	level &= DM_LOG_LEVEL_MASK;
-	if (level >= DM_LOG_DEBUG)
+	level &= LIBDM_LOG_LEVEL_MASK;
+	if (level >= LIBDM_LOG_DEBUG)
 		return;
-	if (level <= DM_LOG_ERR && !dm_log_quiet)
+	if (level <= LIBDM_LOG_ERR && !libdm_log_quiet)
 		prio = LOG_ERR;
-	else if (level == DM_LOG_WARN && !dm_log_quiet)
+	else if (level == LIBDM_LOG_WARN && !libdm_log_quiet)
 		prio = LOG_WARNING;
 	else
 		prio = LOG_DEBUG;
@@ -240,7 +240,7 @@ static void dm_log(int level, const char *file, int line, int dm_errno_or_class,
 	log_full(prio, 0, "libdevmapper: %s", msg);
 }
 
-void dm_setup(void)
+void map_setup(void)
 {
 	/*
 	 * Never wait on a udev cookie: the semaphore wait has no timeout and
@@ -248,8 +248,8 @@ void dm_setup(void)
 	 * caller that udev is done.
 	 */
 	dm_udev_set_sync_support(0);
-	dm_log_with_errno_init(dm_log);
-	dm_ready = true;
+	dm_log_with_errno_init(libdm_log);
+	map_setup_done = true;
 }
 
 static int task_errno(struct dm_task *t)
@@ -274,7 +274,7 @@ static int map_uuid(const char *name, char *buf, size_t size)
 
 	if (!name_ok(name))
 		return -EINVAL;
-	n = snprintf(buf, size, DM_UUID_PREFIX "%s", name);
+	n = snprintf(buf, size, MAP_UUID_PREFIX "%s", name);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
 	return 0;
@@ -287,12 +287,12 @@ static int map_uuid(const char *name, char *buf, size_t size)
  */
 static int task_new_flags(int type, bool udev_flags, uint16_t extra_flags, struct dm_task **ret)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	uint32_t cookie = 0;
 
-	/* a task made before dm_setup() would take a real cookie */
-	if (!dm_ready)
-		dm_setup();
+	/* a task made before map_setup() would take a real cookie */
+	if (!map_setup_done)
+		map_setup();
 	/*
 	 * NULL: out of memory, or no device-mapper in the kernel (the check
 	 * of its version is made here); libdevmapper has logged which.
@@ -317,7 +317,7 @@ static int task_new(int type, struct dm_task **ret)
 static int task_new_ours_flags(int type, const char *name, uint16_t extra_flags,
 			       struct dm_task **ret)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	char uuid[DM_UUID_LEN];
 	int r;
 
@@ -355,7 +355,7 @@ static int task_run(struct dm_task *t)
 /* SUSPEND, RESUME, CLEAR, REMOVE, all alike. */
 static int simple_task(int type, const char *name, bool deferred)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	int r;
 
 	r = task_new_ours(type, name, &t);
@@ -369,9 +369,9 @@ static int simple_task(int type, const char *name, bool deferred)
 }
 
 /* Loads T into the inactive slot of volume NAME's map. */
-static int load_table(const char *name, const struct dm_table_spec *t)
+static int load_table(const char *name, const struct basic_target_table *t)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *task = NULL;
+	_cleanup_(task_destroyp) struct dm_task *task = NULL;
 	char params[PARAMS_MAX];
 	int r;
 
@@ -385,14 +385,14 @@ static int load_table(const char *name, const struct dm_table_spec *t)
 	if (t->read_only && !dm_task_set_ro(task))
 		return -ENOMEM;
 	if (!dm_task_no_open_count(task) ||
-	    !dm_task_add_target(task, 0, t->sectors, DM_TARGET_NAME, params))
+	    !dm_task_add_target(task, 0, t->sectors, BASIC_TARGET_NAME, params))
 		return -ENOMEM;
 	return task_run(task);
 }
 
 /* ---- maps -------------------------------------------------------------- */
 
-int dm_map_remove(const char *name, bool deferred)
+int map_remove(const char *name, bool deferred)
 {
 	struct timespec pause = { .tv_nsec = REMOVE_RETRY_NSEC };
 	int r;
@@ -402,9 +402,9 @@ int dm_map_remove(const char *name, bool deferred)
 
 	for (int i = 1;; i++) {
 		/* an EBUSY that will be retried is not worth an error line */
-		dm_log_quiet = i < REMOVE_TRIES;
+		libdm_log_quiet = i < REMOVE_TRIES;
 		r = simple_task(DM_DEVICE_REMOVE, name, false);
-		dm_log_quiet = false;
+		libdm_log_quiet = false;
 		if (r != -EBUSY || i == REMOVE_TRIES)
 			return r;
 		log_debug("Map %s is busy, retrying removal", name);
@@ -417,9 +417,9 @@ int dm_map_remove(const char *name, bool deferred)
  * but loses the load's errno and tries the revert only once; done here the
  * caller learns why the table was refused and the revert rides out EBUSY.
  */
-int dm_map_create(const char *name, const struct dm_table_spec *t)
+int map_create(const char *name, const struct basic_target_table *t)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *task = NULL;
+	_cleanup_(task_destroyp) struct dm_task *task = NULL;
 	char uuid[DM_UUID_LEN], params[PARAMS_MAX];
 	int r, k;
 
@@ -456,7 +456,7 @@ int dm_map_create(const char *name, const struct dm_table_spec *t)
 		return 0;
 
 	/* a map without a live table is of no use to anyone: take it away */
-	k = dm_map_remove(name, false);
+	k = map_remove(name, false);
 	if (k < 0)
 		log_warning("Cannot remove the half-created map %s: %s", name, strerror(-k));
 	return r;
@@ -483,7 +483,7 @@ static void resume_again(const char *name)
  * or trigger event); 60-basicdm.rules keeps the map's links and readiness
  * through it, so nothing here waits on udev.
  */
-int dm_map_reload(const char *name, const struct dm_table_spec *t)
+int map_reload(const char *name, const struct basic_target_table *t)
 {
 	int r, k;
 
@@ -515,9 +515,9 @@ int dm_map_reload(const char *name, const struct dm_table_spec *t)
  * Both tasks exist before the suspend runs, so nothing but the kernel can
  * leave the map suspended.
  */
-int dm_map_mark_backing_gone(const char *name)
+int map_mark_backing_gone(const char *name)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *suspend = NULL, *resume = NULL;
+	_cleanup_(task_destroyp) struct dm_task *suspend = NULL, *resume = NULL;
 	int r;
 
 	r = task_new_ours(DM_DEVICE_SUSPEND, name, &suspend);
@@ -526,7 +526,7 @@ int dm_map_mark_backing_gone(const char *name)
 	if (!dm_task_no_open_count(suspend) || !dm_task_skip_lockfs(suspend) ||
 	    !dm_task_no_flush(suspend))
 		return -ENOMEM;
-	r = task_new_ours_flags(DM_DEVICE_RESUME, name, DM_UDEV_FLAG_BACKING_GONE, &resume);
+	r = task_new_ours_flags(DM_DEVICE_RESUME, name, MAP_UDEV_FLAG_BACKING_GONE, &resume);
 	if (r < 0)
 		return r;
 	if (!dm_task_no_open_count(resume))
@@ -541,25 +541,25 @@ int dm_map_mark_backing_gone(const char *name)
 }
 
 /* Reads the single basic_target line of a TABLE task into I's table. */
-static void read_table(struct dm_task *t, struct dm_map_info *i)
+static void read_table(struct dm_task *t, struct map_info *i)
 {
 	uint64_t start, length;
 	char *type, *params;
 	void *next;
 
 	next = dm_get_next_target(t, NULL, &start, &length, &type, &params);
-	if (next || !type || !params || start != 0 || !streq(type, DM_TARGET_NAME))
+	if (next || !type || !params || start != 0 || !streq(type, BASIC_TARGET_NAME))
 		return;
-	if (dm_parse_table_params(params, length, &i->table) < 0)
+	if (basic_target_parse_table(params, length, &i->table) < 0)
 		return;
 	i->table.read_only = i->read_only;
 	i->table_is_ours = true;
 }
 
 /* The live table, looked up by device number: the map the info was about. */
-static int map_info_table(struct dm_map_info *i)
+static int map_info_table(struct map_info *i)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	int r;
 
 	r = task_new(DM_DEVICE_TABLE, &t);
@@ -576,10 +576,10 @@ static int map_info_table(struct dm_map_info *i)
 }
 
 /* INFO by name: whether the map exists, its numbers and UUID. */
-static int map_info_basic(const char *name, struct dm_map_info *ret, bool *live)
+static int map_info_basic(const char *name, struct map_info *ret, bool *live)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
-	struct dm_map_info i = {};
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
+	struct map_info i = {};
 	struct dm_info info;
 	const char *uuid;
 	int r;
@@ -603,7 +603,7 @@ static int map_info_basic(const char *name, struct dm_map_info *ret, bool *live)
 	i.name = strdup(name);
 	i.uuid = strdup(uuid ?: "");
 	if (!i.name || !i.uuid) {
-		dm_map_info_clear(&i);
+		map_info_clear(&i);
 		return -ENOMEM;
 	}
 	i.devnum = makedev(info.major, info.minor);
@@ -616,9 +616,9 @@ static int map_info_basic(const char *name, struct dm_map_info *ret, bool *live)
 	return 0;
 }
 
-int dm_map_get_info(const char *name, struct dm_map_info *ret)
+int map_get_info(const char *name, struct map_info *ret)
 {
-	struct dm_map_info i;
+	struct map_info i;
 	bool live;
 	int r;
 
@@ -628,7 +628,7 @@ int dm_map_get_info(const char *name, struct dm_map_info *ret)
 	if (live) {
 		r = map_info_table(&i);
 		if (r < 0) {
-			dm_map_info_clear(&i);
+			map_info_clear(&i);
 			return r;
 		}
 	}
@@ -636,9 +636,9 @@ int dm_map_get_info(const char *name, struct dm_map_info *ret)
 	return 0;
 }
 
-int dm_map_counters(const char *name, struct dm_counters *ret)
+int map_counters(const char *name, struct basic_target_counters *ret)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	uint64_t start, length;
 	char *type, *params;
 	struct dm_info info;
@@ -662,14 +662,14 @@ int dm_map_counters(const char *name, struct dm_counters *ret)
 		return -ENODATA;
 
 	next = dm_get_next_target(t, NULL, &start, &length, &type, &params);
-	if (next || !type || !params || !streq(type, DM_TARGET_NAME))
+	if (next || !type || !params || !streq(type, BASIC_TARGET_NAME))
 		return -EMEDIUMTYPE;
-	return dm_parse_counters(params, ret);
+	return basic_target_parse_status(params, ret);
 }
 
-int dm_map_message(const char *name, const char *message)
+int map_message(const char *name, const char *message)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	int r;
 
 	r = task_new_ours(DM_DEVICE_TARGET_MSG, name, &t);
@@ -680,40 +680,40 @@ int dm_map_message(const char *name, const char *message)
 	return task_run(t);
 }
 
-int dm_map_cancel_deferred_remove(const char *name)
+int map_cancel_deferred_remove(const char *name)
 {
 	/* device-mapper's own message, understood by every target */
-	return dm_map_message(name, "@cancel_deferred_remove");
+	return map_message(name, "@cancel_deferred_remove");
 }
 
 /* ---- listing ----------------------------------------------------------- */
 
-void dm_map_info_clear(struct dm_map_info *i)
+void map_info_clear(struct map_info *i)
 {
 	if (!i)
 		return;
 	free(i->name);
 	free(i->uuid);
-	*i = (struct dm_map_info){};
+	*i = (struct map_info){};
 }
 
-void dm_map_info_free_array(struct dm_map_info *a, size_t n)
+void map_info_free_array(struct map_info *a, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		dm_map_info_clear(&a[k]);
+		map_info_clear(&a[k]);
 	free(a);
 }
 
 struct info_array {
-	struct dm_map_info *a;
+	struct map_info *a;
 	size_t n, allocated;
 };
 
-static int info_array_push(struct info_array *arr, struct dm_map_info *i)
+static int info_array_push(struct info_array *arr, struct map_info *i)
 {
 	if (arr->n == arr->allocated) {
 		size_t want = arr->allocated ? arr->allocated * 2 : 8;
-		struct dm_map_info *p = reallocarray(arr->a, want, sizeof(*p));
+		struct map_info *p = reallocarray(arr->a, want, sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
@@ -721,14 +721,14 @@ static int info_array_push(struct info_array *arr, struct dm_map_info *i)
 		arr->allocated = want;
 	}
 	arr->a[arr->n++] = *i;
-	*i = (struct dm_map_info){};
+	*i = (struct map_info){};
 	return 0;
 }
 
 /* Appends NAME's info when its UUID is ours; a map gone meanwhile is skipped. */
 static int collect_if_ours(const char *name, struct info_array *arr)
 {
-	struct dm_map_info i;
+	struct map_info i;
 	bool live;
 	int r;
 
@@ -737,25 +737,25 @@ static int collect_if_ours(const char *name, struct info_array *arr)
 		return 0;
 	if (r < 0)
 		return r;
-	if (!dm_uuid_is_ours(i.uuid)) {
-		dm_map_info_clear(&i);
+	if (!map_uuid_is_ours(i.uuid)) {
+		map_info_clear(&i);
 		return 0;
 	}
 	if (live) {
 		r = map_info_table(&i);
 		if (r < 0) {
-			dm_map_info_clear(&i);
+			map_info_clear(&i);
 			return r == -ENODEV ? 0 : r;
 		}
 	}
 	r = info_array_push(arr, &i);
-	dm_map_info_clear(&i);
+	map_info_clear(&i);
 	return r;
 }
 
-int dm_list_ours(struct dm_map_info **ret, size_t *n)
+int map_list_ours(struct map_info **ret, size_t *n)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	struct info_array arr = {};
 	struct dm_names *names;
 	int r;
@@ -775,7 +775,7 @@ int dm_list_ours(struct dm_map_info **ret, size_t *n)
 		for (;;) {
 			r = collect_if_ours(names->name, &arr);
 			if (r < 0) {
-				dm_map_info_free_array(arr.a, arr.n);
+				map_info_free_array(arr.a, arr.n);
 				return r;
 			}
 			if (!names->next)
@@ -793,9 +793,9 @@ int dm_list_ours(struct dm_map_info **ret, size_t *n)
  * only EINVAL when the module is missing, which tells the user nothing.
  * When the kernel cannot be asked, the answer is yes (nothing to add).
  */
-bool dm_target_present(void)
+bool basic_target_present(void)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *t = NULL;
+	_cleanup_(task_destroyp) struct dm_task *t = NULL;
 	struct dm_versions *v, *last;
 
 	if (task_new(DM_DEVICE_LIST_VERSIONS, &t) < 0 || task_run(t) < 0)
@@ -804,7 +804,7 @@ bool dm_target_present(void)
 	if (!v)
 		return true;
 	do {
-		if (streq(v->name, DM_TARGET_NAME))
+		if (streq(v->name, BASIC_TARGET_NAME))
 			return true;
 		last = v;
 		v = (struct dm_versions *)((char *)v + v->next);

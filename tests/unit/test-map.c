@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daemon/basicdmd/dm.c: the table and status parsers, and the sequence of
+ * daemon/basicdmd/map.c: the table and status parsers, and the sequence of
  * device-mapper tasks behind each call.  libdevmapper's task calls are
  * replaced by a script: each dm_task_run() describes its task as one
  * string ("RELOAD uuid=BASICDM-data ro table=...") that the test expects,
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <libdevmapper.h>
 
-#include "dm.h"
+#include "map.h"
 
 /* ---- libdevmapper, scripted -------------------------------------------- */
 
@@ -297,7 +297,7 @@ struct dm_names *__wrap_dm_task_get_names(struct dm_task *t)
 		will_return(__wrap_dm_task_run, (err));                                    \
 	} while (0)
 
-static const struct dm_table_spec spec_data = {
+static const struct basic_target_table spec_data = {
 	.sectors = 20000,
 	.backing = 0x0706, /* makedev(7, 6) */
 	.offset = 0,
@@ -307,7 +307,7 @@ static const struct dm_table_spec spec_data = {
 
 static int setup_dm(void **state)
 {
-	dm_setup();
+	map_setup();
 	return 0;
 }
 
@@ -329,28 +329,28 @@ static int teardown_test(void **state)
  * The table T makes, as the RELOAD task's description shows it; the map is
  * then missing (ENXIO), so no other task follows.
  */
-static void assert_loads(const struct dm_table_spec *t, const char *desc)
+static void assert_loads(const struct basic_target_table *t, const char *desc)
 {
 	expect_task(desc, ENXIO);
-	assert_int_equal(dm_map_reload("data", t), -ENODEV);
+	assert_int_equal(map_reload("data", t), -ENODEV);
 }
 
 /* T is refused before any task exists: none is expected. */
-static void assert_refused(const struct dm_table_spec *t)
+static void assert_refused(const struct basic_target_table *t)
 {
-	assert_int_equal(dm_map_reload("data", t), -EINVAL);
+	assert_int_equal(map_reload("data", t), -EINVAL);
 }
 
 static void test_format_plain(void **state)
 {
-	struct dm_table_spec t = { .sectors = 20000, .backing = makedev(7, 6) };
+	struct basic_target_table t = { .sectors = 20000, .backing = makedev(7, 6) };
 
 	assert_loads(&t, "RELOAD uuid=BASICDM-data table=0 20000 basic_target 7:6 0");
 }
 
 static void test_format_trace_offset(void **state)
 {
-	struct dm_table_spec t = {
+	struct basic_target_table t = {
 		.sectors = 2097152, .backing = makedev(253, 17), .offset = 2048, .trace = true,
 		.read_only = true,
 	};
@@ -362,7 +362,7 @@ static void test_format_trace_offset(void **state)
 
 static void test_format_limits(void **state)
 {
-	struct dm_table_spec t = { .sectors = UINT64_MAX, .backing = makedev(4095, 1048575) };
+	struct basic_target_table t = { .sectors = UINT64_MAX, .backing = makedev(4095, 1048575) };
 
 	assert_loads(&t, "RELOAD uuid=BASICDM-data "
 			 "table=0 18446744073709551615 basic_target 4095:1048575 0");
@@ -377,7 +377,7 @@ static void test_format_limits(void **state)
 
 static void test_format_invalid(void **state)
 {
-	struct dm_table_spec t = { .sectors = 0, .backing = makedev(7, 6) };
+	struct basic_target_table t = { .sectors = 0, .backing = makedev(7, 6) };
 
 	assert_refused(&t);
 	t.sectors = 8;
@@ -390,7 +390,7 @@ static void test_format_invalid(void **state)
 /* The longest parameters there are fit the loader's buffer whole. */
 static void test_format_buffer(void **state)
 {
-	struct dm_table_spec t = {
+	struct basic_target_table t = {
 		.sectors = 1, .backing = makedev(4095, 1048575), .offset = UINT64_MAX - 1,
 		.trace = true,
 	};
@@ -399,13 +399,13 @@ static void test_format_buffer(void **state)
 			 "table=0 1 basic_target 4095:1048575 18446744073709551614 1 trace");
 }
 
-/* ---- dm_parse_table_params ---------------------------------------------- */
+/* ---- basic_target_parse_table ------------------------------------------- */
 
 static void test_parse_params_plain(void **state)
 {
-	struct dm_table_spec t;
+	struct basic_target_table t;
 
-	assert_int_equal(dm_parse_table_params("7:6 0", 20000, &t), 0);
+	assert_int_equal(basic_target_parse_table("7:6 0", 20000, &t), 0);
 	assert_int_equal(t.sectors, 20000);
 	assert_int_equal(major(t.backing), 7);
 	assert_int_equal(minor(t.backing), 6);
@@ -416,25 +416,25 @@ static void test_parse_params_plain(void **state)
 
 static void test_parse_params_features(void **state)
 {
-	struct dm_table_spec t;
+	struct basic_target_table t;
 
-	assert_int_equal(dm_parse_table_params("253:1 2048 1 trace", 100, &t), 0);
+	assert_int_equal(basic_target_parse_table("253:1 2048 1 trace", 100, &t), 0);
 	assert_int_equal(major(t.backing), 253);
 	assert_int_equal(minor(t.backing), 1);
 	assert_int_equal(t.offset, 2048);
 	assert_true(t.trace);
 
-	assert_int_equal(dm_parse_table_params("8:16 0 1 TRACE", 100, &t), 0);
+	assert_int_equal(basic_target_parse_table("8:16 0 1 TRACE", 100, &t), 0);
 	assert_true(t.trace);
 
-	assert_int_equal(dm_parse_table_params("8:16 0 0", 100, &t), 0);
+	assert_int_equal(basic_target_parse_table("8:16 0 0", 100, &t), 0);
 	assert_false(t.trace);
 
 	/* what the kernel prints may end in a newline */
-	assert_int_equal(dm_parse_table_params("8:16 5\n", 100, &t), 0);
+	assert_int_equal(basic_target_parse_table("8:16 5\n", 100, &t), 0);
 	assert_int_equal(t.offset, 5);
 
-	assert_int_equal(dm_parse_table_params("4095:1048575 18446744073709551515", 100, &t), 0);
+	assert_int_equal(basic_target_parse_table("4095:1048575 18446744073709551515", 100, &t), 0);
 	assert_int_equal(t.offset, UINT64_MAX - 100);
 }
 
@@ -469,10 +469,10 @@ static void test_parse_params_malformed(void **state)
 		"7:1048576 0",			/* past the kernel's minor range */
 		"99999999999999999999999:1 0",
 	};
-	struct dm_table_spec t = { .sectors = 42, .offset = 42, .trace = true };
+	struct basic_target_table t = { .sectors = 42, .offset = 42, .trace = true };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = dm_parse_table_params(bad[i], 100, &t);
+		int r = basic_target_parse_table(bad[i], 100, &t);
 
 		if (r != -EINVAL)
 			fail_msg("\"%s\": %d, expected -EINVAL", bad[i], r);
@@ -485,17 +485,17 @@ static void test_parse_params_malformed(void **state)
 
 static void test_parse_params_range(void **state)
 {
-	struct dm_table_spec t;
+	struct basic_target_table t;
 
-	assert_int_equal(dm_parse_table_params("7:6 0", 0, &t), -EINVAL);
-	assert_int_equal(dm_parse_table_params("7:6 1", UINT64_MAX, &t), -EINVAL);
-	assert_int_equal(dm_parse_table_params("7:6 0", UINT64_MAX, &t), 0);
+	assert_int_equal(basic_target_parse_table("7:6 0", 0, &t), -EINVAL);
+	assert_int_equal(basic_target_parse_table("7:6 1", UINT64_MAX, &t), -EINVAL);
+	assert_int_equal(basic_target_parse_table("7:6 0", UINT64_MAX, &t), 0);
 }
 
 /* The table a load passes, parsed, gives the spec back: the kernel's round trip. */
 static void test_round_trip(void **state)
 {
-	static const struct dm_table_spec specs[] = {
+	static const struct basic_target_table specs[] = {
 		{ .sectors = 1, .backing = 0x0700 },
 		{ .sectors = 20000, .backing = 0x0706, .offset = 0 },
 		{ .sectors = 2097152, .backing = 0xfd11, .offset = 2048, .trace = true },
@@ -503,7 +503,7 @@ static void test_round_trip(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		struct dm_table_spec back;
+		struct basic_target_table back;
 		uint64_t start, length;
 		char type[32];
 		int params;
@@ -511,24 +511,24 @@ static void test_round_trip(void **state)
 		last_table[0] = '\0';
 		expect_any(__wrap_dm_task_run, desc);
 		will_return(__wrap_dm_task_run, ENXIO);
-		assert_int_equal(dm_map_reload("data", &specs[i]), -ENODEV);
+		assert_int_equal(map_reload("data", &specs[i]), -ENODEV);
 		assert_int_equal(sscanf(last_table, "%" SCNu64 " %" SCNu64 " %31s %n", &start,
 					&length, type, &params),
 				 3);
 		assert_int_equal(start, 0);
 		assert_string_equal(type, "basic_target");
-		assert_int_equal(dm_parse_table_params(last_table + params, length, &back), 0);
+		assert_int_equal(basic_target_parse_table(last_table + params, length, &back), 0);
 		assert_memory_equal(&back, &specs[i], sizeof(back));
 	}
 }
 
-/* ---- dm_parse_counters -------------------------------------------------- */
+/* ---- basic_target_parse_status ------------------------------------------ */
 
 static void test_counters(void **state)
 {
-	struct dm_counters c;
+	struct basic_target_counters c;
 
-	assert_int_equal(dm_parse_counters("1 2 3 4 5 6 7 8 9 10 notrace", &c), 0);
+	assert_int_equal(basic_target_parse_status("1 2 3 4 5 6 7 8 9 10 notrace", &c), 0);
 	assert_int_equal(c.reads, 1);
 	assert_int_equal(c.read_sectors, 2);
 	assert_int_equal(c.writes, 3);
@@ -541,7 +541,7 @@ static void test_counters(void **state)
 	assert_int_equal(c.secure_erases, 10);
 	assert_false(c.trace);
 
-	assert_int_equal(dm_parse_counters("0 0 0 0 0 0 0 0 0 18446744073709551615 trace\n", &c),
+	assert_int_equal(basic_target_parse_status("0 0 0 0 0 0 0 0 0 18446744073709551615 trace\n", &c),
 			 0);
 	assert_int_equal(c.reads, 0);
 	assert_int_equal(c.secure_erases, UINT64_MAX);
@@ -551,9 +551,9 @@ static void test_counters(void **state)
 /* basic_target.rst: new fields only ever come at the end. */
 static void test_counters_newer_module(void **state)
 {
-	struct dm_counters c;
+	struct basic_target_counters c;
 
-	assert_int_equal(dm_parse_counters("1 2 3 4 5 6 7 8 9 10 trace 11 future", &c), 0);
+	assert_int_equal(basic_target_parse_status("1 2 3 4 5 6 7 8 9 10 trace 11 future", &c), 0);
 	assert_int_equal(c.secure_erases, 10);
 	assert_true(c.trace);
 }
@@ -573,10 +573,10 @@ static void test_counters_malformed(void **state)
 		"1 2 3 4 5 6 7 8 9 1.5 notrace",
 		"1 2 3 4 5 6 7 8 9 18446744073709551616 notrace",
 	};
-	struct dm_counters c = { .reads = 42 };
+	struct basic_target_counters c = { .reads = 42 };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = dm_parse_counters(bad[i], &c);
+		int r = basic_target_parse_status(bad[i], &c);
 
 		if (r != -EINVAL)
 			fail_msg("\"%s\": %d, expected -EINVAL", bad[i], r);
@@ -593,28 +593,28 @@ static void test_create(void **state)
 	expect_task("CREATE name=data uuid=BASICDM-data", 0);
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, 0);
 	expect_task("RESUME uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_create("data", &spec_data), 0);
+	assert_int_equal(map_create("data", &spec_data), 0);
 	/* the skipped node operations are dropped after every run */
 	assert_int_equal(node_updates - updates, 3);
 }
 
 static void test_create_read_only_trace(void **state)
 {
-	struct dm_table_spec t = spec_data;
+	struct basic_target_table t = spec_data;
 
 	t.read_only = true;
 	t.trace = true;
 	expect_task("CREATE name=data uuid=BASICDM-data", 0);
 	expect_task("RELOAD uuid=BASICDM-data ro table=0 20000 basic_target 7:6 0 1 trace", 0);
 	expect_task("RESUME uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_create("data", &t), 0);
+	assert_int_equal(map_create("data", &t), 0);
 }
 
 static void test_create_name_taken(void **state)
 {
 	/* not ours to remove: nothing follows */
 	expect_task("CREATE name=data uuid=BASICDM-data", EBUSY);
-	assert_int_equal(dm_map_create("data", &spec_data), -EBUSY);
+	assert_int_equal(map_create("data", &spec_data), -EBUSY);
 }
 
 static void test_create_load_refused(void **state)
@@ -623,7 +623,7 @@ static void test_create_load_refused(void **state)
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, EINVAL);
 	expect_task("REMOVE uuid=BASICDM-data", EBUSY);
 	expect_task("REMOVE uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_create("data", &spec_data), -EINVAL);
+	assert_int_equal(map_create("data", &spec_data), -EINVAL);
 }
 
 static void test_create_resume_fails(void **state)
@@ -632,33 +632,33 @@ static void test_create_resume_fails(void **state)
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, 0);
 	expect_task("RESUME uuid=BASICDM-data", ENXIO);
 	expect_task("REMOVE uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_create("data", &spec_data), -ENODEV);
+	assert_int_equal(map_create("data", &spec_data), -ENODEV);
 }
 
 /* Refused before any task exists. */
 static void test_create_invalid(void **state)
 {
-	struct dm_table_spec t = spec_data;
+	struct basic_target_table t = spec_data;
 	char name[200];
 
-	assert_int_equal(dm_map_create("a/b", &spec_data), -EINVAL);
-	assert_int_equal(dm_map_create("", &spec_data), -EINVAL);
+	assert_int_equal(map_create("a/b", &spec_data), -EINVAL);
+	assert_int_equal(map_create("", &spec_data), -EINVAL);
 	memset(name, 'x', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
-	assert_int_equal(dm_map_create(name, &spec_data), -EINVAL);
+	assert_int_equal(map_create(name, &spec_data), -EINVAL);
 	name[125] = '\0'; /* a valid DM name, but the UUID would not fit */
-	assert_int_equal(dm_map_create(name, &spec_data), -ENAMETOOLONG);
+	assert_int_equal(map_create(name, &spec_data), -ENAMETOOLONG);
 	t.sectors = 0;
-	assert_int_equal(dm_map_create("data", &t), -EINVAL);
+	assert_int_equal(map_create("data", &t), -EINVAL);
 }
 
 static void test_no_device_mapper(void **state)
 {
-	struct dm_map_info i;
+	struct map_info i;
 
 	create_fails = true;
-	assert_int_equal(dm_map_create("data", &spec_data), -EOPNOTSUPP);
-	assert_int_equal(dm_map_get_info("data", &i), -EOPNOTSUPP);
+	assert_int_equal(map_create("data", &spec_data), -EOPNOTSUPP);
+	assert_int_equal(map_get_info("data", &i), -EOPNOTSUPP);
 	create_fails = false;
 }
 
@@ -669,14 +669,14 @@ static void test_reload(void **state)
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, 0);
 	expect_task("SUSPEND uuid=BASICDM-data", 0);
 	expect_task("RESUME uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_reload("data", &spec_data), 0);
+	assert_int_equal(map_reload("data", &spec_data), 0);
 }
 
 static void test_reload_refused(void **state)
 {
 	/* the live table stays: no suspend, no resume */
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, EINVAL);
-	assert_int_equal(dm_map_reload("data", &spec_data), -EINVAL);
+	assert_int_equal(map_reload("data", &spec_data), -EINVAL);
 }
 
 static void test_reload_suspend_fails(void **state)
@@ -684,7 +684,7 @@ static void test_reload_suspend_fails(void **state)
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, 0);
 	expect_task("SUSPEND uuid=BASICDM-data", EINTR);
 	expect_task("CLEAR uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_reload("data", &spec_data), -EINTR);
+	assert_int_equal(map_reload("data", &spec_data), -EINTR);
 }
 
 static void test_reload_resume_fails(void **state)
@@ -693,13 +693,13 @@ static void test_reload_resume_fails(void **state)
 	expect_task("SUSPEND uuid=BASICDM-data", 0);
 	expect_task("RESUME uuid=BASICDM-data", EINVAL);
 	expect_task("RESUME uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_reload("data", &spec_data), -EINVAL);
+	assert_int_equal(map_reload("data", &spec_data), -EINVAL);
 }
 
 static void test_reload_missing(void **state)
 {
 	expect_task("RELOAD uuid=BASICDM-data " TABLE_DATA, ENXIO);
-	assert_int_equal(dm_map_reload("data", &spec_data), -ENODEV);
+	assert_int_equal(map_reload("data", &spec_data), -ENODEV);
 }
 
 /* ---- tasks: backing gone ------------------------------------------------ */
@@ -713,13 +713,13 @@ static void test_mark_backing_gone(void **state)
 {
 	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", 0);
 	expect_task("RESUME uuid=BASICDM-data backing-gone", 0);
-	assert_int_equal(dm_map_mark_backing_gone("data"), 0);
+	assert_int_equal(map_mark_backing_gone("data"), 0);
 }
 
 static void test_mark_backing_gone_suspend_fails(void **state)
 {
 	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", ENXIO);
-	assert_int_equal(dm_map_mark_backing_gone("data"), -ENODEV);
+	assert_int_equal(map_mark_backing_gone("data"), -ENODEV);
 }
 
 static void test_mark_backing_gone_resume_fails(void **state)
@@ -728,7 +728,7 @@ static void test_mark_backing_gone_resume_fails(void **state)
 	expect_task("SUSPEND uuid=BASICDM-data skip-lockfs no-flush", 0);
 	expect_task("RESUME uuid=BASICDM-data backing-gone", EINVAL);
 	expect_task("RESUME uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_mark_backing_gone("data"), -EINVAL);
+	assert_int_equal(map_mark_backing_gone("data"), -EINVAL);
 }
 
 /* ---- tasks: remove ------------------------------------------------------ */
@@ -736,34 +736,34 @@ static void test_mark_backing_gone_resume_fails(void **state)
 static void test_remove(void **state)
 {
 	expect_task("REMOVE uuid=BASICDM-data", 0);
-	assert_int_equal(dm_map_remove("data", false), 0);
+	assert_int_equal(map_remove("data", false), 0);
 }
 
 static void test_remove_deferred(void **state)
 {
 	/* deferred: the kernel removes it at last close, never a retry */
 	expect_task("REMOVE uuid=BASICDM-data deferred", EBUSY);
-	assert_int_equal(dm_map_remove("data", true), -EBUSY);
+	assert_int_equal(map_remove("data", true), -EBUSY);
 }
 
 static void test_remove_busy_bounded(void **state)
 {
 	for (int i = 0; i < 5; i++)
 		expect_task("REMOVE uuid=BASICDM-data", EBUSY);
-	assert_int_equal(dm_map_remove("data", false), -EBUSY);
+	assert_int_equal(map_remove("data", false), -EBUSY);
 }
 
 static void test_remove_missing(void **state)
 {
 	expect_task("REMOVE uuid=BASICDM-data", ENXIO);
-	assert_int_equal(dm_map_remove("data", false), -ENODEV);
+	assert_int_equal(map_remove("data", false), -ENODEV);
 }
 
 static void test_remove_no_errno(void **state)
 {
 	/* a failure that was not the ioctl's (no control device, say) */
 	expect_task("REMOVE uuid=BASICDM-data", -1);
-	assert_int_equal(dm_map_remove("data", false), -EIO);
+	assert_int_equal(map_remove("data", false), -EIO);
 }
 
 /* ---- tasks: info, counters, message, list ------------------------------- */
@@ -777,17 +777,17 @@ static const struct dm_info info_no_table = { .exists = 1, .major = 253, .minor 
 
 static void test_info_absent(void **state)
 {
-	struct dm_map_info i;
+	struct map_info i;
 
 	expect_task("INFO name=data", 0);
 	will_return(__wrap_dm_task_get_info, &info_absent);
-	assert_int_equal(dm_map_get_info("data", &i), -ENODEV);
+	assert_int_equal(map_get_info("data", &i), -ENODEV);
 }
 
 static void test_info_ours(void **state)
 {
 	static const struct fake_target target = { 0, 1000, "basic_target", "7:6 2048 1 trace" };
-	struct dm_map_info i;
+	struct map_info i;
 
 	expect_task("INFO name=data", 0);
 	will_return(__wrap_dm_task_get_info, &info_data);
@@ -797,7 +797,7 @@ static void test_info_ours(void **state)
 	will_return(__wrap_dm_get_next_target, &target);
 	will_return(__wrap_dm_get_next_target, NULL);
 
-	assert_int_equal(dm_map_get_info("data", &i), 0);
+	assert_int_equal(map_get_info("data", &i), 0);
 	assert_string_equal(i.name, "data");
 	assert_string_equal(i.uuid, "BASICDM-data");
 	assert_int_equal(i.devnum, makedev(253, 3));
@@ -810,7 +810,7 @@ static void test_info_ours(void **state)
 	assert_int_equal(i.table.offset, 2048);
 	assert_true(i.table.trace);
 	assert_true(i.table.read_only);
-	dm_map_info_clear(&i);
+	map_info_clear(&i);
 	assert_null(i.name);
 }
 
@@ -833,40 +833,40 @@ static void test_info_foreign_tables(void **state)
 	static const struct fake_target ours = { 0, 1000, "basic_target", "7:6 0" };
 	static int more; /* any non-NULL cursor: a second target follows */
 	const struct fake_target *cases[] = { &linear, &shifted, &garbled, &ours, NULL };
-	struct dm_map_info i;
+	struct map_info i;
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		expect_info_with_target(cases[k], cases[k] == &ours ? &more : NULL);
-		assert_int_equal(dm_map_get_info("data", &i), 0);
+		assert_int_equal(map_get_info("data", &i), 0);
 		assert_false(i.table_is_ours);
-		dm_map_info_clear(&i);
+		map_info_clear(&i);
 	}
 }
 
 static void test_info_no_live_table(void **state)
 {
-	struct dm_map_info i;
+	struct map_info i;
 
 	expect_task("INFO name=data", 0);
 	will_return(__wrap_dm_task_get_info, &info_no_table);
 	will_return(__wrap_dm_task_get_uuid, "");
-	assert_int_equal(dm_map_get_info("data", &i), 0);
+	assert_int_equal(map_get_info("data", &i), 0);
 	assert_string_equal(i.uuid, "");
 	assert_false(i.table_is_ours);
-	dm_map_info_clear(&i);
+	map_info_clear(&i);
 }
 
 static void test_counters_task(void **state)
 {
 	static const struct fake_target target = { 0, 1000, "basic_target",
 						    "10 80 3 24 1 0 0 0 0 0 trace" };
-	struct dm_counters c;
+	struct basic_target_counters c;
 
 	expect_task("STATUS uuid=BASICDM-data", 0);
 	will_return(__wrap_dm_task_get_info, &info_data);
 	will_return(__wrap_dm_get_next_target, &target);
 	will_return(__wrap_dm_get_next_target, NULL);
-	assert_int_equal(dm_map_counters("data", &c), 0);
+	assert_int_equal(map_counters("data", &c), 0);
 	assert_int_equal(c.reads, 10);
 	assert_int_equal(c.write_sectors, 24);
 	assert_true(c.trace);
@@ -874,27 +874,27 @@ static void test_counters_task(void **state)
 	/* STATUS succeeds on a missing map, with "exists" unset */
 	expect_task("STATUS uuid=BASICDM-data", 0);
 	will_return(__wrap_dm_task_get_info, &info_absent);
-	assert_int_equal(dm_map_counters("data", &c), -ENODEV);
+	assert_int_equal(map_counters("data", &c), -ENODEV);
 }
 
 static void test_counters_foreign(void **state)
 {
 	static const struct fake_target linear = { 0, 1000, "linear", "" };
-	struct dm_counters c;
+	struct basic_target_counters c;
 
 	expect_task("STATUS uuid=BASICDM-data", 0);
 	will_return(__wrap_dm_task_get_info, &info_data);
 	will_return(__wrap_dm_get_next_target, &linear);
 	will_return(__wrap_dm_get_next_target, NULL);
-	assert_int_equal(dm_map_counters("data", &c), -EMEDIUMTYPE);
+	assert_int_equal(map_counters("data", &c), -EMEDIUMTYPE);
 }
 
 static void test_message(void **state)
 {
 	expect_task("MSG uuid=BASICDM-data msg=trace on", 0);
-	assert_int_equal(dm_map_message("data", "trace on"), 0);
+	assert_int_equal(map_message("data", "trace on"), 0);
 	expect_task("MSG uuid=BASICDM-data msg=bogus", EINVAL);
-	assert_int_equal(dm_map_message("data", "bogus"), -EINVAL);
+	assert_int_equal(map_message("data", "bogus"), -EINVAL);
 }
 
 /* Packs NAMES into BUF as the kernel's name list, 8-byte aligned entries. */
@@ -923,7 +923,7 @@ static void test_list_ours(void **state)
 	static const struct dm_info info_scratch = { .exists = 1, .major = 253, .minor = 9,
 						     .live_table = 1 };
 	static const struct fake_target target = { 0, 64, "basic_target", "7:0 0" };
-	struct dm_map_info *maps = NULL;
+	struct map_info *maps = NULL;
 	uint64_t buf[64];
 	size_t n = 0;
 
@@ -950,7 +950,7 @@ static void test_list_ours(void **state)
 	will_return(__wrap_dm_get_next_target, &target);
 	will_return(__wrap_dm_get_next_target, NULL);
 
-	assert_int_equal(dm_list_ours(&maps, &n), 0);
+	assert_int_equal(map_list_ours(&maps, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(maps[0].name, "data");
 	assert_false(maps[0].table_is_ours);
@@ -958,27 +958,27 @@ static void test_list_ours(void **state)
 	assert_int_equal(maps[1].devnum, makedev(253, 9));
 	assert_true(maps[1].table_is_ours);
 	assert_int_equal(maps[1].table.sectors, 64);
-	dm_map_info_free_array(maps, n);
+	map_info_free_array(maps, n);
 }
 
 static void test_list_empty(void **state)
 {
-	struct dm_map_info *maps = (void *)1;
+	struct map_info *maps = (void *)1;
 	uint64_t buf[4] = {};
 	size_t n = 99;
 
 	/* no maps at all: one entry with dev 0 */
 	expect_task("LIST", 0);
 	will_return(__wrap_dm_task_get_names, (struct dm_names *)buf);
-	assert_int_equal(dm_list_ours(&maps, &n), 0);
+	assert_int_equal(map_list_ours(&maps, &n), 0);
 	assert_int_equal(n, 0);
-	dm_map_info_free_array(maps, n);
+	map_info_free_array(maps, n);
 }
 
 static void test_list_fails(void **state)
 {
 	static const char *const names[] = { "data", "other" };
-	struct dm_map_info *maps = NULL;
+	struct map_info *maps = NULL;
 	uint64_t buf[16];
 	size_t n = 0;
 
@@ -988,7 +988,7 @@ static void test_list_fails(void **state)
 	will_return(__wrap_dm_task_get_info, &info_no_table);
 	will_return(__wrap_dm_task_get_uuid, "BASICDM-data");
 	expect_task("INFO name=other", EACCES);
-	assert_int_equal(dm_list_ours(&maps, &n), -EACCES);
+	assert_int_equal(map_list_ours(&maps, &n), -EACCES);
 }
 
 int main(void)

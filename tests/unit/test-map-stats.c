@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dm-stats.c against a fake dm-stats: libdevmapper's dm_stats_* and
+ * map-stats.c against a fake dm-stats: libdevmapper's dm_stats_* and
  * dm_histogram_* calls are replaced by --wrap with a table of regions as
  * "@stats_list basicdm" would show them.  The region is found again,
  * never duplicated, made anew when its bounds or the map's length change,
@@ -20,7 +20,7 @@
 
 #include <libdevmapper.h>
 
-#include "dm-stats.h"
+#include "map-stats.h"
 
 /* ---- the fake dm-stats of one map ---- */
 
@@ -266,7 +266,7 @@ static struct fake_region ours(const struct latency_bounds *b, uint64_t len)
 
 static void test_new_map_gets_a_region(void **state)
 {
-	assert_int_equal(dmstats_sync("data", &two, 65536), 1);
+	assert_int_equal(map_stats_sync("data", &two, 65536), 1);
 	assert_string_equal(fake.bound_name, "data");
 	assert_int_equal(fake.creates, 1);
 	assert_true(fake.regions[0].present);
@@ -282,9 +282,9 @@ static void test_new_map_gets_a_region(void **state)
 static void test_region_found_again(void **state)
 {
 	fake.regions[3] = ours(&two, 65536);
-	assert_int_equal(dmstats_sync("data", &two, 65536), 0);
+	assert_int_equal(map_stats_sync("data", &two, 65536), 0);
 	assert_int_equal(fake.creates + fake.deletes, 0);
-	assert_int_equal(dmstats_sync("data", &two, 65536), 0);
+	assert_int_equal(map_stats_sync("data", &two, 65536), 0);
 	assert_int_equal(fake.creates + fake.deletes, 0);
 }
 
@@ -293,7 +293,7 @@ static void test_duplicates_are_deleted(void **state)
 	fake.regions[0] = ours(&two, 65536);
 	fake.regions[1] = ours(&two, 65536);
 	fake.regions[2] = ours(&three, 65536);
-	assert_int_equal(dmstats_sync("data", &two, 65536), 0);
+	assert_int_equal(map_stats_sync("data", &two, 65536), 0);
 	assert_int_equal(fake.creates, 0);
 	assert_int_equal(fake.deletes, 2);
 	assert_true(fake.regions[0].present);
@@ -302,7 +302,7 @@ static void test_duplicates_are_deleted(void **state)
 static void test_other_bounds_make_a_new_region(void **state)
 {
 	fake.regions[0] = ours(&two, 65536);
-	assert_int_equal(dmstats_sync("data", &three, 65536), 1);
+	assert_int_equal(map_stats_sync("data", &three, 65536), 1);
 	assert_int_equal(fake.deletes, 1);
 	assert_int_equal(fake.creates, 1);
 	assert_int_equal(__wrap_dm_stats_get_nr_regions(NULL), 1);
@@ -313,7 +313,7 @@ static void test_other_bounds_make_a_new_region(void **state)
 static void test_other_length_makes_a_new_region(void **state)
 {
 	fake.regions[0] = ours(&two, 32768);
-	assert_int_equal(dmstats_sync("data", &two, 65536), 1);
+	assert_int_equal(map_stats_sync("data", &two, 65536), 1);
 	assert_int_equal(fake.deletes, 1);
 	assert_int_equal(fake.regions[0].len, 65536);
 }
@@ -322,27 +322,27 @@ static void test_off_deletes_ours(void **state)
 {
 	fake.regions[0] = ours(&two, 65536);
 	fake.regions[5] = ours(&three, 65536);
-	assert_int_equal(dmstats_sync("data", &off, 65536), 0);
+	assert_int_equal(map_stats_sync("data", &off, 65536), 0);
 	assert_int_equal(fake.deletes, 2);
 	assert_int_equal(fake.creates, 0);
 	assert_int_equal(__wrap_dm_stats_get_nr_regions(NULL), 0);
 	/* and nothing to do when there is none */
-	assert_int_equal(dmstats_sync("data", &off, 65536), 0);
+	assert_int_equal(map_stats_sync("data", &off, 65536), 0);
 	assert_int_equal(fake.creates, 0);
 }
 
 static void test_map_gone(void **state)
 {
-	struct dmstats_sample s;
+	struct map_stats_sample s;
 
 	fake.list_fails = true;
-	assert_int_equal(dmstats_sync("data", &two, 65536), -ENODEV);
-	assert_int_equal(dmstats_sample("data", &s), -ENODEV);
+	assert_int_equal(map_stats_sync("data", &two, 65536), -ENODEV);
+	assert_int_equal(map_stats_sample("data", &s), -ENODEV);
 }
 
 static void test_sample(void **state)
 {
-	struct dmstats_sample s;
+	struct map_stats_sample s;
 
 	fake.regions[2] = ours(&two, 65536);
 	fake.regions[2].reads = 10;
@@ -354,7 +354,7 @@ static void test_sample(void **state)
 	fake.regions[2].bins[0] = 10;	/* <= 1 ms */
 	fake.regions[2].bins[1] = 0;	/* <= 20 ms */
 	fake.regions[2].bins[2] = 5;	/* slower */
-	assert_int_equal(dmstats_sample("data", &s), 0);
+	assert_int_equal(map_stats_sample("data", &s), 0);
 	assert_int_equal(fake.prints, 1);
 	assert_int_equal(s.created_usec, 1700000000000000);
 	assert_true(s.now_usec > s.created_usec);
@@ -373,30 +373,30 @@ static void test_sample(void **state)
 /* The aux data as libdevmapper 1.02.185 gives it back, its last character dropped. */
 static void test_created_survives_a_dropped_character(void **state)
 {
-	struct dmstats_sample s;
+	struct map_stats_sample s;
 
 	fake.regions[0] = ours(&two, 65536);
 	strcpy(fake.regions[0].aux, "created=1700000000000000");
-	assert_int_equal(dmstats_sample("data", &s), 0);
+	assert_int_equal(map_stats_sample("data", &s), 0);
 	assert_int_equal(s.created_usec, 1700000000000000);
 }
 
 /* A line the kernel would not write is an error, not numbers made up. */
 static void test_sample_bad_line(void **state)
 {
-	struct dmstats_sample s;
+	struct map_stats_sample s;
 
 	fake.regions[0] = ours(&two, 65536);
 	fake.regions[0].bounds.n = 2;
 	fake.bad_print = true;
-	assert_int_equal(dmstats_sample("data", &s), -EBADMSG);
+	assert_int_equal(map_stats_sample("data", &s), -EBADMSG);
 }
 
 static void test_sample_without_region(void **state)
 {
-	struct dmstats_sample s;
+	struct map_stats_sample s;
 
-	assert_int_equal(dmstats_sample("data", &s), -ENOENT);
+	assert_int_equal(map_stats_sample("data", &s), -ENOENT);
 	assert_int_equal(fake.prints, 0);
 }
 
