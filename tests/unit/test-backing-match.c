@@ -18,37 +18,15 @@
 #include <cmocka.h>
 
 #include "backing-match.h"
+#include "fake-udev.h"
 #include "util.h"
 
-/* A device: NULL-terminated KEY=VALUE properties, and its loop backing file. */
-struct fake {
-	const char *const *properties;
-	const char *backing_file;
-};
-
-static const char *fake_property(const struct device_view *d, const char *key)
-{
-	const struct fake *f = d->userdata;
-	size_t n = strlen(key);
-
-	for (const char *const *p = f->properties; *p; p++)
-		if (strncmp(*p, key, n) == 0 && (*p)[n] == '=')
-			return *p + n + 1;
-	return NULL;
-}
-
-static const char *fake_sysattr(const struct device_view *d, const char *attr)
-{
-	const struct fake *f = d->userdata;
-
-	return streq(attr, "loop/backing_file") ? f->backing_file : NULL;
-}
-
+/* V backed by a device of PROPERTIES ("KEY=VALUE", NULL-terminated) and BACKING_FILE? */
 static bool backs(const struct volume_config *v, const char *const *properties,
 		  const char *backing_file)
 {
-	struct fake f = { properties, backing_file };
-	struct device_view view = { fake_property, fake_sysattr, &f };
+	struct fake_dev f = { .properties = properties, .backing_file = backing_file };
+	struct device_view view = FAKE_DEV_VIEW(&f);
 
 	return volume_backed_by(v, &view);
 }
@@ -209,9 +187,9 @@ static void test_first_volume_in_order(void **state)
 	struct config c = { volumes, 3 };
 	const char *const disk[] = { DISK_VDB, "ID_SERIAL=ARCHIVE01", NULL };
 	const char *const none[] = { "DEVNAME=/dev/vdd", "DEVTYPE=disk", NULL };
-	struct fake f = { disk, NULL }, g = { none, NULL };
-	struct device_view view = { fake_property, fake_sysattr, &f };
-	struct device_view nothing = { fake_property, fake_sysattr, &g };
+	struct fake_dev f = { .properties = disk }, g = { .properties = none };
+	struct device_view view = FAKE_DEV_VIEW(&f);
+	struct device_view nothing = FAKE_DEV_VIEW(&g);
 
 	assert_ptr_equal(config_backed_by(&c, &view), &volumes[1]);
 	assert_null(config_backed_by(&c, &nothing));

@@ -4,9 +4,9 @@
  * volume writes before its table is loaded (before a file is bound to its
  * loop device), the "change" it asks udev for, and the marker's removal
  * once no map holds the device, at once or after a deferred removal.  The
- * kernel (libdevmapper, loop devices, sysfs) is faked by --wrap; markers are
- * real files in a scratch runtime directory.  And the claims file the udev
- * helper reads, written and read back.
+ * kernel (libdevmapper, loop devices, sysfs) and udev (fake-udev.h) are
+ * faked by --wrap; markers are real files in a scratch runtime directory.
+ * And the claims file the udev helper reads, written and read back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@
 #include "component-claims.h"
 #include "component-mark.h"
 #include "component.h"
+#include "fake-udev.h"
 #include "map.h"
 #include "volume.h"
 
@@ -205,38 +206,6 @@ int __wrap_block_device_trigger(dev_t dev)
 	return 0;
 }
 
-/* A disk, as udev shows it: the opaque pointer is one of these. */
-struct fake_dev {
-	dev_t devnum;
-	const char *devnode;
-};
-
-#define FAKE(d) ((struct fake_dev *)(void *)(d))
-
-struct udev_device *__wrap_udev_device_new_from_devnum(struct udev *u, char type, dev_t devnum)
-{
-	return NULL;	/* udev has not processed the map yet */
-}
-
-dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
-{
-	return FAKE(d)->devnum;
-}
-
-const char *__wrap_udev_device_get_devnode(struct udev_device *d)
-{
-	return FAKE(d)->devnode;
-}
-
-const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
-{
-	if (!strcmp(key, "DEVNAME"))
-		return FAKE(d)->devnode;
-	if (!strcmp(key, "DEVTYPE"))
-		return "disk";
-	return NULL;
-}
-
 /* ---- fixtures ---- */
 
 static struct volume_config disk_cfg = {
@@ -245,7 +214,8 @@ static struct volume_config disk_cfg = {
 static struct volume_config file_cfg = {
 	.name = "data", .kind = BACKING_FILE, .file = "/var/lib/basicdm/data.img",
 };
-static struct fake_dev vdb = { .devnode = "/dev/vdb" };
+/* a disk, as udev shows it (devnum set in reset); udev has not processed the map yet */
+static struct fake_dev vdb = { .devnode = "/dev/vdb", .devtype = "disk" };
 #define VDB makedev(254, 16)
 #define LOOP3 makedev(7, 3)
 
@@ -291,7 +261,7 @@ static struct volume *disk_volume_attached(void)
 
 	assert_non_null(v);
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
-	assert_false(volume_device_present(v, NULL, (struct udev_device *)(void *)&vdb));
+	assert_false(volume_device_present(v, NULL, UDEV_DEVICE(&vdb)));
 	assert_int_equal(v->state, VOLUME_ACTIVATING);
 	return v;
 }
@@ -318,7 +288,7 @@ static void test_failed_load_leaves_no_mark(void **state)
 
 	map.create_error = -EBUSY;
 	assert_int_equal(volume_start(v, NULL, NULL, false), 0);
-	volume_device_present(v, NULL, (struct udev_device *)(void *)&vdb);
+	volume_device_present(v, NULL, UDEV_DEVICE(&vdb));
 	assert_int_equal(v->state, VOLUME_FAILED);
 	assert_true(at_load.marked);
 	assert_false(marked(VDB));
@@ -412,7 +382,7 @@ static void test_adopted_map(void **state)
 
 	v = volume_new(&disk_cfg);
 	volume_start(v, NULL, NULL, false);
-	volume_device_present(v, NULL, (struct udev_device *)(void *)&vdb);
+	volume_device_present(v, NULL, UDEV_DEVICE(&vdb));
 	assert_int_equal(v->state, VOLUME_ACTIVATING);
 	assert_true(marked(VDB));
 	assert_int_equal(n_triggered, 0);
@@ -421,7 +391,7 @@ static void test_adopted_map(void **state)
 	assert_int_equal(component_mark_remove(runtime, VDB), 1);
 	v = volume_new(&disk_cfg);
 	volume_start(v, NULL, NULL, false);
-	volume_device_present(v, NULL, (struct udev_device *)(void *)&vdb);
+	volume_device_present(v, NULL, UDEV_DEVICE(&vdb));
 	assert_true(marked(VDB));
 	assert_int_equal(n_triggered, 1);
 	volume_free(v);

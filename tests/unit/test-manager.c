@@ -31,6 +31,7 @@
 
 #include "backing-check.h"
 #include "component-claims.h"
+#include "fake-udev.h"
 #include "inactive.h"
 #include "manager.h"
 #include "map.h"
@@ -162,25 +163,15 @@ static void forget_what_happened(void)
 
 /* ---- fake udev devices: disks and the maps' DM devices ----------------- */
 
-struct fake_dev {
-	dev_t devnum;
-	const char *devnode;
-	const char *link;
-	const char *dm_uuid;
-	bool present;		/* in udev's database */
-};
-
-#define UDEV_DEVICE(d) ((struct udev_device *)(void *)(d))
-#define FAKE(d) ((struct fake_dev *)(void *)(d))
-
-static struct fake_dev disks[4];
+static struct fake_dev disks[4];	/* present: in udev's database */
 static int n_disks;
 
 static struct fake_dev *add_disk(const char *link, unsigned minor)
 {
 	struct fake_dev *d = &disks[n_disks++];
 
-	*d = (struct fake_dev){ makedev(254, minor), link, link, NULL, true };
+	*d = (struct fake_dev){ .devnum = makedev(254, minor), .devnode = link, .devtype = "disk",
+				.link = link, .present = true };
 	return d;
 }
 
@@ -218,8 +209,9 @@ static struct fake_map *add_map(const char *name, const char *uuid, const struct
 		snprintf(f->name, sizeof(f->name), "%s", name);
 		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 		snprintf(f->link, sizeof(f->link), "/dev/mapper/%s", name);
-		f->dev = (struct fake_dev){ makedev(253, next_map_minor++), NULL, f->link, f->uuid,
-					    udev_processes_at_once };
+		f->dev = (struct fake_dev){ .devnum = makedev(253, next_map_minor++),
+					    .devtype = "disk", .link = f->link, .dm_uuid = f->uuid,
+					    .dm_suspended = "0", .present = udev_processes_at_once };
 		return f;
 	}
 	fail_msg("too many maps");
@@ -365,57 +357,17 @@ static void assert_one_loop_index(int from)
 	}
 }
 
-/* ---- fake libudev ------------------------------------------------------- */
+/* ---- udev's database ------------------------------------------------------ */
 
-struct udev_device *__wrap_udev_device_new_from_devnum(struct udev *u, char type, dev_t devnum)
+static struct fake_dev *find_in_udev_db(dev_t devnum)
 {
 	for (int i = 0; i < n_disks; i++)
 		if (disks[i].present && disks[i].devnum == devnum)
-			return UDEV_DEVICE(&disks[i]);
+			return &disks[i];
 	for (size_t i = 0; i < ELEMENTSOF(maps); i++)
 		if (maps[i].exists && maps[i].dev.present && maps[i].dev.devnum == devnum)
-			return UDEV_DEVICE(&maps[i].dev);
+			return &maps[i].dev;
 	return NULL;
-}
-
-int __wrap_udev_device_get_is_initialized(struct udev_device *d)
-{
-	return 1;
-}
-
-dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
-{
-	return FAKE(d)->devnum;
-}
-
-const char *__wrap_udev_device_get_devnode(struct udev_device *d)
-{
-	return FAKE(d)->devnode;
-}
-
-const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
-{
-	if (!strcmp(key, "DM_UUID"))
-		return FAKE(d)->dm_uuid;
-	if (!strcmp(key, "DM_SUSPENDED"))
-		return FAKE(d)->dm_uuid ? "0" : NULL;
-	if (!strcmp(key, "DEVTYPE"))
-		return "disk";
-	if (!strcmp(key, "DEVNAME"))
-		return FAKE(d)->devnode;
-	if (!strcmp(key, "DEVLINKS"))
-		return FAKE(d)->link;
-	return NULL;
-}
-
-struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
-{
-	return NULL;
-}
-
-bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
-{
-	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
 }
 
 /* ---- sysfs, for the marks of backing devices: a map holds its backing ---- */
@@ -598,6 +550,7 @@ static int setup(void **state)
 	n_disks = 0;
 	n_loop_attaches = 0;
 	udev_processes_at_once = false;
+	fake_udev_find = find_in_udev_db;
 	coldplug_error = 0;
 	no_room_for = NULL;
 	unusable_file = NULL;

@@ -22,27 +22,15 @@
 #include "component-claims-source.h"
 #include "component-claims.h"
 #include "component-decide.h"
+#include "fake-udev.h"
 #include "util.h"
 
 /* ---- the device of the event: vdb, serial ARCHIVE01 ---- */
 
-static const char *event_property(const struct device_view *d, const char *key)
-{
-	if (streq(key, "DEVNAME"))
-		return "/dev/vdb";
-	if (streq(key, "DEVTYPE"))
-		return "disk";
-	if (streq(key, "ID_SERIAL"))
-		return "ARCHIVE01";
-	return NULL;
-}
-
-static const char *no_sysattr(const struct device_view *d, const char *attr)
-{
-	return NULL;
-}
-
-static const struct device_view vdb = { event_property, no_sysattr, NULL };
+static const struct fake_dev vdb_dev = {
+	.devnode = "/dev/vdb", .devtype = "disk", .serial = "ARCHIVE01",
+};
+static const struct device_view vdb = FAKE_DEV_VIEW(&vdb_dev);
 
 static struct match_property archive_serial[] = { { (char *)"ID_SERIAL", (char *)"ARCHIVE01" } };
 static struct volume_config claimed_volumes[] = {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The volume state machine against a fake kernel: libdevmapper (through
- * map.c), loop devices, sysfs sizes and libudev are replaced by --wrap.  What
+ * map.c), loop devices, sysfs sizes and libudev (fake-udev.h) are replaced by
+ * --wrap.  What
  * the volume decides on each thing that happens to it (start, a new
  * definition, a device present or gone, a request) and the one journal
  * event each step writes.
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "backing-check.h"
+#include "fake-udev.h"
 #include "map-stats.h"
 #include "map.h"
 #include "volume.h"
@@ -173,71 +175,14 @@ void __wrap_log_volume_event(int level, const char *volume, const char *event, c
 	va_end(ap);
 }
 
-/* Fake udev devices: the opaque pointer is one of these. */
-struct fake_dev {
-	dev_t devnum;
-	const char *devnode;
-	const char *devtype;
-	const char *link;	/* the one path it answers to */
-	const char *dm_uuid;
-	const char *dm_suspended;
-	const char *serial;
-	const char *part_name;	/* ID_PART_ENTRY_NAME of a GPT partition */
-};
+/* What udev's database holds: the one device udev_device_new_from_devnum() finds. */
+static struct fake_dev *udev_db_entry;
 
-#define FAKE(d) ((struct fake_dev *)(void *)(d))
-
-static struct fake_dev *udev_db_entry; /* what udev_device_new_from_devnum finds */
-
-struct udev_device *__wrap_udev_device_new_from_devnum(struct udev *u, char type, dev_t devnum)
+static struct fake_dev *find_in_udev_db(dev_t devnum)
 {
 	if (!udev_db_entry || udev_db_entry->devnum != devnum)
 		return NULL;
-	return (struct udev_device *)(void *)udev_db_entry;
-}
-
-int __wrap_udev_device_get_is_initialized(struct udev_device *d)
-{
-	return 1;
-}
-
-dev_t __wrap_udev_device_get_devnum(struct udev_device *d)
-{
-	return FAKE(d)->devnum;
-}
-
-const char *__wrap_udev_device_get_devnode(struct udev_device *d)
-{
-	return FAKE(d)->devnode;
-}
-
-const char *__wrap_udev_device_get_property_value(struct udev_device *d, const char *key)
-{
-	if (!strcmp(key, "DM_UUID"))
-		return FAKE(d)->dm_uuid;
-	if (!strcmp(key, "DM_SUSPENDED"))
-		return FAKE(d)->dm_suspended;
-	if (!strcmp(key, "ID_SERIAL"))
-		return FAKE(d)->serial;
-	if (!strcmp(key, "ID_PART_ENTRY_NAME"))
-		return FAKE(d)->part_name;
-	if (!strcmp(key, "DEVTYPE"))
-		return FAKE(d)->devtype;
-	if (!strcmp(key, "DEVNAME"))
-		return FAKE(d)->devnode;
-	if (!strcmp(key, "DEVLINKS"))
-		return FAKE(d)->link;
-	return NULL;
-}
-
-struct udev_device *__wrap_udev_device_unref(struct udev_device *d)
-{
-	return NULL;
-}
-
-bool __wrap_block_device_has_path(struct udev_device *d, const char *path)
-{
-	return FAKE(d)->link && !strcmp(FAKE(d)->link, path);
+	return udev_db_entry;
 }
 
 /* ---- fixtures ---- */
@@ -250,7 +195,7 @@ static struct volume_config disk_cfg = {
 };
 /* a disk for it (devnum set in reset) */
 static struct fake_dev disk = { .devnode = "/dev/vdb", .devtype = "disk", .link = "/dev/vdb" };
-#define DEV(x) ((struct udev_device *)(void *)&(x))
+#define DEV(x) UDEV_DEVICE(&(x))
 
 static void assert_events(const char *const *expected, int n)
 {
@@ -274,6 +219,7 @@ static int reset(void **state)
 	n_prepares = 0;
 	n_follow_file = 0;
 	udev_db_entry = NULL;
+	fake_udev_find = find_in_udev_db;
 	n_events = 0;
 	map_dev_ready.devnum = makedev(253, 0);
 	disk.devnum = makedev(254, 16);
