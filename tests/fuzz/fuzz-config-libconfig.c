@@ -15,12 +15,10 @@
  * the same lines (check_same_reading()).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -28,6 +26,7 @@
 #include "basicdm-config.h"
 #include "config-source.h"
 #include "fuzz-common.h"
+#include "test-files.h"
 #include "util.h"
 
 static char dir[4096], path[4200], inc[4200];
@@ -39,22 +38,6 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
-static void write_file(const char *p, const uint8_t *data, size_t size)
-{
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	FUZZ_ASSERT(fd >= 0);
-	while (size > 0) {
-		ssize_t n = write(fd, data, size);
-
-		FUZZ_ASSERT(n > 0);
-		data += n;
-		size -= (size_t)n;
-	}
-	FUZZ_ASSERT(fchmod(fd, 0600) == 0);
-	close(fd);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char inc_text[] = "{ name = \"inc\"; device = \"/dev/vdz\"; }\n";
@@ -64,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/main.conf", dir);
 	snprintf(inc, sizeof(inc), "%s/inc.conf", dir);
-	write_file(inc, (const uint8_t *)inc_text, strlen(inc_text));
+	FUZZ_ASSERT(write_text(inc, inc_text, 0600) == 0);
 	atexit(cleanup);
 	return 0;
 }
@@ -209,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!includes_confined(data, size))
 		return 0;
-	write_file(path, data, size);
+	FUZZ_ASSERT(write_file(path, data, size, 0600) == 0);
 
 	r = config_load_owned_by(path, NULL, getuid(), &c, &errors);
 	fuzz_check_errors(&errors);

@@ -20,6 +20,7 @@
 #include "backing-check.h"
 #include "backing-dirs.h"
 #include "sandbox.h"
+#include "test-files.h"
 #include "util.h"
 
 static char tmp[] = "/tmp/test-backing-XXXXXX";
@@ -168,12 +169,9 @@ static void test_check_usable_file(void **state)
 {
 	_cleanup_(freep) char *path = NULL, *reason = NULL, *created = NULL;
 	struct volume_config v;
-	FILE *f;
 
 	assert_true(asprintf(&path, "%s/ok.img", tmp) > 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	assert_int_equal(write_text(path, "", 0644), 0);
 	v = file_volume("ok", path, 0);
 	reason = admin_reason(&v, NULL);
 	assert_string_equal(reason, "");
@@ -197,12 +195,9 @@ static void test_check_size_never_cuts_the_file(void **state)
 	_cleanup_(freep) char *huge = NULL, *fix = NULL;
 	struct volume_config v;
 	struct stat st;
-	FILE *f;
 
 	assert_true(asprintf(&path, "%s/sized.img", tmp) > 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	assert_int_equal(write_text(path, "", 0644), 0);
 	assert_int_equal(truncate(path, 64 << 20), 0);
 
 	v = file_volume("s", path, 32 << 20);
@@ -242,10 +237,7 @@ static void test_check_generator_not_run_since(void **state)
 	assert_true(asprintf(&dropin, "%s/dropin.conf", tmp) > 0);
 	v = file_volume("v", path, 1 << 20);
 
-	f = fopen(dropin, "w");
-	assert_non_null(f);
-	fprintf(f, "[Service]\nReadWritePaths=\"-/srv/other\"\n");
-	fclose(f);
+	assert_int_equal(write_text(dropin, "[Service]\nReadWritePaths=\"-/srv/other\"\n", 0644), 0);
 	stale = admin_reason(&v, dropin);
 	assert_true(asprintf(&fix, "basicdm.service may not write in %s yet; run 'systemctl "
 				   "daemon-reload'", listed) > 0);

@@ -19,6 +19,7 @@
 
 #include "backing-match.h"
 #include "fake-udev.h"
+#include "test-files.h"
 #include "util.h"
 
 /* V backed by a device of PROPERTIES ("KEY=VALUE", NULL-terminated) and BACKING_FILE? */
@@ -152,14 +153,11 @@ static void test_file_by_loop_backing(void **state)
 					 .file = (char *)"/nonexistent/x.img" };
 	const char *const loop[] = { "DEVNAME=/dev/loop3", "DEVTYPE=disk", NULL };
 	_cleanup_(freep) char *real = NULL;
-	FILE *f;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(file, sizeof(file), "%s/x.img", dir);
 	snprintf(alias, sizeof(alias), "%s/alias.img", dir);
-	f = fopen(file, "w");
-	assert_non_null(f);
-	fclose(f);
+	assert_int_equal(write_text(file, "", 0644), 0);
 	assert_int_equal(symlink(file, alias), 0);
 	real = realpath(file, NULL);
 	assert_non_null(real);

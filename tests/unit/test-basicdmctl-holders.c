@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "basicdmctl-holders.h"
+#include "test-files.h"
 
 static const char mountinfo[] =
 	"22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
@@ -61,15 +62,10 @@ static void make(const char *fmt, const char *content)
 		mkdir(path, 0755);
 		*slash = '/';
 	}
-	if (content) {
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fputs(content, f);
-		fclose(f);
-	} else {
+	if (content)
+		assert_int_equal(write_text(path, content, 0644), 0);
+	else
 		mkdir(path, 0755);
-	}
 }
 
 static void test_devices_stacked_on_the_map(void **state)

@@ -29,6 +29,7 @@
 #include "component.h"
 #include "fake-udev.h"
 #include "map.h"
+#include "test-files.h"
 #include "volume.h"
 
 static char runtime[] = "/tmp/test-component-XXXXXX";
@@ -414,7 +415,6 @@ static void test_marker_format(void **state)
 {
 	char *volume = NULL, path[PATH_MAX];
 	uint64_t seq = 1;
-	FILE *f;
 
 	assert_int_equal(component_mark_write(runtime, VDB, "data", 7), 1);
 	/* the same again: nothing new */
@@ -428,10 +428,7 @@ static void test_marker_format(void **state)
 	assert_int_equal(component_mark_write(runtime, LOOP3, "a\nb", 0), -EINVAL);
 
 	snprintf(path, sizeof(path), "%s/backing/7:3", runtime);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("BASICDM_VOLUME=data\nDISKSEQ=x\n", f);
-	fclose(f);
+	assert_int_equal(write_text(path, "BASICDM_VOLUME=data\nDISKSEQ=x\n", 0644), 0);
 	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
 }
 
@@ -495,11 +492,7 @@ static void test_claims_refuses_garbage(void **state)
 
 	snprintf(path, sizeof(path), "%s/garbage", runtime);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fputs(bad[i], f);
-		fclose(f);
+		assert_int_equal(write_text(path, bad[i], 0644), 0);
 		if (component_claims_load(path, &c) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
 	}

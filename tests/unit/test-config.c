@@ -32,6 +32,7 @@
 #include "basicdm-config.h"
 #include "config-compare.h"
 #include "parse-util.h"
+#include "test-files.h"
 #include "util.h"
 
 static char *read_text(const char *path)
@@ -515,16 +516,6 @@ struct strict_dir {
 	char *conf, *dropins, *dropin, *inc;
 };
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
 /* DIR/basicdm.conf (one volume, one @include), DIR/basicdm.conf.d/10-b.conf. */
 static int strict_setup(void **state)
 {
@@ -537,15 +528,15 @@ static int strict_setup(void **state)
 	assert_true(asprintf(&d->inc, "%s/more.inc", d->dir) > 0);
 	assert_true(asprintf(&d->dropins, "%s/basicdm.conf.d", d->dir) > 0);
 	assert_true(asprintf(&d->dropin, "%s/10-b.conf", d->dropins) > 0);
-	write_file(d->conf,
-		   "volumes = (\n"
-		   "  { name = \"a\"; device = \"/dev/vda\"; },\n"
-		   "  @include \"more.inc\"\n"
-		   ");\n", 0644);
-	write_file(d->inc, "{ name = \"i\"; device = \"/dev/vdi\"; }\n", 0644);
+	assert_int_equal(write_text(d->conf,
+				    "volumes = (\n"
+				    "  { name = \"a\"; device = \"/dev/vda\"; },\n"
+				    "  @include \"more.inc\"\n"
+				    ");\n", 0644), 0);
+	assert_int_equal(write_text(d->inc, "{ name = \"i\"; device = \"/dev/vdi\"; }\n", 0644), 0);
 	assert_int_equal(mkdir(d->dropins, 0755), 0);
 	assert_int_equal(chmod(d->dropins, 0755), 0);
-	write_file(d->dropin, "[volume b]\ndevice = /dev/vdb\n", 0644);
+	assert_int_equal(write_text(d->dropin, "[volume b]\ndevice = /dev/vdb\n", 0644), 0);
 	*state = d;
 	return 0;
 }
@@ -686,7 +677,7 @@ static void test_include_absolute(void **state)
 	struct config_errors errors = {};
 
 	assert_true(asprintf(&text, "volumes = (\n@include \"%s\"\n);\n", d->inc) > 0);
-	write_file(d->conf, text, 0644);
+	assert_int_equal(write_text(d->conf, text, 0644), 0);
 	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
 	assert_int_equal(errors.n, 0);
 	assert_string_equal(c->volumes[0].name, "i");
@@ -703,12 +694,12 @@ static void test_include_depth(void **state)
 	struct config *c = NULL;
 	char name[64], text[128];
 
-	write_file(d->conf, "volumes = (\n@include \"deep-1.inc\"\n);\n", 0644);
+	assert_int_equal(write_text(d->conf, "volumes = (\n@include \"deep-1.inc\"\n);\n", 0644), 0);
 	for (int i = 1; i <= 10; i++) {
 		snprintf(name, sizeof(name), "%s/deep-%d.inc", d->dir, i);
 		snprintf(text, sizeof(text), "{ name = \"v%d\"; device = \"/dev/vda\"; sectors = 1; offset = %d; },\n"
 			 "@include \"deep-%d.inc\"\n", i, i, i + 1);
-		write_file(name, text, 0644);
+		assert_int_equal(write_text(name, text, 0644), 0);
 	}
 	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
 	assert_int_equal(errors.n, 1);
@@ -719,7 +710,8 @@ static void test_include_depth(void **state)
 
 	/* One level less is fine. */
 	snprintf(name, sizeof(name), "%s/deep-10.inc", d->dir);
-	write_file(name, "{ name = \"v10\"; device = \"/dev/vda\"; sectors = 1; offset = 10; }\n", 0644);
+	assert_int_equal(write_text(name, "{ name = \"v10\"; device = \"/dev/vda\"; sectors = 1; "
+					  "offset = 10; }\n", 0644), 0);
 	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), 0);
 	assert_int_equal(c->n_volumes, 11);	/* and the drop-in's */
 	assert_string_equal(c->volumes[9].where.file, name);
@@ -740,7 +732,7 @@ static void test_include_fifo(void **state)
 
 	assert_true(asprintf(&fifo, "%s/fifo.inc", d->dir) > 0);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
-	write_file(d->conf, "volumes = (\n@include \"fifo.inc\"\n);\n", 0644);
+	assert_int_equal(write_text(d->conf, "volumes = (\n@include \"fifo.inc\"\n);\n", 0644), 0);
 	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
 	assert_null(c);
 	assert_int_equal(errors.n, 1);

@@ -6,7 +6,6 @@
  * neither blocks nor changes anything it should not.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 #include <cmocka.h>
 
 #include "control-server.h"
+#include "test-files.h"
 
 #define BIG_REPLY (1024 * 1024)
 
@@ -264,9 +264,7 @@ static void test_stale_and_live_sockets(void **state)
 
 	/* a stale file (a crashed daemon's) is replaced */
 	control = control_free(control);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	close(fd);
+	assert_int_equal(write_text(path, "", 0600), 0);
 	assert_int_equal(control_new(event, path, handler, NULL, &control), 0);
 	fd = client();
 	send_bytes(fd, "status\n", 7);

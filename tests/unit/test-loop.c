@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "loop.h"
+#include "test-files.h"
 
 struct scratch {
 	char dir[64];
@@ -62,15 +63,6 @@ static int teardown_scratch(void **state)
 	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(s);
 	return 0;
-}
-
-static void write_file(const char *path, const char *content)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
 }
 
 /* PATH still begins with CONTENT: what the user had in the file is kept. */
@@ -154,7 +146,7 @@ static void test_existing_untouched(void **state)
 	struct scratch *s = *state;
 	struct stat before, after;
 
-	write_file(s->path, "keep me");
+	assert_int_equal(write_text(s->path, "keep me", 0644), 0);
 	assert_int_equal(stat(s->path, &before), 0);
 
 	/* without grow (a read-only volume) a configured size never resizes a file */
@@ -176,7 +168,7 @@ static void test_grows_never_shrinks(void **state)
 	struct scratch *s = *state;
 	struct stat before, after;
 
-	write_file(s->path, "keep me");
+	assert_int_equal(write_text(s->path, "keep me", 0644), 0);
 	assert_int_equal(stat(s->path, &before), 0);
 
 	assert_int_equal(loop_prepare_file(s->path, 4 << 20, true), 0);

@@ -10,7 +10,6 @@
  */
 // wrap: config_load map_setup map_list_ours map_get_info map_create map_reload map_remove map_cancel_deferred_remove basic_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -35,6 +34,7 @@
 #include "inactive.h"
 #include "manager.h"
 #include "map.h"
+#include "test-files.h"
 #include "util.h"
 
 #define SECTORS 65536	/* every backing device's size */
@@ -508,12 +508,8 @@ static struct manager *m;
 
 static void write_config(const char *text)
 {
-	int fd = open(conf_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, 0644), 0);	/* what the loader trusts, whatever the umask */
-	close(fd);
+	/* what the loader trusts, whatever the umask */
+	assert_int_equal(write_text(conf_path, text, 0644), 0);
 }
 
 static struct json_object *no_handler(const struct control_request *req,

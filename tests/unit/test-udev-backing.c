@@ -23,6 +23,7 @@
 #include "component-claims.h"
 #include "component-decide.h"
 #include "fake-udev.h"
+#include "test-files.h"
 #include "util.h"
 
 /* ---- the device of the event: vdb, serial ARCHIVE01 ---- */
@@ -175,15 +176,6 @@ static void test_state_names(void **state)
 
 static char tmp[] = "/tmp/test-udev-backing-XXXXXX";
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_unit_enabled(void **state)
 {
 	char etc[128], lib[128], wants[256], link[512];
@@ -228,7 +220,8 @@ static void test_claims_source(void **state)
 	snprintf(claims, sizeof(claims), "%s/" COMPONENT_CLAIMS_FILE_NAME, run);
 	snprintf(conf, sizeof(conf), "%s/basicdm.conf", tmp);
 	assert_int_equal(mkdir(run, 0755), 0);
-	write_file(conf, "volumes = ( { name = \"archive\"; match = { ID_SERIAL = \"ARCHIVE01\"; }; } );\n");
+	assert_int_equal(write_text(conf, "volumes = ( { name = \"archive\"; "
+					  "match = { ID_SERIAL = \"ARCHIVE01\"; }; } );\n", 0644), 0);
 
 	/* nothing runs, nothing is enabled: nothing is claimed */
 	assert_null(component_claims_source_load(run, conf, false));
@@ -243,7 +236,7 @@ static void test_claims_source(void **state)
 	}
 
 	/* the daemon's claims, whatever the configuration and the unit say */
-	write_file(claims, "device raw /dev/vdc\n");
+	assert_int_equal(write_text(claims, "device raw /dev/vdc\n", 0644), 0);
 	c = component_claims_source_load(run, conf, false);
 	assert_non_null(c);
 	assert_int_equal(c->n_volumes, 1);
@@ -252,7 +245,7 @@ static void test_claims_source(void **state)
 
 	/* a broken configuration claims nothing */
 	unlink(claims);
-	write_file(conf, "volumes = ( { name = ");
+	assert_int_equal(write_text(conf, "volumes = ( { name = ", 0644), 0);
 	assert_null(component_claims_source_load(run, conf, true));
 }
 

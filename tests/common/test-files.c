@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The files the tests make: test-files.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test-files.h"
+#include "util.h"
+
+int write_file(const char *path, const void *data, size_t size, mode_t mode)
+{
+	const char *p = data;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	while (size > 0) {
+		ssize_t n = write(fd, p, size);
+
+		if (n <= 0) {
+			r = n < 0 ? negative_errno() : -EIO;
+			break;
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = negative_errno();
+	if (close(fd) < 0 && r == 0)
+		r = negative_errno();
+	return r;
+}
+
+int write_text(const char *path, const char *text, mode_t mode)
+{
+	return write_file(path, text, strlen(text), mode);
+}
