@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "atomic-file.h"
+#include "test-files.h"
 #include "util.h"
 
 struct dir {
@@ -37,20 +38,6 @@ static int fill_half_then_fail(FILE *f, void *userdata)
 	(void)userdata;
 	fputs("half", f);
 	return -ENOSPC;
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[256];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static int entries(const char *dir)
@@ -91,15 +78,20 @@ static int teardown(void **state)
 static void test_creates_then_replaces(void **state)
 {
 	struct dir *d = *state;
+	_cleanup_(freep) char *one = NULL, *two = NULL;
 	struct stat st;
 	mode_t old_umask = umask(077);
 
 	assert_int_equal(atomic_file_write(d->file, 0644, false, fill_text, "one\n"), 0);
-	assert_string_equal(slurp(d->file), "one\n");
+	one = read_file(d->file);
+	assert_non_null(one);
+	assert_string_equal(one, "one\n");
 	assert_int_equal(stat(d->file, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);	/* not masked by the umask */
 	assert_int_equal(atomic_file_write(d->file, 0644, true, fill_text, "two\n"), 0);
-	assert_string_equal(slurp(d->file), "two\n");
+	two = read_file(d->file);
+	assert_non_null(two);
+	assert_string_equal(two, "two\n");
 	assert_int_equal(entries(d->path), 1);	/* no file left beside it */
 	umask(old_umask);
 }
@@ -107,11 +99,14 @@ static void test_creates_then_replaces(void **state)
 static void test_failed_fill_keeps_the_old_file(void **state)
 {
 	struct dir *d = *state;
+	_cleanup_(freep) char *text = NULL;
 
 	assert_int_equal(atomic_file_write(d->file, 0644, false, fill_text, "kept\n"), 0);
 	assert_int_equal(atomic_file_write(d->file, 0644, false, fill_half_then_fail, NULL),
 			 -ENOSPC);
-	assert_string_equal(slurp(d->file), "kept\n");
+	text = read_file(d->file);
+	assert_non_null(text);
+	assert_string_equal(text, "kept\n");
 	assert_int_equal(entries(d->path), 1);
 }
 

@@ -9,7 +9,6 @@
  * And the claims file the udev helper reads, written and read back.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #include "fake-udev.h"
 #include "map.h"
 #include "test-files.h"
+#include "util.h"
 #include "volume.h"
 
 static char runtime[] = "/tmp/test-component-XXXXXX";
@@ -75,18 +75,12 @@ static void hold(dev_t dev, bool on)
 
 static void read_marker(dev_t dev, char *buf, size_t size)
 {
+	_cleanup_(freep) char *text = NULL;
 	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/backing/%u:%u", runtime, major(dev), minor(dev));
-	buf[0] = '\0';
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, size - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
+	text = read_file(path);	/* none: "" */
+	snprintf(buf, size, "%s", text ? text : "");
 }
 
 static bool marked(dev_t dev)

@@ -35,23 +35,6 @@
 #include "test-files.h"
 #include "util.h"
 
-static char *read_text(const char *path)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = fopen(path, "re");
-
-	assert_non_null(f);
-	if (getdelim(&text, &size, '\0', f) < 0) {
-		/* An empty file: getdelim() leaves its buffer unterminated. */
-		assert_true(feof(f));
-		free(text);
-		text = strdup("");
-	}
-	fclose(f);
-	return text;
-}
-
 /* Line by line, so that a failure shows the first line that differs. */
 static void assert_lines_equal(const char *actual, const char *expected)
 {
@@ -170,7 +153,8 @@ static void test_good(void **state)
 
 	c = load_good(conf);
 	actual = dump_config(c);
-	expected = read_text(expected_path);
+	expected = read_file(expected_path);
+	assert_non_null(expected);
 	assert_lines_equal(actual, expected);
 }
 
@@ -191,7 +175,8 @@ static void test_bad(void **state)
 	assert_null(c);
 
 	actual = join_errors(&errors);
-	expected = read_text(expected_path);
+	expected = read_file(expected_path);
+	assert_non_null(expected);
 	assert_lines_equal(actual, expected);
 	config_errors_clear(&errors);
 }

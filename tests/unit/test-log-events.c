@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "log-events.h"
+#include "test-files.h"
 #include "util.h"
 
 #define CATALOG UNIT_DATA_DIR "/../../../catalog/basicdm.catalog"
@@ -69,19 +70,10 @@ static void test_sources_log_only_listed_events(void **state)
 
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		char path[512], *text, *p;
-		FILE *f;
-		long size;
 
 		snprintf(path, sizeof(path), "%s%s", DAEMON_SRC, files[i]);
-		f = fopen(path, "re");
-		assert_non_null(f);
-		assert_int_equal(fseek(f, 0, SEEK_END), 0);
-		size = ftell(f);
-		rewind(f);
-		text = calloc(1, size + 1);
+		text = read_file(path);
 		assert_non_null(text);
-		assert_int_equal(fread(text, 1, size, f), (size_t)size);
-		fclose(f);
 		for (p = strstr(text, "log_volume_event("); p; p = strstr(p, "log_volume_event(")) {
 			char event[64];
 			char *q = strchr(p, '"'), *end;
