@@ -4,7 +4,6 @@
  * part; the mode is the one asked for whatever the umask; a failed write
  * leaves the old file as it was and nothing beside it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 
 #include "atomic-file.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 
@@ -40,19 +40,6 @@ static int fill_half_then_fail(FILE *f, void *userdata)
 	return -ENOSPC;
 }
 
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int setup(void **state)
 {
 	struct dir *d = calloc(1, sizeof(*d));
@@ -67,10 +54,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct dir *d = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(d->path), 0);
 	free(d);
 	return 0;
 }
@@ -92,7 +77,7 @@ static void test_creates_then_replaces(void **state)
 	two = read_file(d->file);
 	assert_non_null(two);
 	assert_string_equal(two, "two\n");
-	assert_int_equal(entries(d->path), 1);	/* no file left beside it */
+	assert_int_equal(dir_entries(d->path), 1);	/* no file left beside it */
 	umask(old_umask);
 }
 
@@ -107,7 +92,7 @@ static void test_failed_fill_keeps_the_old_file(void **state)
 	text = read_file(d->file);
 	assert_non_null(text);
 	assert_string_equal(text, "kept\n");
-	assert_int_equal(entries(d->path), 1);
+	assert_int_equal(dir_entries(d->path), 1);
 }
 
 static void test_missing_directory(void **state)
@@ -117,7 +102,7 @@ static void test_missing_directory(void **state)
 
 	snprintf(path, sizeof(path), "%s/gone/claims", d->path);
 	assert_int_equal(atomic_file_write(path, 0644, false, fill_text, "x"), -ENOENT);
-	assert_int_equal(entries(d->path), 0);
+	assert_int_equal(dir_entries(d->path), 0);
 }
 
 int main(void)

@@ -20,6 +20,7 @@
 #include "backing-check.h"
 #include "backing-dirs.h"
 #include "sandbox.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 
@@ -274,10 +275,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(tmp) == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "basicdmctl-holders.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 
 static const char mountinfo[] =
@@ -70,7 +71,7 @@ static void make(const char *fmt, const char *content)
 
 static void test_devices_stacked_on_the_map(void **state)
 {
-	char **devices = NULL, cmd[96];
+	char **devices = NULL;
 	size_t n = 0;
 
 	snprintf(sysfs, sizeof(sysfs), "/tmp/test-holders-XXXXXX");
@@ -96,8 +97,7 @@ static void test_devices_stacked_on_the_map(void **state)
 	assert_int_equal(sysfs_holders(sysfs, makedev(253, 6), &devices, &n), 0);
 	assert_int_equal(n, 0);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", sysfs);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(sysfs), 0);
 }
 
 static void describe(const struct map_holders *h, const char *expected)

@@ -5,7 +5,6 @@
  * family's series, counters as counters, the latency histogram cumulative
  * with +Inf, _sum and _count; and the textfile written whole.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 
 #include "basicdmctl.h"
+#include "scratch-dir.h"
 #include "util.h"
 
 static const char status_json[] =
@@ -113,11 +113,8 @@ static void test_file_is_replaced_whole(void **state)
 	char dir[] = "/tmp/test-metrics-XXXXXX", path[64], line[64];
 	struct json_object *status = json_tokener_parse(status_json);
 	struct json_object *stats = json_tokener_parse(stats_json);
-	struct dirent *de;
 	struct stat st;
-	int n = 0;
 	FILE *f;
-	DIR *d;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/basicdm.prom", dir);
@@ -132,11 +129,7 @@ static void test_file_is_replaced_whole(void **state)
 			assert_string_equal(line, "basicdm_up 0\n");
 	fclose(f);
 	/* no temporary file left behind */
-	d = opendir(dir);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	assert_int_equal(n, 1);
+	assert_int_equal(dir_entries(dir), 1);
 	unlink(path);
 	rmdir(dir);
 	/* a directory that is not there: an error, nothing written */

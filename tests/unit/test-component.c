@@ -28,6 +28,7 @@
 #include "component.h"
 #include "fake-udev.h"
 #include "map.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 #include "volume.h"
@@ -223,10 +224,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", runtime);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(runtime), 0);
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "basicdm-config.h"
 #include "config-compare.h"
 #include "parse-util.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 
@@ -806,14 +807,9 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	return r;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int corpus_teardown(void **state)
 {
-	if (chdir("/") < 0 || nftw(corpus, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+	if (chdir("/") < 0 || remove_tree(corpus) < 0) {
 		perror(corpus);
 		return -1;
 	}

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
 #include <setjmp.h>
@@ -28,6 +27,7 @@
 #include <cmocka.h>
 
 #include "loop.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 
 struct scratch {
@@ -51,16 +51,11 @@ static int setup_scratch(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown_scratch(void **state)
 {
 	struct scratch *s = *state;
 
-	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	remove_tree(s->dir);
 	free(s);
 	return 0;
 }

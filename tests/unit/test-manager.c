@@ -10,7 +10,6 @@
  */
 // wrap: config_load map_setup map_list_ours map_get_info map_create map_reload map_remove map_cancel_deferred_remove basic_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +32,7 @@
 #include "inactive.h"
 #include "manager.h"
 #include "map.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 
@@ -555,15 +554,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	m = manager_free(m);
-	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	remove_tree(dir);
 	return 0;
 }
 

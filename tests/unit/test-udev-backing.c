@@ -23,6 +23,7 @@
 #include "component-claims.h"
 #include "component-decide.h"
 #include "fake-udev.h"
+#include "scratch-dir.h"
 #include "test-files.h"
 #include "util.h"
 
@@ -257,10 +258,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(tmp), 0);
 	return 0;
 }
 
