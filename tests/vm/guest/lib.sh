@@ -106,6 +106,20 @@ install_module() {
 # sectors FILE|DEV: size in 512-byte sectors.
 sectors() { blockdev --getsz "$1"; }
 
+# sum_of FILE|DEV SKIP COUNT: the SHA-256 of COUNT MiB from SKIP MiB on,
+# read with direct I/O (what is on the device, not in the page cache).
+sum_of() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1; }
+
+# dm_count: sets DMN to the number of device-mapper devices there are.  A
+# glob on sysfs, no process started: cheap enough to poll in a tight loop
+# while maps are being made.
+# shellcheck disable=SC2034  # DMN is read by the scenarios
+dm_count() {
+	local d=(/sys/devices/virtual/block/dm-*)
+	DMN=${#d[@]}
+	[ -e "${d[0]}" ] || DMN=0
+}
+
 # A loop device over a new file of $2 sectors; prints the loop device.
 new_loop() {
 	local file=$1 nsect=$2
