@@ -1,8 +1,8 @@
 # vm-options: --allow-reboot --timeout 1800
-# Only the map carries what is on it (issue 12, point 6): a device under a
-# volume (a file volume's loop device, a disk at offset 0) is a component
-# in udev, as multipath marks its paths: not ready for systemd, its
-# file-system signature hidden, skipped by LVM; /dev/disk/by-uuid and
+# Only the map carries what is on it, never a device under it: a device
+# under a volume (a file volume's loop device, a disk at offset 0) is a
+# component in udev, as multipath marks its paths: not ready for systemd,
+# its file-system signature hidden, skipped by LVM; /dev/disk/by-uuid and
 # by-label, fstab UUID= lines and LVM's autoactivation use the map; the
 # mark goes with the volume (deactivate, unplug) and comes back with it.
 # Then a reboot with the disks present: LVM autoactivates on the maps, and

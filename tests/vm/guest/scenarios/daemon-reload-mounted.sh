@@ -1,12 +1,12 @@
 # vm-options: --timeout 1500
-# A table-changing reload under a mounted file system (issue 12 point 8):
-# suspend, load, resume must not make systemd unmount it.  Volume a is
-# mounted from /etc/fstab by /dev/basicdm/a, volume b by UUID= (so its
-# /dev/disk/by-uuid link is what the mount unit needs); one unit is bound to
-# each device.  Twenty reloads that switch `trace` run under writers on both
-# mounts, then ten more with change events triggered on the maps meanwhile
-# (the kind a udev watch or an administrator makes).  Then the two races
-# made deterministic:
+# A table-changing reload under a mounted file system: its suspend, load
+# and resume must not make systemd unmount it.  Volume a is mounted from
+# /etc/fstab by /dev/basicdm/a, volume b by UUID= (so its /dev/disk/by-uuid
+# link is what the mount unit needs); one unit is bound to each device.
+# Twenty reloads that switch `trace` run under writers on both mounts, then
+# ten more with change events triggered on the maps meanwhile (the kind a
+# udev watch or an administrator makes).  Then the two races made
+# deterministic:
 #  - an event that udev processes while b's map is suspended: stock Debian
 #    12 rules drop by-uuid and by-label then, and the UUID= mount is stopped;
 #  - a spurious "add" processed after a's resume but queued before it: stock
@@ -46,7 +46,8 @@ UUID=$uuid /mnt/b ext4 defaults 0 2
 FSTAB
 dev_a=$(systemd-escape --path --suffix=device /dev/basicdm/a)
 dev_u=$(systemd-escape --path --suffix=device "/dev/disk/by-uuid/$uuid")
-# bound-a as the issue's backup unit would be; bound-b as crypttab binds its unit
+# bound-a as the README's backup unit is (BindsTo= the volume's device);
+# bound-b as crypttab binds its unit
 for u in a:"$dev_a" b:"$dev_u"; do
 	cat > "/etc/systemd/system/bound-${u%%:*}.service" <<UNIT
 [Unit]
