@@ -111,6 +111,20 @@ install_module() {
 # sectors FILE|DEV: size in 512-byte sectors.
 sectors() { blockdev --getsz "$1"; }
 
+# sum_of FILE|DEV SKIP COUNT: the SHA-256 of COUNT MiB from SKIP MiB on,
+# read with direct I/O (what is on the device, not in the page cache).
+sum_of() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1; }
+
+# dm_count: sets DMN to the number of device-mapper devices there are.  A
+# glob on sysfs, no process started: cheap enough to poll in a tight loop
+# while maps are being made.
+# shellcheck disable=SC2034  # DMN is read by the scenarios
+dm_count() {
+	local d=(/sys/devices/virtual/block/dm-*)
+	DMN=${#d[@]}
+	[ -e "${d[0]}" ] || DMN=0
+}
+
 # A loop device over a new file of $2 sectors; prints the loop device.
 new_loop() {
 	local file=$1 nsect=$2
@@ -146,12 +160,36 @@ mount_share() {
 # boot_next KVER: the next reboot boots this guest's own /boot/vmlinuz-KVER
 # and /boot/initrd.img-KVER (the runner boots QEMU's -kernel, not a boot
 # loader): they are handed to the host through the "nextboot" share.
-# Needs --allow-reboot; the scenario reboots afterwards.
+# Needs --allow-reboot; the scenario reboots afterwards (reboot_to).
 boot_next() {
 	mount_share nextboot /mnt/nextboot &&
 		cp "/boot/vmlinuz-$1" "/boot/initrd.img-$1" /mnt/nextboot/ &&
 		sync &&
 		host next-boot "vmlinuz-$1" "initrd.img-$1"
+}
+
+# A scenario that reboots the guest (vm-options: --allow-reboot) runs again
+# from its start at every boot: the image's runner hands each boot to
+# entry, which runs the same scenario.  BOOT_STATE is a folder on the
+# guest's disk, which outlives the reboot, for what one boot leaves to the
+# next; its file "phase" tells each boot which part of the scenario is its
+# own.  The scenario ends with: case $(phase) in 1) ... ;; 2) ... ;; esac
+BOOT_STATE=/var/lib/basicdm-test
+
+# phase: the phase this boot runs, 1 on the first boot.
+phase() { cat "$BOOT_STATE/phase" 2>/dev/null || echo 1; }
+
+# reboot_to PHASE [HOW]: reboots the guest, and the next boot runs phase
+# PHASE; HOW says for the log what is special about that boot ("into
+# KVER", "without the disk").  Never returns: the reboot ends the scenario.
+# A boot of another kernel is asked for first, with boot_next.
+reboot_to() {
+	mkdir -p "$BOOT_STATE"
+	echo "$1" > "$BOOT_STATE/phase"
+	info "rebooting${2:+ $2} (phase $1 next)"
+	systemctl reboot
+	# the reboot ends this script; nothing to do until then
+	sleep infinity
 }
 
 # Installs the project as `cmake --install` laid it out on the host (the

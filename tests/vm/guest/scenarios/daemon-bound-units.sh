@@ -7,7 +7,7 @@
 # systemd has unmounted it.
 # The volume matches the disk's ID_SERIAL (a virtio disk has no
 # ID_SERIAL_SHORT, the admin guide's choice for a USB disk).
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 unit=/etc/systemd/system/backup.service
 # The guide's device timeout is 5 s.  The test's is long enough that the
@@ -74,10 +74,7 @@ CONF
 	cp "$state/backup.service" "$unit"
 	systemctl daemon-reload
 	check "systemctl enable backup.service" systemctl enable backup.service || return
-	echo 2 > "$state/phase"
-	info "rebooting without the disk"
-	systemctl reboot
-	sleep infinity
+	reboot_to 2 "without the disk"
 }
 
 # Boot 2, without the disk: the boot did not wait for it.  Then the disk
@@ -123,8 +120,7 @@ boot_without_disk() {
 		"$(journalctl -b -u backup.service -o cat | grep -c '^Finished backup.service')"
 }
 
-if [ "$(cat "$state/phase" 2>/dev/null)" = 2 ]; then
-	boot_without_disk
-else
-	setup
-fi
+case $(phase) in
+1) setup ;;
+2) boot_without_disk ;;
+esac

@@ -1,15 +1,15 @@
 # vm-options: --allow-reboot --timeout 1800
-# Only the map carries what is on it (basicdm.conf(5), COMPONENTS): a device
+# Only the map carries what is on it, never a device under it: a device
 # under a volume (a file volume's loop device, a disk at offset 0) is a
 # component in udev, as multipath marks its paths: not ready for systemd,
 # its file-system signature hidden, skipped by LVM; /dev/disk/by-uuid and
-# by-label, fstab UUID= lines and LVM's autoactivation use the map; the mark
-# goes with the volume (deactivate, unplug) and comes back with it.
+# by-label, fstab UUID= lines and LVM's autoactivation use the map; the
+# mark goes with the volume (deactivate, unplug) and comes back with it.
 # Then a reboot with the disks present: LVM autoactivates on the maps, and
 # a UUID= line in fstab never mounts the raw disk, even though basicdm
 # starts only after systemd has seen every disk (a drop-in holds it back
 # until then).
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 
 # The kernel name of the one device under map NAME (loop0, vdb).
@@ -289,10 +289,7 @@ GATE
 	echo 'kernel.printk = 7 4 1 7' > /etc/sysctl.d/50-basicdm-vm-console.conf
 	systemctl daemon-reload
 	sync
-	echo 2 > "$state/phase"
-	info "rebooting with the disks COMP01, PVD01, RACE01 and CTL01 present"
-	systemctl reboot
-	sleep infinity
+	reboot_to 2 "with the disks COMP01, PVD01, RACE01 and CTL01 present"
 }
 
 phase2() {
@@ -354,8 +351,7 @@ phase2() {
 	check "no failed unit in the boot" sh -c '[ -z "$(systemctl list-units --failed --plain --no-legend)" ]'
 }
 
-if [ -f "$state/phase" ]; then
-	phase2
-else
-	phase1
-fi
+case $(phase) in
+1) phase1 ;;
+2) phase2 ;;
+esac

@@ -29,7 +29,6 @@ mkconf() {
 seq_names() { local p=$1 i; for ((i = $2; i <= $3; i++)); do printf '%s%02d ' "$p" "$i"; done; }
 reloads() { journal_count BASICDM_RELOAD=1; }
 status_is() { [ "$(systemctl show -p StatusText --value basicdm)" = "$1" ]; }
-sum_of() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1; }
 # table_dev NAME: the backing device of map NAME as maj:min
 table_dev() { dmsetup table "$1" | cut -d' ' -f4; }
 verified=0
@@ -54,11 +53,6 @@ before=$(reloads)
 # The second config lands while the daemon is applying the first: the
 # reload adds 40 volumes, and the file is renamed over as soon as the first
 # new map shows in sysfs (a glob, no process to start: as soon as can be).
-dm_count() {
-	local d=(/sys/devices/virtual/block/dm-*)
-	DMN=${#d[@]}
-	[ -e "${d[0]}" ] || DMN=0
-}
 dm_count
 n0=$DMN
 # shellcheck disable=SC2046

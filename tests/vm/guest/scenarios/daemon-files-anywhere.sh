@@ -7,7 +7,7 @@
 # /home (ProtectHome=), a directory configured after the daemon started,
 # a file on a file system mounted read-only.
 . "$PAYLOAD/guest/ctl.sh"
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 
 # devnums: every map's "name maj:min", to prove nothing was touched
@@ -105,10 +105,7 @@ phase1() {
 	{ base_config; echo '  , { name = "new"; file = "/srv/new/n.img"; size = "8M"; }'; echo ');'; } > /etc/basicdm.conf
 	check "reload without ro" basicdmctl reload
 	umount /mnt/rofs
-	echo 2 > "$state/phase"
-	info "rebooting"
-	systemctl reboot
-	sleep infinity
+	reboot_to 2
 }
 
 phase2() {
@@ -121,11 +118,9 @@ phase2() {
 	expect_eq "its data" "kept in /srv/images" "$(cat /mnt/srv/proof 2>&1)"
 	check "no failed unit" sh -c '[ -z "$(systemctl list-units --failed --no-legend)" ]'
 	check "no read-only error in this boot's journal" sh -c "! journalctl -b -u basicdm | grep -q 'Read-only file system'"
-	rm -f "$state/phase"
 }
 
-if [ -f "$state/phase" ]; then
-	phase2
-else
-	phase1
-fi
+case $(phase) in
+1) phase1 ;;
+2) phase2 ;;
+esac

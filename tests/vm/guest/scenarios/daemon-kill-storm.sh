@@ -38,11 +38,6 @@ for ((i = 0; i < N; i++)); do
 		status=none | sha256sum | cut -d' ' -f1)")
 done
 
-dm_count() {
-	local d=(/sys/devices/virtual/block/dm-*)
-	DMN=${#d[@]}
-	[ -e "${d[0]}" ] || DMN=0
-}
 n_maps() { dmsetup ls --target basic_target | grep -c '^v[0-9]'; }
 all_active() {
 	[ "$(systemctl show -p StatusText --value basicdm)" = "$N active, 0 waiting, 0 failed" ] &&

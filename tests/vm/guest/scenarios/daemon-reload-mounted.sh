@@ -47,7 +47,7 @@ UUID=$uuid /mnt/b ext4 defaults 0 2
 FSTAB
 dev_a=$(systemd-escape --path --suffix=device /dev/basicdm/a)
 dev_u=$(systemd-escape --path --suffix=device "/dev/disk/by-uuid/$uuid")
-# bound-a as the backup unit of basicdm.conf(5) (UNITS BOUND TO A VOLUME) is;
+# bound-a as the admin guide's backup unit is (BindsTo= the volume's device);
 # bound-b as crypttab binds its unit
 for u in a:"$dev_a" b:"$dev_u"; do
 	cat > "/etc/systemd/system/bound-${u%%:*}.service" <<UNIT

@@ -23,7 +23,6 @@ check "the daemon reports hot active" wait_until 60 sh -c \
 	'[ "$(journalctl -q -u basicdm -o cat BASICDM_VOLUME=hot BASICDM_EVENT=active | wc -l)" = 1 ]'
 
 # Data that must survive: 8 MiB on each volume, outside fio's region.
-sum_of() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1; }
 dd if=/dev/urandom of=/dev/mapper/hot bs=1M seek=24 count=8 oflag=direct status=none
 dd if=/dev/urandom of=/dev/mapper/steady bs=1M seek=8 count=8 oflag=direct status=none
 hot_sum=$(sum_of /dev/mapper/hot 24 8)

@@ -6,7 +6,7 @@
 # local repository the host shares: the guest has no network), DKMS builds
 # the module for 6.12; reboot into 6.12: basic_target is loaded at boot,
 # the volume comes up and is mounted, the data written on 6.1 is there.
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 
 phase1() {
@@ -68,11 +68,8 @@ CONF
 	check "the new kernel's initrd is there" test -s "/boot/initrd.img-$kver" || return
 
 	echo "$kver" > "$state/kver"
-	echo 2 > "$state/phase"
 	check "the next boot is $kver" boot_next "$kver" || return
-	info "rebooting into $kver"
-	systemctl reboot
-	sleep infinity
+	reboot_to 2 "into $kver"
 }
 
 phase2() {
@@ -100,9 +97,10 @@ phase2() {
 	check "and writable" sh -c 'echo "written on $(uname -r)" > /srv/data/proof2 && sync'
 }
 
-if [ -f "$state/phase" ]; then
-	phase2
-else
+case $(phase) in
+1)
 	uname -r > "$state/kver.old"
 	phase1
-fi
+	;;
+2) phase2 ;;
+esac

@@ -8,7 +8,7 @@
 # known to journalctl once installed (systemd's dpkg trigger) and forgotten
 # once removed; the opt-in basicdm-metrics.timer is shipped disabled, and,
 # once enabled, writes its file and survives the upgrade path.
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 debs=/var/tmp/debs
 img=/var/lib/basicdm/data.img
@@ -92,10 +92,7 @@ phase1() {
 	check "a file written on it" sh -c 'mount /dev/basicdm/data /mnt/data &&
 		echo "written before the reboot" >/mnt/data/proof && umount /mnt/data' || return
 	sync
-	echo 2 >"$state/phase"
-	info "rebooting"
-	systemctl reboot
-	sleep infinity
+	reboot_to 2
 }
 
 phase2() {
@@ -189,8 +186,7 @@ phase2() {
 	check "the module unloads" rmmod basic_target
 }
 
-if [ -f "$state/phase" ]; then
-	phase2
-else
-	phase1
-fi
+case $(phase) in
+1) phase1 ;;
+2) phase2 ;;
+esac

@@ -8,7 +8,7 @@
 # no failed unit, the file systems were shut down clean (neither fsck nor
 # the kernel replayed a journal), and the data of every earlier boot reads
 # back.
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 key=/etc/cryptsetup-keys.d/secret.key
 # LVM complains of every descriptor it inherits, the result channel (fd 3) too
 export LVM_SUPPRESS_FD_WARNINGS=1
@@ -144,11 +144,7 @@ CONF
 	check "mount /srv/lvm" mount /srv/lvm || return
 	write_data 1
 	replay_control
-	echo 2 > "$state/phase"
-	info "rebooting"
-	systemctl reboot
-	# the reboot ends this script; nothing to do until then
-	sleep infinity
+	reboot_to 2
 }
 
 # boot_checks N: boot N (2 or 3) came up with the whole stack, and the
@@ -208,19 +204,12 @@ boot_checks() {
 		sha256sum --quiet -c "$state/sums"
 }
 
-case $(cat "$state/phase" 2>/dev/null) in
+case $(phase) in
+1) setup ;;
 2)
 	boot_checks 2
 	write_data 2
-	echo 3 > "$state/phase"
-	info "rebooting again"
-	systemctl reboot
-	sleep infinity
+	reboot_to 3 again
 	;;
-3)
-	boot_checks 3
-	;;
-*)
-	setup
-	;;
+3) boot_checks 3 ;;
 esac

@@ -42,8 +42,7 @@ map=/dev/mapper/live
 # The checksummed region, written before anything else happens.
 dd if=/dev/urandom of="$map" bs=1M seek=$((SUM_SECT / 2048)) count=$((SUM_SECT / 2048)) \
 	oflag=direct status=none
-sum_before=$(dd if="$map" bs=1M skip=$((SUM_SECT / 2048)) count=$((SUM_SECT / 2048)) \
-	iflag=direct status=none | sha256sum | cut -d' ' -f1)
+sum_before=$(sum_of "$map" $((SUM_SECT / 2048)) $((SUM_SECT / 2048)))
 
 # fio writes and verifies (verify_backlog: reads back every 32 blocks it
 # wrote) until told to stop; the rate keeps it running, whatever the speed.
@@ -134,11 +133,6 @@ rand_line() {
 	REPLY=$line
 }
 
-dm_count() {
-	local d=(/sys/devices/virtual/block/dm-*)
-	DMN=${#d[@]}
-	[ -e "${d[0]}" ] || DMN=0
-}
 dm_count
 dm_base=$DMN	# the live map
 attempts=0 accepted=0 refused=0 leftover=0 unexpected=0
@@ -336,8 +330,7 @@ info "fio wrote and verified $written through the live map"
 data target-attack "fio_written=$written"
 [ "$rc" = 128 ] || info "$(tail -n 20 /tmp/fio-attack.out)"
 check "kernel logged no I/O error" sh -c '! dmesg | grep -qi "I/O error"'
-sum_map=$(dd if="$map" bs=1M skip=$((SUM_SECT / 2048)) count=$((SUM_SECT / 2048)) \
-	iflag=direct status=none | sha256sum | cut -d' ' -f1)
+sum_map=$(sum_of "$map" $((SUM_SECT / 2048)) $((SUM_SECT / 2048)))
 expect_eq "the checksummed 16 MiB read back through the map" "$sum_before" "$sum_map"
 sum_file=$(dd if=/var/tmp/attack.img bs=512 skip=$((MAP_OFF + SUM_SECT)) count=$SUM_SECT \
 	iflag=direct status=none | sha256sum | cut -d' ' -f1)

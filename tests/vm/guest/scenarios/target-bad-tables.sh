@@ -1,4 +1,4 @@
-# (f) Malformed tables: each is refused with its own ti->error, leaves no
+# Malformed tables: each is refused with its own ti->error, leaves no
 # device behind, holds no reference to the backing device, and the kernel
 # log shows no WARN, BUG or oops (checked after every scenario).
 loop=$(new_loop /var/tmp/bad.img 20000)

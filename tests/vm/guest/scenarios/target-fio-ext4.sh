@@ -1,4 +1,4 @@
-# (c) Data integrity: fio verify through a map, then a filesystem on it.
+# Data integrity: fio verify through a map, then a filesystem on it.
 loop=$(new_loop /var/tmp/fio.img $((160 * 2048)))
 check "create map (offset 2048)" dmsetup create data --table "0 $((128 * 2048)) basic_target $loop 2048"
 map=/dev/mapper/data

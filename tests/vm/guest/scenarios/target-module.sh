@@ -1,4 +1,4 @@
-# (h) The module's life: a table load auto-loads it (MODULE_ALIAS
+# The module's life: a table load auto-loads it (MODULE_ALIAS
 # "dm-basic_target"), rmmod is refused while a map uses it, and it unloads
 # cleanly once the maps are gone.
 loop=$(new_loop /var/tmp/module.img 8192)

@@ -1,4 +1,4 @@
-# (b) Offset: with offset K, logical sector S is backing sector K+S, both
+# Offset: with offset K, logical sector S is backing sector K+S, both
 # ways, nothing written outside the mapped range; the table round-trips.
 K=1000
 LEN=2000

@@ -1,4 +1,4 @@
-# (d) Discard and write-zeroes reach the backing device; queue limits stack.
+# Discard and write-zeroes reach the backing device; queue limits stack.
 # The backing file is filled with 0xff; the loop driver turns a discard into
 # a punched hole (the file's allocated blocks shrink) and write-zeroes into
 # zeroed ranges.

@@ -1,4 +1,4 @@
-# (g) Suspend, move, reload with another offset, resume, while fio writes
+# Suspend, move, reload with another offset, resume, while fio writes
 # and verifies: suspend must quiesce every bio, so data copied while
 # suspended is complete, and nothing fails or reads back wrong.
 REGION=$((32 * 2048))	# 32 MiB in sectors

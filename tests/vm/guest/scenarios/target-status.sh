@@ -1,4 +1,4 @@
-# (e) Status counters equal the I/O done, "stats reset" zeroes them, and
+# Status counters equal the I/O done, "stats reset" zeroes them, and
 # "trace on|off" switches the per-bio log.  Field order: basic_target.rst.
 loop=$(new_loop /var/tmp/status.img 65536)
 check "create map" dmsetup create st --table "0 65536 basic_target $loop 0"

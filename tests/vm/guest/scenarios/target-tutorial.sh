@@ -1,8 +1,8 @@
-# (a) The tutorial, command for command: the classic "write your own
-# device-mapper target" tutorial basic_target grew from, whose map is the
-# first example of module/basic_target.rst:
-# a 20000-sector file on a loop device, insmod, dmsetup create from a
-# piped table, and the one-sector dd that the trace must show.
+# The "write your own device-mapper target" tutorial basic_target grew
+# from, command for command (its map is the first example in
+# module/basic_target.rst): a 20000-sector file on a loop device, insmod,
+# dmsetup create from a piped table, and the one-sector dd that the trace
+# must show.
 dev=my_basic_target_device
 map=/dev/mapper/$dev
 

@@ -5,7 +5,7 @@
 # service, put a filesystem on a volume in /etc/fstab, reboot; then the
 # module was loaded at boot, the volume mounted, hotplug works, and reload,
 # stop and start behave.
-state=/var/lib/basicdm-test
+state=$BOOT_STATE
 mkdir -p "$state"
 
 phase1() {
@@ -54,11 +54,7 @@ CONF
 	check "mount it" mount /srv/data || return
 	echo "written before the reboot" > /srv/data/proof
 	sync
-	echo 2 > "$state/phase"
-	info "rebooting"
-	systemctl reboot
-	# the reboot ends this script; nothing to do until then
-	sleep infinity
+	reboot_to 2
 }
 
 phase2() {
@@ -109,8 +105,7 @@ phase2() {
 	check "sandbox exposure $exposure is 3.0 or lower" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 3.0) }'
 }
 
-if [ -f "$state/phase" ]; then
-	phase2
-else
-	phase1
-fi
+case $(phase) in
+1) phase1 ;;
+2) phase2 ;;
+esac
