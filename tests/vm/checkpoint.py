@@ -167,6 +167,7 @@ def restore(args, tmp, path, kernel):
                         "qcow2")
     state = os.path.join(path, "state")
     cmd = machine.qemu_command(args, tmp, kernel) + ["-incoming", f"exec:cat {shlex.quote(state)}"]
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
     try:
         ctl = machine.connect_unix(os.path.join(tmp, "ctl.sock"), time.monotonic() + 30)
@@ -181,6 +182,7 @@ def restore(args, tmp, path, kernel):
             time.sleep(0.05)
         if status != "running":
             _check(qmp.execute({"execute": "cont"}))
+        print(f"vmrun: restored the checkpoint in {time.monotonic() - started:.1f} s", flush=True)
         ctl.sendall(f"RUN {int(time.time())} {os.urandom(32).hex()} "
                     f"{machine.kernel_append(args)}\n".encode())
     except BaseException:
