@@ -3,37 +3,11 @@
 
 The host shares PAYLOAD (read-only, 9p) with the guest; the guest's runner
 executes PAYLOAD/guest/entry NAME and talks back over a virtio-serial port
-("basicdm.ctl"), one line per message:
-
-  guest -> host   PASS <check>
-                  FAIL <check>: <reason>
-                  INFO <text>
-                  QMP <json>         run a QMP command, reply is one JSON line
-                  HOST disk-add ID MIB SERIAL [OPTION...]
-                                     hot-add a new, zeroed disk of MIB MiB with that
-                                     serial; options:
-                                       bus=virtio|usb|scsi|nvme  (default virtio:
-                                         /dev/disk/by-id/virtio-SERIAL)
-                                       ro=1     a write-protected drive
-                                       gpt=NAME:MIB[:UUID][,...]  a GPT with these
-                                         partitions (name, size, partition UUID),
-                                         made on the host before the first plug
-                                     The same ID plugged again is the same disk.
-                  HOST disk-del ID   hot-remove it (returns once QEMU has let go)
-                  HOST disk-resize ID MIB
-                                     grow or shrink it while plugged (block_resize)
-                  HOST next-boot VMLINUZ INITRD
-                                     (--allow-reboot) the guest's next reboot boots
-                                     these files, which it has copied into the
-                                     writable 9p share "nextboot": QEMU stops at
-                                     that reboot and starts again on the same disk
-                                     with that kernel and initrd (a cold boot:
-                                     hot-plugged disks are unplugged, the same ID
-                                     plugged again is the same disk)
-                  DATA FILE <line>   append <line> to FILE in --data (results of a bench)
-                  END                the payload is done; the guest powers off
-  host -> guest   <json>             the reply to a QMP request
-                  OK | ERR <reason>  the reply to a HOST request
+("basicdm.ctl"), one line per message: PASS, FAIL, INFO, QMP, HOST
+(disk-add, disk-del, disk-resize, next-boot), DATA, END.  The protocol is
+described once, in doc/testing.md ("The guest-host protocol").  Where the
+image has a checkpoint (checkpoint.py), the guest is restored from it
+instead of booted.
 
 Exit status: 0 when the guest reached END, reported at least one PASS and
 no FAIL; 1 otherwise (a timeout, a crash, a failed or missing check).  On
