@@ -6,11 +6,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "backing-trust.h"
 #include "util.h"
 
 static int set_reason(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -124,16 +126,50 @@ static int check_size(const struct volume_config *v, const struct stat *st, char
 	return 0;
 }
 
-int backing_check_volume(const struct volume_config *v, const struct backing_view *view,
-			 char **reason)
+/* What backing_trust_open() found at a file volume's path. */
+enum found {
+	FOUND_FILE,	/* *ST is the file, trusted */
+	FOUND_NOTHING,	/* no file there (yet) */
+	FOUND_UNKNOWN,	/* EACCES, a directory and the like: the attach says it, with the errno */
+};
+
+/*
+ * V's file and the directories above it, judged by backing-trust.h's rules
+ * on what was opened (O_PATH: nothing is opened for real or created here).
+ * 0 with *FOUND, or with *REASON; -ENOMEM.
+ */
+static int check_trust(const struct volume_config *v, const struct backing_view *view,
+		       struct stat *st, enum found *found, char **reason)
+{
+	_cleanup_(freep) char *name = NULL;
+	_cleanup_(closep) int dir_fd = -1, fd = -1;
+	int r;
+
+	*found = FOUND_UNKNOWN;
+	r = backing_trust_open_dir(v->file, view->owner, &dir_fd, &name, reason);
+	if (r == -ENOENT)
+		*found = FOUND_NOTHING;	/* its directory does not exist: said below */
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	fd = backing_trust_open_file(dir_fd, name, v->file, O_PATH, view->owner, st, reason);
+	if (fd >= 0)
+		*found = FOUND_FILE;
+	else if (fd == -ENOENT)
+		*found = FOUND_NOTHING;
+	return fd == -ENOMEM ? fd : 0;
+}
+
+/* backing_check_volume(), and in *ST the file when *EXISTS. */
+static int check_volume(const struct volume_config *v, const struct backing_view *view,
+			struct stat *st, bool *exists, char **reason)
 {
 	_cleanup_(freep) char *dir = NULL;
 	const char *hidden;
-	struct stat st;
-	bool exists;
+	enum found found;
 	int r;
 
 	*reason = NULL;
+	*exists = false;
 	if (v->kind != BACKING_FILE)
 		return 0;
 	hidden = sandbox_hidden_root(v->file);
@@ -142,14 +178,15 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 				  "(ProtectHome=yes); move the file elsewhere, e.g. under /srv",
 				  v->file, hidden);
 
-	exists = stat(v->file, &st) == 0;
-	if (!exists && errno != ENOENT)
-		return 0;	/* EACCES and the like: the attach says it, with the errno */
-	if (!exists && !v->size_bytes)
+	r = check_trust(v, view, st, &found, reason);
+	if (r < 0 || *reason || found == FOUND_UNKNOWN)
+		return r;
+	*exists = found == FOUND_FILE;
+	if (!*exists && !v->size_bytes)
 		return set_reason(reason, "%s does not exist and 'size' is not set; create the "
 				  "file, or set 'size' to have it created", v->file);
-	if (exists) {
-		r = check_size(v, &st, reason);
+	if (*exists) {
+		r = check_size(v, st, reason);
 		if (r < 0 || *reason)
 			return r;
 	}
@@ -159,29 +196,91 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 		return r;
 	if (!dir)
 		return 0;	/* read_only: opened for reading only */
-	if (!exists && !streq(dir, SANDBOX_STATE_DIR) && access(dir, F_OK) < 0 && errno == ENOENT)
+	if (!*exists && !streq(dir, SANDBOX_STATE_DIR) && access(dir, F_OK) < 0 && errno == ENOENT)
 		return set_reason(reason, "the directory %s does not exist, so %s cannot be "
 				  "created; create it: mkdir -p %s", dir, v->file, dir);
-	return check_writable(v, dir, exists, view, reason);
+	return check_writable(v, dir, *exists, view, reason);
+}
+
+int backing_check_volume(const struct volume_config *v, const struct backing_view *view,
+			 char **reason)
+{
+	struct stat st;
+	bool exists;
+
+	return check_volume(v, view, &st, &exists, reason);
+}
+
+/* A file that backs a volume, as opened: two paths to it are one file. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	bool known;
+};
+
+/*
+ * Volume V's file is one an earlier volume names under another path: its
+ * overlap with that volume would go unseen (the validator compares the
+ * paths), and the one loop device of the file would be mapped twice.
+ */
+static int check_same_file(const struct config *c, const struct file_id *ids, size_t index,
+			   struct config_errors *errors)
+{
+	const struct volume_config *v = &c->volumes[index];
+
+	for (size_t i = 0; i < index; i++) {
+		const struct volume_config *earlier = &c->volumes[i];
+
+		if (!ids[i].known || ids[i].dev != ids[index].dev || ids[i].ino != ids[index].ino ||
+		    streq(earlier->file, v->file))
+			continue;
+		if (config_error_add(errors, v->where.file, v->where.line,
+				     "volume '%s': %s is the same file as %s of volume '%s' "
+				     "(%s:%d); refusing it: one file backs volumes under one path, "
+				     "name it %s in both, or give '%s' a file of its own",
+				     v->name, v->file, earlier->file, earlier->name,
+				     earlier->where.file, earlier->where.line, earlier->file,
+				     v->name) < 0)
+			return -ENOMEM;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int backing_check_config(const struct config *c, const struct backing_view *view,
 			 struct config_errors *errors)
 {
-	int found = 0;
+	_cleanup_(freep) struct file_id *ids = NULL;
+	int found = 0, r;
 
+	ids = calloc(c->n_volumes ? c->n_volumes : 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume_config *v = &c->volumes[i];
 		_cleanup_(freep) char *reason = NULL;
+		struct stat st;
+		bool exists;
 
-		if (backing_check_volume(v, view, &reason) < 0)
+		if (check_volume(v, view, &st, &exists, &reason) < 0)
 			return -ENOMEM;
-		if (!reason)
+		if (reason) {
+			if (config_error_add(errors, v->where.file, v->where.line,
+					     "volume '%s': %s", v->name, reason) < 0)
+				return -ENOMEM;
+			found = -EINVAL;
 			continue;
-		if (config_error_add(errors, v->where.file, v->where.line, "volume '%s': %s",
-				     v->name, reason) < 0)
-			return -ENOMEM;
-		found = -EINVAL;
+		}
+		if (!exists)
+			continue;
+		ids[i] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino, .known = true };
+		r = check_same_file(c, ids, i, errors);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			ids[i].known = false;	/* said once, of the second */
+			found = r;
+		}
 	}
 	return found;
 }

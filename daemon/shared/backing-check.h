@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Whether each backing file can be used where the administrator put it,
- * judged before anything is attached: a file ProtectHome= hides, a missing
- * file with no size to create it, a 'size' smaller than the file (never
- * truncated) or larger than its file system has room for, a directory that
- * does not exist, a file system mounted read-only, a directory
- * basicdm.service may not write in.
+ * judged before anything is attached: a file ProtectHome= hides, a
+ * symbolic link, a file or a directory above it that someone but root
+ * could change (backing-trust.h), one file named by two volumes under
+ * different paths, a missing file with no size to create it, a 'size'
+ * smaller than the file (never truncated) or larger than its file system
+ * has room for, a directory that does not exist, a file system mounted
+ * read-only, a directory basicdm.service may not write in.
  * Each reason names its fix.  Unlike the validator this looks at the file
  * system, so it is run where that matters: basicdmd --check and
  * basicdmctl check (the administrator's view), and the daemon at start and
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "basicdm-config.h"
 #include "sandbox.h"
@@ -30,6 +33,12 @@ struct backing_view {
 	 * file, says nothing either way.
 	 */
 	const char *generated_dropin;
+	/*
+	 * Whose files and directories are trusted besides root's: 0, root
+	 * alone, for the daemon and the administrator's checks; a test's own
+	 * uid, for its scratch directory.
+	 */
+	uid_t owner;
 };
 
 /*
@@ -42,7 +51,10 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 
 /*
  * Every file volume of C: each problem as "file:line: volume 'NAME': reason"
- * in ERRORS.  Returns 0, -EINVAL when it found one, or -ENOMEM.
+ * in ERRORS, and a file that two volumes name under different paths (a
+ * hard link, a symbolic link among the directories: the same st_dev and
+ * st_ino), said of the second with the first's name and file:line.
+ * Returns 0, -EINVAL when it found one, or -ENOMEM.
  */
 int backing_check_config(const struct config *c, const struct backing_view *view,
 			 struct config_errors *errors);

@@ -3,7 +3,8 @@
  * Backing files wherever the administrator puts them: the drop-in
  * basicdm-generator writes for basicdm.service (backing-dirs.c), and the
  * checks that name a file the unit cannot use, with its fix
- * (backing-check.c), on real files in a temporary directory.
+ * (backing-check.c), and who could change a file under its map
+ * (backing-trust.c), on real files in a temporary directory.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -118,10 +119,14 @@ static void test_generator_with_nothing_to_open(void **state)
 	assert_string_equal(log, "");
 }
 
-/* backing_check_volume() of V in the administrator's view: the reason, or "". */
+/*
+ * backing_check_volume() of V in the administrator's view: the reason, or
+ * "".  Files of whoever runs the test are trusted as root's are.
+ */
 static char *admin_reason(const struct volume_config *v, const char *dropin)
 {
-	const struct backing_view view = { .in_service = false, .generated_dropin = dropin };
+	const struct backing_view view = { .in_service = false, .generated_dropin = dropin,
+					   .owner = geteuid() };
 	char *reason = NULL;
 
 	assert_int_equal(backing_check_volume(v, &view, &reason), 0);
@@ -268,13 +273,325 @@ static void test_check_config_names_file_and_line(void **state)
 	config_errors_clear(&errors);
 }
 
+/* ---- who could change the file: backing-trust.h ------------------------- */
+
+/* The scratch directory as the checks name it: with its symbolic links resolved. */
+static char *real_tmp;
+
+/* A fresh directory DIR under the scratch directory with MODE, and its path. */
+static char *scratch_dir(const char *dir, mode_t mode)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/%s", real_tmp, dir) > 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+/* "DIR/NAME", malloc'ed. */
+static char *path_in(const char *dir, const char *name)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	return path;
+}
+
+/* The reason for a file volume on PATH, of SIZE bytes when missing. */
+static char *reason_for(char *path, uint64_t size)
+{
+	struct volume_config v = file_volume("t", path, size);
+
+	return admin_reason(&v, NULL);
+}
+
+/* Skips a test that gives files away: only root can. */
+static void skip_unless_root(void)
+{
+	if (geteuid() != 0)
+		skip();
+}
+
+/* A symbolic link as the file is never followed: its target is named instead. */
+static void test_trust_symlink_is_refused(void **state)
+{
+	_cleanup_(freep) char *dir = scratch_dir("sym", 0755);
+	_cleanup_(freep) char *target = path_in(dir, "root-only"), *link = path_in(dir, "vol.img");
+	_cleanup_(freep) char *reason = NULL, *want = NULL, *dangling = NULL;
+	struct stat st;
+
+	assert_int_equal(write_text(target, "twelve bytes", 0600), 0);
+	assert_int_equal(symlink(target, link), 0);
+	reason = reason_for(link, 1 << 20);
+	assert_true(asprintf(&want, "%s is a symbolic link to %s; refusing it: name the file it "
+				    "points to in 'file'", link, target) > 0);
+	assert_string_equal(reason, want);
+	/* judged only: the file it points to is as it was */
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 12);
+
+	/* a link to nothing is not a missing file to create */
+	assert_int_equal(unlink(target), 0);
+	dangling = reason_for(link, 1 << 20);
+	assert_string_equal(dangling, want);
+}
+
+static void test_trust_file_writable_by_others(void **state)
+{
+	_cleanup_(freep) char *dir = scratch_dir("ww", 0755);
+	_cleanup_(freep) char *path = path_in(dir, "vol.img");
+	_cleanup_(freep) char *others = NULL, *group = NULL, *want = NULL, *fixed = NULL;
+
+	assert_int_equal(write_text(path, "", 0666), 0);
+	others = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s is writable by group and others (mode 0666); refusing it: "
+				    "chmod go-w %s", path, path) > 0);
+	assert_string_equal(others, want);
+
+	assert_int_equal(chmod(path, 0620), 0);
+	group = reason_for(path, 0);
+	free(want);
+	assert_true(asprintf(&want, "%s is writable by group (mode 0620); refusing it: chmod g-w %s",
+			     path, path) > 0);
+	assert_string_equal(group, want);
+
+	assert_int_equal(chmod(path, 0644), 0);
+	fixed = reason_for(path, 0);
+	assert_string_equal(fixed, "");
+}
+
+static void test_trust_file_of_another_user(void **state)
+{
+	_cleanup_(freep) char *dir = NULL, *path = NULL, *reason = NULL, *want = NULL;
+	_cleanup_(freep) char *both = NULL;
+
+	skip_unless_root();
+	dir = scratch_dir("nobody", 0755);
+	path = path_in(dir, "vol.img");
+	assert_int_equal(write_text(path, "", 0600), 0);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	reason = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s is owned by uid 65534, not by root; refusing it: "
+				    "chown root %s", path, path) > 0);
+	assert_string_equal(reason, want);
+
+	/* both at once: one sentence, both fixes */
+	assert_int_equal(chmod(path, 0646), 0);
+	both = reason_for(path, 0);
+	free(want);
+	assert_true(asprintf(&want, "%s is owned by uid 65534, not by root, and writable by others "
+				    "(mode 0646); refusing it: chown root %s && chmod o-w %s",
+			     path, path, path) > 0);
+	assert_string_equal(both, want);
+}
+
+/* A directory above the file that its group may write: the file could be replaced. */
+static void test_trust_group_writable_directory(void **state)
+{
+	_cleanup_(freep) char *dir = scratch_dir("gw", 0775);
+	_cleanup_(freep) char *sub = path_in(dir, "images");
+	_cleanup_(freep) char *path = path_in(sub, "vol.img"), *missing = path_in(sub, "new.img");
+	_cleanup_(freep) char *reason = NULL, *want = NULL, *created = NULL, *fixed = NULL;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(write_text(path, "", 0644), 0);
+	reason = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s, a directory above %s, is writable by group (mode 0775); "
+				    "refusing %s: chmod g-w %s, or make it sticky: chmod +t %s",
+			     dir, path, path, dir, dir) > 0);
+	assert_string_equal(reason, want);
+	/* a file still to be created there alike */
+	created = reason_for(missing, 1 << 20);
+	assert_non_null(strstr(created, "is writable by group (mode 0775)"));
+
+	assert_int_equal(chmod(dir, 0755), 0);
+	fixed = reason_for(path, 0);
+	assert_string_equal(fixed, "");
+}
+
+/* A directory others may write in is fine when sticky and the file in it is root's. */
+static void test_trust_sticky_directory(void **state)
+{
+	_cleanup_(freep) char *dir = scratch_dir("sticky", 01777);
+	_cleanup_(freep) char *path = path_in(dir, "vol.img"), *missing = path_in(dir, "new.img");
+	_cleanup_(freep) char *ours = NULL, *created = NULL, *theirs = NULL, *want = NULL;
+	_cleanup_(freep) char *plain = NULL;
+
+	assert_int_equal(write_text(path, "", 0600), 0);
+	ours = reason_for(path, 0);
+	assert_string_equal(ours, "");
+	created = reason_for(missing, 1 << 20);
+	assert_string_equal(created, "");
+
+	/* not sticky: anyone could replace the file */
+	assert_int_equal(chmod(dir, 0777), 0);
+	plain = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s, a directory above %s, is writable by group and others "
+				    "(mode 0777); refusing %s: chmod go-w %s, or make it sticky: "
+				    "chmod +t %s", dir, path, path, dir, dir) > 0);
+	assert_string_equal(plain, want);
+	assert_int_equal(chmod(dir, 01777), 0);
+
+	/* a file of nobody's in it: nobody keeps reading and writing the volume's data */
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	theirs = reason_for(path, 0);
+	free(want);
+	assert_true(asprintf(&want, "%s is owned by uid 65534, not by root; refusing it: "
+				    "chown root %s", path, path) > 0);
+	assert_string_equal(theirs, want);
+}
+
+/* A symbolic link among the directories is resolved: the directories it leads to are judged. */
+static void test_trust_symlinked_directory(void **state)
+{
+	_cleanup_(freep) char *real = scratch_dir("real", 0755), *link = NULL;
+	_cleanup_(freep) char *path = NULL, *ok = NULL, *reason = NULL, *want = NULL, *file = NULL;
+
+	link = path_in(real_tmp, "link");
+	assert_int_equal(symlink("real", link), 0);
+	file = path_in(real, "vol.img");
+	assert_int_equal(write_text(file, "", 0644), 0);
+	path = path_in(link, "vol.img");
+	ok = reason_for(path, 0);
+	assert_string_equal(ok, "");
+
+	assert_int_equal(chmod(real, 0757), 0);
+	reason = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s, a directory above %s, is writable by others (mode 0757); "
+				    "refusing %s: chmod o-w %s, or make it sticky: chmod +t %s",
+			     real, path, path, real, real) > 0);
+	assert_string_equal(reason, want);
+	assert_int_equal(chmod(real, 0755), 0);
+}
+
+/*
+ * However the directories are spelt: "." and "..", links to links,
+ * absolute and relative, each resolved where it is.
+ */
+static void test_trust_directories_spelt_otherwise(void **state)
+{
+	_cleanup_(freep) char *real = scratch_dir("spelt", 0755), *file = NULL, *abs_link = NULL;
+	_cleanup_(freep) char *chain = NULL, *dots = NULL, *via_abs = NULL, *via_chain = NULL;
+	_cleanup_(freep) char *a = NULL, *b = NULL, *c = NULL;
+
+	file = path_in(real, "vol.img");
+	assert_int_equal(write_text(file, "", 0644), 0);
+	abs_link = path_in(real_tmp, "spelt-abs");
+	assert_int_equal(symlink(real, abs_link), 0);
+	chain = path_in(real_tmp, "spelt-chain");
+	assert_int_equal(symlink("./spelt-abs/../spelt", chain), 0);
+
+	assert_true(asprintf(&dots, "%s/./spelt/../spelt//vol.img", real_tmp) > 0);
+	via_abs = path_in(abs_link, "vol.img");
+	via_chain = path_in(chain, "vol.img");
+	a = reason_for(dots, 0);
+	assert_string_equal(a, "");
+	b = reason_for(via_abs, 0);
+	assert_string_equal(b, "");
+	c = reason_for(via_chain, 0);
+	assert_string_equal(c, "");
+}
+
+/*
+ * A symbolic link among the directories that someone else made, in a
+ * sticky directory they may write in: they could point it anywhere, at
+ * another volume's file say.
+ */
+static void test_trust_symlinked_directory_of_another_user(void **state)
+{
+	_cleanup_(freep) char *sticky = NULL, *real = NULL, *file = NULL, *link = NULL;
+	_cleanup_(freep) char *path = NULL, *reason = NULL, *want = NULL;
+
+	skip_unless_root();
+	sticky = scratch_dir("shared-tmp", 01777);
+	real = scratch_dir("linked-images", 0755);
+	file = path_in(real, "vol.img");
+	assert_int_equal(write_text(file, "", 0600), 0);
+	link = path_in(sticky, "d");
+	assert_int_equal(symlink(real, link), 0);
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+	path = path_in(link, "vol.img");
+	reason = reason_for(path, 0);
+	assert_true(asprintf(&want, "%s, a symbolic link above %s, is owned by uid 65534, not by "
+				    "root; refusing %s: chown -h root %s", link, path, path,
+			     link) > 0);
+	assert_string_equal(reason, want);
+}
+
+/* backing_check_config() of the volumes V[0..N), in the administrator's view. */
+static int check_config(struct volume_config *v, size_t n, struct config_errors *errors)
+{
+	const struct config c = { .volumes = v, .n_volumes = n };
+	const struct backing_view view = { .in_service = false, .owner = geteuid() };
+
+	return backing_check_config(&c, &view, errors);
+}
+
+/* One file under two paths is refused, whichever way the second path reaches it. */
+static void test_same_file_under_two_paths(void **state)
+{
+	_cleanup_(freep) char *dir = scratch_dir("same", 0755), *sub = NULL, *dir_link = NULL;
+	_cleanup_(freep) char *a = NULL, *hard = NULL, *c = NULL, *through = NULL, *want = NULL;
+	struct config_errors errors = {};
+	struct volume_config v[3];
+
+	a = path_in(dir, "a.img");
+	hard = path_in(dir, "hard.img");
+	assert_int_equal(write_text(a, "", 0644), 0);
+	assert_int_equal(link(a, hard), 0);
+	v[0] = file_volume("a", a, 0);
+	v[1] = file_volume("hard", hard, 0);
+	v[1].where.line = 8;
+	assert_int_equal(check_config(v, 2, &errors), -EINVAL);
+	assert_int_equal(errors.n, 1);
+	assert_true(asprintf(&want, "t.conf:8: volume 'hard': %s is the same file as %s of volume "
+				    "'a' (t.conf:7); refusing it: one file backs volumes under one "
+				    "path, name it %s in both, or give 'hard' a file of its own",
+			     hard, a, a) > 0);
+	assert_string_equal(errors.messages[0], want);
+	config_errors_clear(&errors);
+
+	/* through a symbolic link among the directories */
+	sub = path_in(dir, "sub");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	dir_link = path_in(dir, "link");
+	assert_int_equal(symlink("sub", dir_link), 0);
+	c = path_in(sub, "c.img");
+	through = path_in(dir_link, "c.img");
+	assert_int_equal(write_text(c, "", 0644), 0);
+	v[0] = file_volume("c", c, 0);
+	v[1] = file_volume("through", through, 0);
+	v[1].where.line = 9;
+	assert_int_equal(check_config(v, 2, &errors), -EINVAL);
+	assert_int_equal(errors.n, 1);
+	free(want);
+	assert_true(asprintf(&want, "t.conf:9: volume 'through': %s is the same file as %s of "
+				    "volume 'c' (t.conf:7)", through, c) > 0);
+	assert_true(startswith(errors.messages[0], want));
+	config_errors_clear(&errors);
+
+	/* one path for both: the validator compares their sectors, nothing to say here */
+	v[0] = file_volume("c1", c, 0);
+	v[1] = file_volume("c2", c, 0);
+	v[2] = file_volume("other", a, 0);
+	assert_int_equal(check_config(v, 3, &errors), 0);
+	assert_int_equal(errors.n, 0);
+}
+
 static int setup(void **state)
 {
-	return mkdtemp(tmp) ? 0 : -1;
+	if (!mkdtemp(tmp))
+		return -1;
+	real_tmp = realpath(tmp, NULL);
+	return real_tmp ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
+	free(real_tmp);
 	return remove_tree(tmp) == 0 ? 0 : -1;
 }
 
@@ -292,6 +609,15 @@ int main(void)
 		cmocka_unit_test(test_check_size_never_cuts_the_file),
 		cmocka_unit_test(test_check_generator_not_run_since),
 		cmocka_unit_test(test_check_config_names_file_and_line),
+		cmocka_unit_test(test_trust_symlink_is_refused),
+		cmocka_unit_test(test_trust_file_writable_by_others),
+		cmocka_unit_test(test_trust_file_of_another_user),
+		cmocka_unit_test(test_trust_group_writable_directory),
+		cmocka_unit_test(test_trust_sticky_directory),
+		cmocka_unit_test(test_trust_symlinked_directory),
+		cmocka_unit_test(test_trust_directories_spelt_otherwise),
+		cmocka_unit_test(test_trust_symlinked_directory_of_another_user),
+		cmocka_unit_test(test_same_file_under_two_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
