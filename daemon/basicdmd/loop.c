@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "backing-trust.h"
 #include "blockdev.h"
 #include "log.h"
 #include "util.h"
@@ -30,16 +31,6 @@
 
 #define SYSFS_BLOCK "/sys/block"
 #define LOOP_CONTROL "/dev/loop-control"
-
-/* A regular file: a FIFO or a device would block or make no sense here. */
-static int check_regular(const struct stat *st)
-{
-	if (S_ISDIR(st->st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st->st_mode))
-		return -EINVAL;
-	return 0;
-}
 
 /*
  * Sparse: blocks are allocated as the volume is written.  But a file the
@@ -58,17 +49,39 @@ static int set_size(int fd, uint64_t from, uint64_t size)
 	return 0;
 }
 
-static int grow_file(const char *path, const struct stat *st, uint64_t size)
+/*
+ * Whose backing files are trusted besides root's (backing-trust.h): the
+ * daemon runs as root, so root's alone; a test run by a user, the user's.
+ */
+static uid_t trusted_owner(void)
 {
+	return geteuid();
+}
+
+/*
+ * A backing file refused by backing-trust.h's rules, said with its fix.
+ * basicdm checks them before it prepares or attaches a file
+ * (backing-check.c), so this is a file changed in between.
+ */
+static int refuse(int r, const char *reason)
+{
+	if (reason)
+		log_error("%s", reason);
+	return r;
+}
+
+/* The file NAME in DIR_FD, ST, grown to SIZE through a descriptor of its own. */
+static int grow_file(int dir_fd, const char *name, const char *path, const struct stat *st,
+		     uint64_t size)
+{
+	_cleanup_(freep) char *reason = NULL;
 	_cleanup_(closep) int fd = -1;
 	struct stat now;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = backing_trust_open_file(dir_fd, name, path, O_RDWR, trusted_owner(), &now, &reason);
 	if (fd < 0)
-		return negative_errno();
+		return refuse(fd, reason);
 	/* the file opened is the one judged, and it may have grown meanwhile */
-	if (fstat(fd, &now) < 0)
-		return negative_errno();
 	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
 		return -ESTALE;
 	if ((uint64_t)now.st_size >= size)
@@ -76,57 +89,90 @@ static int grow_file(const char *path, const struct stat *st, uint64_t size)
 	return set_size(fd, (uint64_t)now.st_size, size);
 }
 
+/* NAME created in DIR_FD, sparse, SIZE bytes; -EEXIST when it is there already. */
+static int create_file(int dir_fd, const char *name, const char *path, uint64_t size)
+{
+	_cleanup_(freep) char *reason = NULL;
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	int r;
+
+	/* O_EXCL: never a file, or a symbolic link, someone put there since */
+	fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    0600);
+	if (fd < 0)
+		return negative_errno();
+	r = fstat(fd, &st) < 0 ? negative_errno() : 0;
+	if (r == 0) {
+		r = backing_trust_check_file(path, &st, trusted_owner(), &reason);
+		(void)refuse(r, reason);
+	}
+	if (r == 0)
+		r = set_size(fd, 0, size);
+	if (r < 0)
+		(void)unlinkat(dir_fd, name, 0);
+	return r;
+}
+
 int loop_prepare_file(const char *path, uint64_t size, bool grow)
 {
-	_cleanup_(closep) int fd = -1;
+	_cleanup_(freep) char *name = NULL, *reason = NULL;
+	_cleanup_(closep) int dir_fd = -1, fd = -1;
 	struct stat st;
 	int r;
 
 	if (size > INT64_MAX)
 		return -EFBIG;
-	if (stat(path, &st) == 0) {
-		r = check_regular(&st);
-		if (r < 0 || !grow || (uint64_t)st.st_size >= size)
-			return r;	/* never shrunk */
-		return grow_file(path, &st, size);
+	/* a missing parent directory fails here with ENOENT */
+	r = backing_trust_open_dir(path, trusted_owner(), &dir_fd, &name, &reason);
+	if (r < 0)
+		return refuse(r, reason);
+
+	fd = backing_trust_open_file(dir_fd, name, path, O_PATH, trusted_owner(), &st, &reason);
+	if (fd >= 0) {
+		if (!grow || (uint64_t)st.st_size >= size)
+			return 0;	/* never shrunk */
+		return grow_file(dir_fd, name, path, &st, size);
 	}
-	if (errno != ENOENT)
-		return negative_errno();
+	if (fd != -ENOENT)
+		return refuse(fd, reason);
 	if (size == 0)
 		return -ENOENT;
 
-	/* a missing parent directory fails here with ENOENT */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0) {
-		/* created by someone else since the stat: theirs, leave it */
-		if (errno == EEXIST)
-			return loop_prepare_file(path, 0, false);
-		return negative_errno();
-	}
-	r = set_size(fd, 0, size);
-	if (r < 0)
-		(void)unlink(path);
-	return r;
+	r = create_file(dir_fd, name, path, size);
+	if (r != -EEXIST)
+		return r;
+	/* created by someone else since: judged on what is there now, and left as it is */
+	fd = backing_trust_open_file(dir_fd, name, path, O_PATH, trusted_owner(), &st, &reason);
+	return fd < 0 ? refuse(fd, reason) : 0;
 }
 
 int loop_follow_file(dev_t loop, const char *file)
 {
-	_cleanup_(closep) int fd = -1;
+	_cleanup_(freep) char *reason = NULL;
+	_cleanup_(closep) int fd = -1, file_fd = -1;
+	struct loop_info64 info = {};
 	uint64_t sectors;
 	struct stat st;
 	int r;
 
-	if (stat(file, &st) < 0)
+	file_fd = backing_trust_open(file, O_PATH, trusted_owner(), &st, &reason);
+	if (file_fd < 0)
+		return refuse(file_fd, reason);
+	fd = blockdev_open(loop, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	/* the size of the file the loop device is bound to, not of another at that path */
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0)
 		return negative_errno();
+	if (info.lo_device != (uint64_t)st.st_dev || info.lo_inode != (uint64_t)st.st_ino)
+		return -ESTALE;
 	r = blockdev_get_sectors(loop, &sectors);
 	if (r < 0)
 		return r;
 	/* the loop device covers the whole sectors of the file, from byte 0 */
 	if (sectors == (uint64_t)st.st_size >> 9)
 		return 0;
-	fd = blockdev_open(loop, O_RDONLY | O_NONBLOCK);
-	if (fd < 0)
-		return fd;
 	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
 		return negative_errno();
 	return 1;
@@ -272,14 +318,10 @@ static void index_read(struct loop_index *idx)
 	}
 }
 
-static int find_loop(struct loop_index *idx, const char *path, dev_t *devnum, uint32_t *flags)
+static int find_loop(struct loop_index *idx, const struct stat *st, dev_t *devnum, uint32_t *flags)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return negative_errno();
 	if (!idx)
-		return scan_loops(&st, devnum, flags);
+		return scan_loops(st, devnum, flags);
 
 	if (!idx->read)
 		index_read(idx);
@@ -287,13 +329,13 @@ static int find_loop(struct loop_index *idx, const char *path, dev_t *devnum, ui
 		const struct loop_entry *e = &idx->entries[i];
 		char name[32];
 
-		if (e->file_dev != st.st_dev || e->file_ino != st.st_ino)
+		if (e->file_dev != st->st_dev || e->file_ino != st->st_ino)
 			continue;
 		snprintf(name, sizeof(name), "loop%u", e->number);
-		if (loop_matches(name, &st, devnum, flags))
+		if (loop_matches(name, st, devnum, flags))
 			return 0;
 		/* detached or rebound since the index was read */
-		return scan_loops(&st, devnum, flags);
+		return scan_loops(st, devnum, flags);
 	}
 	return -ENOENT;
 }
@@ -324,21 +366,19 @@ static int configure(int loop_fd, int file_fd, const char *path, bool read_only)
 	return 0;
 }
 
-/* Opens the backing file without blocking on anything that is not a file. */
-static int open_backing(const char *path, bool read_only)
+/*
+ * Opens the backing file as backing-trust.h judges it, never through a
+ * symbolic link, and in blocking mode for the loop device.
+ */
+static int open_backing(const char *path, bool read_only, struct stat *st)
 {
+	_cleanup_(freep) char *reason = NULL;
 	_cleanup_(closep) int fd = -1;
-	struct stat st;
-	int flags, r;
+	int flags;
 
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = backing_trust_open(path, read_only ? O_RDONLY : O_RDWR, trusted_owner(), st, &reason);
 	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	r = check_regular(&st);
-	if (r < 0)
-		return r;
+		return refuse(fd, reason);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
 		return negative_errno();
@@ -397,7 +437,11 @@ int loop_attach(struct loop_index *idx, const char *path, bool read_only,
 	dev_t found;
 	int r;
 
-	r = find_loop(idx, path, &found, &flags);
+	/* the file opened is the one looked for, and the one bound */
+	file_fd = open_backing(path, read_only, &st);
+	if (file_fd < 0)
+		return file_fd;
+	r = find_loop(idx, &st, &found, &flags);
 	if (r == 0) {
 		/* a read-only loop device cannot back a read-write table */
 		if (!read_only && (flags & LO_FLAGS_READ_ONLY))
@@ -410,9 +454,6 @@ int loop_attach(struct loop_index *idx, const char *path, bool read_only,
 	if (r != -ENOENT)
 		return r;
 
-	file_fd = open_backing(path, read_only);
-	if (file_fd < 0)
-		return file_fd;
 	loop_fd = bind_free_loop(file_fd, path, read_only, hook);
 	if (loop_fd < 0)
 		return loop_fd;

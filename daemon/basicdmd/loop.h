@@ -15,6 +15,14 @@
  * (size 0: it must exist) and grows it when it is smaller and GROW is set.
  * Never shrinks it.  -ENOSPC when its file system has no room for the
  * bytes added.
+ *
+ * Every file here is opened as backing-trust.h has it: its directories
+ * judged from / down, the file in the last of them with O_NOFOLLOW and
+ * judged on its descriptor, which is the one grown or bound.  A file
+ * refused (-ELOOP for a symbolic link, -EPERM for a file or directory
+ * someone but root could change) is logged with its fix.  A missing file
+ * is created with O_CREAT | O_EXCL | O_NOFOLLOW; one that appeared
+ * meanwhile is judged as it is, and left as it is.
  */
 int loop_prepare_file(const char *path, uint64_t size, bool grow);
 
@@ -23,7 +31,8 @@ int loop_prepare_file(const char *path, uint64_t size, bool grow);
  * under it (LOOP_SET_CAPACITY).  Only when the sizes differ: the kernel
  * sends a change event for the device even when its size stays, and udev
  * would probe it again for nothing.  1 when it resized, 0 when the sizes
- * agreed, or a negative errno.
+ * agreed, -ESTALE when FILE is not the file LOOP is bound to, or a
+ * negative errno.
  */
 int loop_follow_file(dev_t loop, const char *file);
 
@@ -55,8 +64,10 @@ struct loop_bind_hook {
 };
 
 /*
- * Finds the loop device backed by PATH (same st_dev and st_ino), through IDX
- * when not NULL, or attaches one, telling HOOK (NULL: nobody) first.  On
+ * Opens PATH (as loop_prepare_file() does, for reading only when
+ * READ_ONLY) and finds the loop device backed by the file opened (same
+ * st_dev and st_ino), through IDX when not NULL, or binds that descriptor
+ * to a free one, telling HOOK (NULL: nobody) first.  On
  * success *devnum is the loop device, *reused says whether it was found
  * attached, and *fd is an open descriptor on it that the caller keeps while
  * it needs the device (autoclear detaches it once the last user is gone),

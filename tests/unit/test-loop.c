@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daemon/loop.c: preparing backing files in a scratch directory, and what
- * loop_attach refuses before touching any loop device.  The tests that bind
+ * daemon/loop.c: preparing backing files in a scratch directory, the files
+ * it refuses to grow or attach (a symbolic link, a file or directory
+ * someone but root could change), and what loop_attach refuses before
+ * touching any loop device.  The tests that bind
  * a real loop device skip unless they can; autoclear frees the device when
  * its descriptor closes, even if the test dies.
  */
@@ -238,6 +240,99 @@ static void test_truncate_fails(void **state)
 	assert_int_equal(access(s->path, F_OK), -1);
 }
 
+/* ---- files someone but root could change: backing-trust.h -------------- */
+
+/*
+ * A symbolic link at the path is never followed: the file it points to
+ * (root's, 0600) is neither grown nor attached, and a link to nothing is
+ * not created through.
+ */
+static void test_symlink_never_followed(void **state)
+{
+	struct scratch *s = *state;
+	char target[160];
+	bool reused;
+	dev_t dev;
+	int fd = 42;
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/root-only", s->dir);
+	assert_int_equal(write_text(target, "twelve bytes", 0600), 0);
+	assert_int_equal(symlink(target, s->path), 0);
+
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), -ELOOP);
+	assert_int_equal(loop_prepare_file(s->path, 0, false), -ELOOP);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused), -ELOOP);
+	assert_int_equal(fd, 42);
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 12);
+	assert_file_begins(target, "twelve bytes");
+
+	assert_int_equal(unlink(target), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), -ELOOP);
+	assert_int_equal(access(target, F_OK), -1);
+}
+
+/* A directory others may write in, not sticky: the file in it could be anyone's. */
+static void test_untrusted_directory(void **state)
+{
+	struct scratch *s = *state;
+	char missing[160];
+	bool reused;
+	dev_t dev;
+	int fd = 42;
+	struct stat st;
+
+	snprintf(missing, sizeof(missing), "%s/new.img", s->dir);
+	assert_int_equal(write_text(s->path, "keep me", 0600), 0);
+	assert_int_equal(chmod(s->dir, 0777), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), -EPERM);
+	assert_int_equal(loop_prepare_file(missing, 1 << 20, true), -EPERM);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused), -EPERM);
+	assert_int_equal(fd, 42);
+	assert_int_equal(stat(s->path, &st), 0);
+	assert_int_equal(st.st_size, 7);
+	assert_int_equal(access(missing, F_OK), -1);
+
+	/* sticky, as /tmp: the file is root's, others cannot replace it */
+	assert_int_equal(chmod(s->dir, 01777), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), 0);
+	assert_int_equal(stat(s->path, &st), 0);
+	assert_int_equal(st.st_size, 1 << 20);
+	assert_int_equal(loop_prepare_file(missing, 1 << 20, true), 0);
+	assert_int_equal(chmod(s->dir, 0700), 0);
+}
+
+/* A file others may write: they would keep access to the data under the map. */
+static void test_untrusted_file(void **state)
+{
+	struct scratch *s = *state;
+	bool reused;
+	dev_t dev;
+	int fd = 42;
+	struct stat st;
+
+	assert_int_equal(write_text(s->path, "keep me", 0666), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), -EPERM);
+	assert_int_equal(loop_attach(NULL, s->path, true, NULL, &dev, &fd, &reused), -EPERM);
+	assert_int_equal(fd, 42);
+	assert_int_equal(stat(s->path, &st), 0);
+	assert_int_equal(st.st_size, 7);
+
+	/* one of nobody's, in a sticky directory others may write in */
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(s->path, 0600), 0);
+	assert_int_equal(chown(s->path, 65534, 65534), 0);
+	assert_int_equal(chmod(s->dir, 01777), 0);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, true), -EPERM);
+	assert_int_equal(loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused), -EPERM);
+	assert_int_equal(fd, 42);
+	assert_int_equal(stat(s->path, &st), 0);
+	assert_int_equal(st.st_size, 7);
+	assert_int_equal(chmod(s->dir, 0700), 0);
+}
+
 /* ---- loop_attach without a loop device --------------------------------- */
 
 /* A missing file is no loop device's, with an index as without one. */
@@ -388,6 +483,27 @@ static void test_follow_file(void **state)
 	wait_detached(s->path);
 }
 
+/* Another file put at the path since: its size is not the loop device's to take. */
+static void test_follow_file_replaced(void **state)
+{
+	struct scratch *s = *state;
+	char other[160];
+	bool reused;
+	dev_t dev;
+	int fd = -1, r;
+
+	skip_without_loop_devices(0);
+	snprintf(other, sizeof(other), "%s/other.img", s->dir);
+	assert_int_equal(loop_prepare_file(s->path, 1 << 20, false), 0);
+	r = loop_attach(NULL, s->path, false, NULL, &dev, &fd, &reused);
+	skip_without_loop_devices(r);
+	assert_int_equal(r, 0);
+	assert_int_equal(loop_prepare_file(other, 2 << 20, false), 0);
+	assert_int_equal(rename(other, s->path), 0);
+	assert_int_equal(loop_follow_file(dev, s->path), -ESTALE);
+	close(fd);
+}
+
 /*
  * Through an index the bound devices are looked up in a list read once: a
  * file bound before the index was read is still found, one bound through it
@@ -454,11 +570,15 @@ int main(void)
 		T(test_not_a_file),
 		T(test_size_too_large),
 		T(test_truncate_fails),
+		T(test_symlink_never_followed),
+		T(test_untrusted_directory),
+		T(test_untrusted_file),
 		T(test_attach_missing_file),
 		T(test_attach_refuses),
 		T(test_attach_find_reuse),
 		T(test_attach_read_only_conflict),
 		T(test_follow_file),
+		T(test_follow_file_replaced),
 		T(test_index),
 	};
 
