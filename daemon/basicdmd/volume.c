@@ -41,6 +41,13 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * Every volume there is, the manager's: a file volume asks them whether
+ * the loop device it found bound to its file already backs one of them
+ * (attach_file()).
+ */
+static struct volume *all_volumes;
+
 struct volume *volume_new(const struct volume_config *cfg)
 {
 	struct volume *v = calloc(1, sizeof(*v));
@@ -50,6 +57,10 @@ struct volume *volume_new(const struct volume_config *cfg)
 	v->cfg = cfg;
 	v->state = VOLUME_WAITING;
 	v->since_usec = now_usec();
+	v->next = all_volumes;
+	if (all_volumes)
+		all_volumes->prev = v;
+	all_volumes = v;
 	return v;
 }
 
@@ -57,6 +68,12 @@ struct volume *volume_free(struct volume *v)
 {
 	if (!v)
 		return NULL;
+	if (v->prev)
+		v->prev->next = v->next;
+	else
+		all_volumes = v->next;
+	if (v->next)
+		v->next->prev = v->prev;
 	free(v->backing_desc);
 	free(v->reason);
 	free(v);
@@ -352,6 +369,22 @@ static int prepare_file(struct volume *v)
 	return 0;
 }
 
+/*
+ * The other file volume that loop device LOOP already backs under another
+ * path than V's (a hard link, a symbolic link among its directories), or
+ * NULL.  Several volumes may share a file's loop device only when they
+ * name the file alike: the validator keeps their sectors apart, which it
+ * cannot do for two paths.
+ */
+static const struct volume *loop_taken(const struct volume *v, dev_t loop)
+{
+	for (const struct volume *o = all_volumes; o; o = o->next)
+		if (o != v && o->cfg->kind == BACKING_FILE && o->backing == loop &&
+		    !streq(o->cfg->file, v->cfg->file))
+			return o;
+	return NULL;
+}
+
 /* Creates the file if asked, finds or attaches its loop device, attaches onto it. */
 static int attach_file(struct volume *v, struct udev *udev, struct loop_index *loops)
 {
@@ -360,9 +393,10 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 	bool reused;
 	dev_t loop;
 	_cleanup_(freep) char *unusable = NULL;
+	const struct volume *other;
 	int r;
 
-	/* what the sandbox or the file system forbids, said with its fix */
+	/* what the sandbox, the file system or backing-trust.h forbids, said with its fix */
 	r = backing_check_volume(v->cfg, &(const struct backing_view){ .in_service = true },
 				 &unusable);
 	if (r < 0)
@@ -376,6 +410,13 @@ static int attach_file(struct volume *v, struct udev *udev, struct loop_index *l
 			&(const struct loop_bind_hook){ claim_loop, v }, &loop, &fd, &reused);
 	if (r < 0)
 		return fail(v, r, "cannot attach %s to a loop device: %m", v->cfg->file);
+	other = reused ? loop_taken(v, loop) : NULL;
+	if (other)
+		return fail(v, -EBUSY, "%s is the file of volume '%s' (/dev/loop%u), which names it "
+			    "%s; refusing to map one file for two volumes under different paths: "
+			    "name it %s here too, or give '%s' a file of its own",
+			    v->cfg->file, other->cfg->name, minor(loop), other->cfg->file,
+			    other->cfg->file, v->cfg->name);
 	/* attached before the file grew to a larger 'size' (a restart after the edit) */
 	r = reused ? loop_follow_file(loop, v->cfg->file) : 0;
 	if (r < 0)

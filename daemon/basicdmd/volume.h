@@ -37,6 +37,7 @@ struct volume {
 	uint64_t map_sectors;		/* the size its table maps, as last loaded */
 	uint64_t backing_sectors;	/* the backing's size when last looked at */
 	char *reason;			/* why it failed */
+	struct volume *prev, *next;	/* every volume there is (volume.c) */
 };
 
 const char *volume_state_to_string(enum volume_state s);

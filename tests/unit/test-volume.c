@@ -149,12 +149,15 @@ int __wrap_loop_follow_file(dev_t loop, const char *file)
 	return 0;
 }
 
+/* The loop device loop_attach() finds bound to a file (0: loop3, bound afresh). */
+static dev_t fake_bound_loop;
+
 int __wrap_loop_attach(struct loop_index *idx, const char *path, bool read_only,
 		       const struct loop_bind_hook *hook, dev_t *devnum, int *fd, bool *reused)
 {
-	*devnum = makedev(7, 3);
+	*devnum = fake_bound_loop ? fake_bound_loop : makedev(7, 3);
 	*fd = -1;
-	*reused = false;
+	*reused = fake_bound_loop != 0;
 	return 0;
 }
 
@@ -218,6 +221,7 @@ static int reset(void **state)
 	unusable_reason = NULL;
 	n_prepares = 0;
 	n_follow_file = 0;
+	fake_bound_loop = 0;
 	udev_db_entry = NULL;
 	fake_udev_find = find_in_udev_db;
 	n_events = 0;
@@ -260,6 +264,52 @@ static void test_unusable_file_fails_before_anything(void **state)
 	assert_int_equal(fake_map.creates, 0);
 	assert_events((const char *[]){ "data:failed" }, 1);
 	volume_free(v);
+}
+
+/*
+ * A loop device found bound to the file is shared with another volume only
+ * when that volume names the file alike: under another path (a hard link,
+ * a symbolic link among the directories) it is refused, naming both.
+ */
+static void test_loop_device_of_another_path_is_refused(void **state)
+{
+	struct volume_config first_cfg = file_cfg, same_cfg = file_cfg, other_cfg = file_cfg;
+	struct volume *first, *same, *other;
+
+	first_cfg.name = "first";
+	same_cfg.name = "same";
+	same_cfg.offset = 4096;
+	other_cfg.name = "other";
+	other_cfg.file = "/srv/link/data.img";
+	first = volume_new(&first_cfg);
+	assert_int_equal(volume_start(first, NULL, NULL, false), 0);
+	assert_int_equal(first->backing, makedev(7, 3));
+
+	fake_bound_loop = makedev(7, 3);
+	other = volume_new(&other_cfg);
+	assert_int_equal(volume_start(other, NULL, NULL, false), -EBUSY);
+	assert_int_equal(other->state, VOLUME_FAILED);
+	assert_string_equal(other->reason,
+			    "/srv/link/data.img is the file of volume 'first' (/dev/loop3), which "
+			    "names it /var/lib/basicdm/data.img; refusing to map one file for two "
+			    "volumes under different paths: name it /var/lib/basicdm/data.img here "
+			    "too, or give 'other' a file of its own");
+	assert_int_equal(fake_map.creates, 1);
+
+	/* the same path: the validator keeps their sectors apart (each its own map) */
+	fake_map.exists = false;
+	same = volume_new(&same_cfg);
+	assert_int_equal(volume_start(same, NULL, NULL, false), 0);
+	assert_int_equal(same->backing, makedev(7, 3));
+	assert_int_equal(fake_map.creates, 2);
+
+	/* once the first and the one sharing it are gone, the loop device is nobody else's */
+	volume_free(first);
+	volume_free(same);
+	fake_map.exists = false;
+	assert_int_equal(volume_reconfigure(other, &other_cfg, false, NULL, NULL), 0);
+	assert_int_equal(other->state, VOLUME_ACTIVATING);
+	volume_free(other);
 }
 
 /*
@@ -911,6 +961,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_file_volume_comes_up, reset),
+		cmocka_unit_test_setup(test_loop_device_of_another_path_is_refused, reset),
 		cmocka_unit_test_setup(test_unusable_file_fails_before_anything, reset),
 		cmocka_unit_test_setup(test_write_protected_disk_maps_read_only, reset),
 		cmocka_unit_test_setup(test_active_at_once_when_udev_already_knows, reset),
