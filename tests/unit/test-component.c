@@ -479,6 +479,7 @@ static void test_claims_refuses_garbage(void **state)
 		"file data /a\\x00b\n",			/* a NUL byte */
 		"file data /a\\x4\n",
 	};
+	static const char nul_line[] = "device data /dev/vdb\0x\n", nul_comment[] = "# a\0b\n";
 	char path[PATH_MAX];
 	struct config *c = NULL;
 
@@ -488,6 +489,11 @@ static void test_claims_refuses_garbage(void **state)
 		if (component_claims_load(path, &c) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
 	}
+	/* a raw NUL byte, which the writer never leaves unescaped, in a line or a comment */
+	assert_int_equal(write_file(path, nul_line, sizeof(nul_line) - 1, 0644), 0);
+	assert_int_equal(component_claims_load(path, &c), -EINVAL);
+	assert_int_equal(write_file(path, nul_comment, sizeof(nul_comment) - 1, 0644), 0);
+	assert_int_equal(component_claims_load(path, &c), -EINVAL);
 }
 
 int main(void)
