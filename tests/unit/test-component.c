@@ -405,6 +405,7 @@ static void test_sweep_at_start(void **state)
 
 static void test_marker_format(void **state)
 {
+	static const char nul[] = "BASICDM_VOLUME=data\n\0DISKSEQ=x\n";
 	char *volume = NULL, path[PATH_MAX];
 	uint64_t seq = 1;
 
@@ -422,6 +423,19 @@ static void test_marker_format(void **state)
 	snprintf(path, sizeof(path), "%s/backing/7:3", runtime);
 	assert_int_equal(write_text(path, "BASICDM_VOLUME=data\nDISKSEQ=x\n", 0644), 0);
 	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	/* each key once; a NUL would hide the rest */
+	assert_int_equal(write_text(path, "BASICDM_VOLUME=data\nDISKSEQ=3\nDISKSEQ=4\n", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	assert_int_equal(write_text(path, "BASICDM_VOLUME=a\nBASICDM_VOLUME=b\n", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	assert_int_equal(write_file(path, nul, sizeof(nul) - 1, 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	/* in any order, without the last newline */
+	assert_int_equal(write_text(path, "DISKSEQ=9\nBASICDM_VOLUME=data", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), 0);
+	assert_string_equal(volume, "data");
+	assert_int_equal(seq, 9);
+	free(volume);
 }
 
 /* ---- the claims file ---- */
