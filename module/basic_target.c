@@ -379,8 +379,8 @@ static int basic_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return 0;
 	}
 
-	DMWARN("%s: unrecognised message; expected \"trace on|off\" or \"stats reset\"",
-	       bc->name);
+	DMWARN_LIMIT("%s: unrecognised message; expected \"trace on|off\" or \"stats reset\"",
+		     bc->name);
 	return -EINVAL;
 }
 
