@@ -25,6 +25,7 @@
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "basic_target_compat.h"
@@ -55,6 +56,13 @@ struct basic_c {
 	bool trace_feature;	/* given in the table; echoed by STATUSTYPE_TABLE */
 	bool trace;		/* live state, switched by the "trace" message */
 	struct basic_stats __percpu *stats;
+	/*
+	 * What "stats reset" set aside: the sums at the last reset, taken off
+	 * every status (basic_reset_stats).  The lock orders resets and
+	 * status reads.
+	 */
+	spinlock_t stats_lock;
+	struct basic_stats stats_base;
 	struct ratelimit_state trace_rs; /* per target: one busy map cannot mute another */
 };
 
@@ -186,6 +194,7 @@ static int basic_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad_put;
 	}
+	spin_lock_init(&bc->stats_lock);
 
 	/*
 	 * dm_device_name() is the disk name ("dm-0"); the name users know
@@ -316,15 +325,42 @@ static void basic_sum_stats(struct basic_c *bc, struct basic_stats *sum)
 }
 
 /*
- * A reset races with bios being mapped on other CPUs: those are counted
- * either before or after it, never lost half-way on a 64-bit kernel.
+ * A reset never writes the per-CPU counters: zeroing another CPU's
+ * counter races that CPU's this_cpu_add(), a read-modify-write atomic
+ * only against its own CPU, which may store the old sum plus its bio back
+ * over the zero, and the counter misses the reset.  The counters only
+ * ever grow, each written by its own CPU alone; a reset sets the sums so
+ * far aside as the base every status subtracts.  A bio mapped while a
+ * reset runs is counted before or after it, each counter on its own: its
+ * count may fall before and its sectors after.  Under the lock a status
+ * after a reset reads every counter after the reset did, never below the
+ * base.
  */
 static void basic_reset_stats(struct basic_c *bc)
 {
-	int cpu;
+	spin_lock(&bc->stats_lock);
+	basic_sum_stats(bc, &bc->stats_base);
+	spin_unlock(&bc->stats_lock);
+}
 
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(bc->stats, cpu), 0, sizeof(struct basic_stats));
+/* The counts since the table was loaded or last reset. */
+static void basic_read_stats(struct basic_c *bc, struct basic_stats *st)
+{
+	const struct basic_stats *base = &bc->stats_base;
+
+	spin_lock(&bc->stats_lock);
+	basic_sum_stats(bc, st);
+	st->reads -= base->reads;
+	st->read_sectors -= base->read_sectors;
+	st->writes -= base->writes;
+	st->write_sectors -= base->write_sectors;
+	st->flushes -= base->flushes;
+	st->discards -= base->discards;
+	st->discard_sectors -= base->discard_sectors;
+	st->write_zeroes -= base->write_zeroes;
+	st->write_zeroes_sectors -= base->write_zeroes_sectors;
+	st->secure_erases -= base->secure_erases;
+	spin_unlock(&bc->stats_lock);
 }
 
 static void basic_status(struct dm_target *ti, status_type_t type,
@@ -337,7 +373,7 @@ static void basic_status(struct dm_target *ti, status_type_t type,
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		basic_sum_stats(bc, &sum);
+		basic_read_stats(bc, &sum);
 		DMEMIT("%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %s",
 		       sum.reads, sum.read_sectors, sum.writes,
 		       sum.write_sectors, sum.flushes, sum.discards,
@@ -379,8 +415,8 @@ static int basic_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return 0;
 	}
 
-	DMWARN("%s: unrecognised message; expected \"trace on|off\" or \"stats reset\"",
-	       bc->name);
+	DMWARN_LIMIT("%s: unrecognised message; expected \"trace on|off\" or \"stats reset\"",
+		     bc->name);
 	return -EINVAL;
 }
 

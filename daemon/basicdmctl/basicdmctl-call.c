@@ -171,8 +171,17 @@ int ctl_call(const struct control_request *req, struct json_object **ret)
 
 void ctl_print_json(struct json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	_cleanup_(freep) char *text = NULL;
+	size_t len;
+
+	/* cleaned again: json-c reads "\u007f" back as DEL, and would write that raw */
+	text = json_to_text(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				       JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text) {
+		fputs("basicdmctl: out of memory\n", stderr);
+		return;
+	}
+	puts(text);
 }
 
 int ctl_reply_error(struct json_object *reply)

@@ -58,12 +58,13 @@ static char *unescape(const char *field, size_t len)
 
 int mountinfo_mount_points(const char *text, dev_t dev, char ***ret, size_t *n)
 {
-	char **v = NULL;
-	size_t count = 0;
+	char **v = NULL, devnum[24];
+	size_t count = 0, devnum_len;
 
+	/* the device field as the kernel prints DEV, byte for byte */
+	devnum_len = (size_t)snprintf(devnum, sizeof(devnum), "%u:%u", major(dev), minor(dev));
 	for (const char *line = text; line && *line;) {
 		const char *end = strchrnul(line, '\n'), *field[5], *p = line;
-		unsigned maj, min;
 		size_t k;
 		int r;
 
@@ -76,8 +77,14 @@ int mountinfo_mount_points(const char *text, dev_t dev, char ***ret, size_t *n)
 			else if (k + 1 < ELEMENTSOF(field))
 				p++;
 		}
-		if (k == ELEMENTSOF(field) && sscanf(field[2], "%u:%u", &maj, &min) == 2 &&
-		    makedev(maj, min) == dev) {
+		/*
+		 * DEV's line: its device field is DEV's, not merely a number
+		 * that reads as it ("+8:0", "8:0x", one that wraps past 32
+		 * bits), and it has a mount point (the kernel never prints an
+		 * empty field)
+		 */
+		if (k == ELEMENTSOF(field) && (size_t)(field[3] - field[2]) == devnum_len + 1 &&
+		    memcmp(field[2], devnum, devnum_len) == 0 && p > field[4]) {
 			r = strv_push(&v, &count, unescape(field[4], (size_t)(p - field[4])));
 			if (r < 0) {
 				strv_free(v, count);

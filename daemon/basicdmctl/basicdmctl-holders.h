@@ -20,7 +20,8 @@ struct map_holders {
 
 /*
  * The mount points of block device DEV in TEXT, a /proc/PID/mountinfo,
- * with their octal escapes ("\040") decoded; 0 or -ENOMEM.
+ * with their octal escapes ("\040") decoded; 0 or -ENOMEM.  A line is
+ * DEV's when its third field is DEV's "MAJ:MIN" exactly.
  */
 int mountinfo_mount_points(const char *text, dev_t dev, char ***ret, size_t *n);
 

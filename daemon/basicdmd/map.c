@@ -113,8 +113,7 @@ static int check_spec(const struct basic_target_table *t)
 	return 0;
 }
 
-/* The part after "basic_target": what the kernel prints back as the table. */
-static int format_params(const struct basic_target_table *t, char *buf, size_t size)
+int basic_target_format_table(const struct basic_target_table *t, char *buf, size_t size)
 {
 	int n, r;
 
@@ -375,7 +374,7 @@ static int load_table(const char *name, const struct basic_target_table *t)
 	char params[PARAMS_MAX];
 	int r;
 
-	r = format_params(t, params, sizeof(params));
+	r = basic_target_format_table(t, params, sizeof(params));
 	if (r < 0)
 		return r;
 	r = task_new_ours(DM_DEVICE_RELOAD, name, &task);
@@ -424,7 +423,7 @@ int map_create(const char *name, const struct basic_target_table *t)
 	int r, k;
 
 	/* refuse a bad spec before anything exists */
-	r = format_params(t, params, sizeof(params));
+	r = basic_target_format_table(t, params, sizeof(params));
 	if (r < 0)
 		return r;
 	r = map_uuid(name, uuid, sizeof(uuid));

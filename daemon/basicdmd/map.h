@@ -47,6 +47,13 @@ struct map_info {
 /* One-time setup: udev sync off, library fallback for nodes off, logging to ours. */
 void map_setup(void);
 
+/*
+ * The parameter part after "basic_target", as the kernel prints it back
+ * ("8:16 2048 1 trace"), into BUF: -EINVAL for a spec the kernel would
+ * refuse (no sectors, a range past 64 bits, a device number it cannot
+ * hold), -ENOBUFS.
+ */
+int basic_target_format_table(const struct basic_target_table *t, char *buf, size_t size);
 /* The parameter part after "basic_target" back into a spec (start 0). */
 int basic_target_parse_table(const char *params, uint64_t sectors, struct basic_target_table *t);
 /* The status line's counters (module/basic_target.rst). */

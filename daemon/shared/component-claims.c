@@ -216,6 +216,9 @@ int component_claims_load(const char *path, struct config **ret)
 
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
+		/* the writer escapes every byte but printable ASCII: a NUL is not ours */
+		if (memchr(line, '\0', (size_t)len))
+			return -EINVAL;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		a = reallocarray(c->volumes, c->n_volumes + 1, sizeof(*a));

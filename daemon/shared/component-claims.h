@@ -29,6 +29,7 @@ int component_claims_write(const char *path, const struct volume_config *const *
 
 /*
  * Reads PATH into *RET: volumes with their name and backing only.
- * -ENOENT when there is no such file, -EINVAL when it is not a claims file.
+ * -ENOENT when there is no such file, -EINVAL when it is not a claims file
+ * (a line of another form, a NUL byte anywhere).
  */
 int component_claims_load(const char *path, struct config **ret);

@@ -115,6 +115,7 @@ int component_mark_read(const char *runtime_dir, dev_t dev, char **volume, uint6
 {
 	char path[PATH_MAX], text[MARK_MAX], *line, *save = NULL;
 	_cleanup_(freep) char *name = NULL;
+	bool have_seq = false;
 	uint64_t seq = 0;
 	int r;
 
@@ -126,14 +127,19 @@ int component_mark_read(const char *runtime_dir, dev_t dev, char **volume, uint6
 		return -EINVAL;
 	if (r < 0)
 		return r;
+	/* a NUL would hide what follows it */
+	if (strlen(text) != (size_t)r)
+		return -EINVAL;
+	/* each key once, in any order; empty lines are skipped */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (startswith(line, "BASICDM_VOLUME=") && !name) {
 			name = strdup(line + strlen("BASICDM_VOLUME="));
 			if (!name)
 				return -ENOMEM;
-		} else if (startswith(line, "DISKSEQ=")) {
+		} else if (startswith(line, "DISKSEQ=") && !have_seq) {
 			if (parse_uint64(line + strlen("DISKSEQ="), &seq) < 0)
 				return -EINVAL;
+			have_seq = true;
 		} else {
 			return -EINVAL;
 		}

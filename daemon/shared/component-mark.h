@@ -35,7 +35,8 @@ int component_mark_write(const char *runtime_dir, dev_t dev, const char *volume,
 /*
  * DEV's marker: 0 with the volume's name in *VOLUME (malloc'ed) and its
  * DISKSEQ (0: not known), -ENOENT when there is none, -EINVAL when it
- * cannot be read as one.
+ * cannot be read as one (a line of another form, a key twice, a NUL byte,
+ * more than a marker's size).
  */
 int component_mark_read(const char *runtime_dir, dev_t dev, char **volume, uint64_t *diskseq);
 

@@ -218,19 +218,18 @@ struct json_object *control_reply_new_error(enum control_error e, const char *fm
 
 char *control_reply_to_string(struct json_object *reply, size_t *len)
 {
-	const char *text;
+	char *text, *out;
 	size_t n;
-	char *out;
 
 	/* paths stay readable: "/dev/loop0", not "\/dev\/loop0" */
-	text = json_object_to_json_string_length(
-		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	text = json_to_text(reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	if (!text)
 		return NULL;
-	out = malloc(n + 2);
-	if (!out)
+	out = realloc(text, n + 2);
+	if (!out) {
+		free(text);
 		return NULL;
-	memcpy(out, text, n);
+	}
 	out[n] = '\n';
 	out[n + 1] = '\0';
 	*len = n + 1;

@@ -96,5 +96,9 @@ struct json_object *control_reply_new(void);
 /* {"ok":false,"error":<E's code>,"message":<FMT...>}; "details" is the caller's to add. */
 struct json_object *control_reply_new_error(enum control_error e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The reply as sent: compact JSON and a newline, malloc'ed; NULL on ENOMEM. */
+/*
+ * The reply as sent: compact JSON and a newline, malloc'ed; NULL on ENOMEM.
+ * Valid UTF-8 without a control character but the final newline, whatever
+ * bytes its strings hold (json_to_text()).
+ */
 char *control_reply_to_string(struct json_object *reply, size_t *len);

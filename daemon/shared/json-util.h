@@ -30,6 +30,29 @@ int json_add_double(struct json_object *o, const char *key, double v);
 /* "maj:min" as /proc, dmsetup and lsblk print it; null for no device. */
 int json_add_devnum(struct json_object *o, const char *key, dev_t d);
 
+/*
+ * The text of O as json-c writes it with FLAGS (JSON_C_TO_STRING_*),
+ * through json_text_clean(): malloc'ed, NUL-terminated, its length in
+ * *LEN; NULL when out of memory.  Every reply and every JSON basicdmctl
+ * prints is written by this.
+ */
+char *json_to_text(struct json_object *o, int flags, size_t *len);
+
+/*
+ * TEXT, LEN bytes of JSON as json-c writes it, made valid UTF-8 with no
+ * control character in its strings.  json-c escapes '"', '\' and the C0
+ * controls but copies every other byte of a string as it is, so a path,
+ * a udev property or a match value would carry DEL, a C1 control (U+0080
+ * to U+009F) or bytes that are not UTF-8 into a reply.  Here DEL and the
+ * C1 controls become "\u007f" .. "\u009f", which read back as the same
+ * characters, and each ill-formed sequence (each maximal subpart, as
+ * Unicode counts them: a stray byte, a truncated sequence, an overlong
+ * form, a surrogate, past U+10FFFF) becomes U+FFFD.  What json-c writes
+ * outside strings is ASCII: only strings, values and keys, change.
+ * Malloc'ed, NUL-terminated, its length in *RET_LEN; NULL when out of memory.
+ */
+char *json_text_clean(const char *text, size_t len, size_t *ret_len);
+
 /* Getters: a missing member, or one of another type, reads as NULL, 0, false. */
 struct json_object *json_member(struct json_object *o, const char *key);
 const char *json_member_string(struct json_object *o, const char *key);

@@ -7,7 +7,12 @@ struct component_answer component_decide(const struct component_facts *f)
 	const struct volume_config *v;
 	const struct config *claims;
 
-	if (f->held_by)
+	/*
+	 * The holder's UUID is "BASICDM-" and whatever its maker put after
+	 * it, which becomes BASICDM_VOLUME, a udev property: only a volume's
+	 * name is ours, as only a volume's name is in a marker.
+	 */
+	if (f->held_by && volume_name_valid(f->held_by))
 		return (struct component_answer){ COMPONENT_MAPPED, f->held_by };
 	/* a marker of another disk that had this number is stale */
 	if (f->mark_volume && (!f->mark_diskseq || !f->diskseq || f->mark_diskseq == f->diskseq))

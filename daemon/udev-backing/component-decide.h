@@ -31,7 +31,8 @@ struct component_answer {
 
 /* What the helper knows of the device; the last three are asked only when needed. */
 struct component_facts {
-	const char *held_by;		/* the volume whose map holds the device, or NULL */
+	/* the volume whose map holds the device (its UUID after "BASICDM-"), or NULL */
+	const char *held_by;
 	const char *mark_volume;	/* the volume its marker names, or NULL: no marker */
 	uint64_t mark_diskseq;		/* the marker's DISKSEQ; 0: none recorded */
 	uint64_t diskseq;		/* the event's DISKSEQ; 0: not known */
@@ -47,7 +48,9 @@ struct component_facts {
 
 /*
  * The answer, the first of:
- *  1. a map of ours holds the device: mapped;
+ *  1. a map of ours holds the device: mapped; a map whose UUID has our
+ *     prefix but not a volume's name after it (volume_name_valid()) is
+ *     not ours;
  *  2. its marker, written for this disk (the same DISKSEQ, or none
  *     recorded): mapped;
  *  3. it backs a claimed volume: claimed, but not when it is in use and its
@@ -55,6 +58,8 @@ struct component_facts {
  *     not turn not-ready under systemd, which would unmount it (the daemon
  *     fails to map it, and says why);
  *  4. none.
+ * The answer's volume is a volume's name, whatever the facts hold: a
+ * marker's and a claim's are checked where they are read.
  */
 struct component_answer component_decide(const struct component_facts *f);
 

@@ -2,7 +2,8 @@
 /*
  * libFuzzer: control_request_parse(), what the daemon runs on the bytes
  * any local user sends to its socket.  A request it accepts must format
- * back to a line that parses to the same request.
+ * back to a line that parses to the same request; the reply to one it
+ * refuses, as control-server.c sends it, is clean UTF-8 (fuzz-reply.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,6 +11,31 @@
 
 #include "control-protocol.h"
 #include "fuzz-common.h"
+#include "fuzz-reply.h"
+#include "util.h"
+
+/*
+ * The reply to a refused request depends on the error and the reason
+ * only: each is checked the first time it comes, so that building and
+ * reading JSON does not slow the parser's fuzzing down tenfold.
+ */
+static void check_refusal_reply(int r, const char *why)
+{
+	static struct {
+		int r;
+		const char *why;
+	} seen[32];
+	static size_t n_seen;
+
+	for (size_t i = 0; i < n_seen; i++)
+		if (seen[i].r == r && streq(seen[i].why, why))
+			return;
+	json_object_put(fuzz_check_reply(control_reply_new_error(control_parse_error(r), "%s", why)));
+	FUZZ_ASSERT(n_seen < ELEMENTSOF(seen));
+	seen[n_seen].r = r;
+	seen[n_seen].why = why;
+	n_seen++;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(r == -EMSGSIZE || r == -EBADMSG || r == -EOPNOTSUPP || r == -EINVAL);
 		FUZZ_ASSERT(why && *why && strcmp(why, "unset") != 0);
 		FUZZ_ASSERT(control_error_to_string(control_parse_error(r)));
+		check_refusal_reply(r, why);
 		return 0;
 	}
 

@@ -28,6 +28,12 @@ static const char mountinfo[] =
 	"33 22 253:4 /photos /srv/my\\040photos\\134raw rw shared:14 - ext4 /dev/mapper/data rw\n"
 	"34 22 0:4 / /proc rw - proc proc rw\n"
 	"truncated line 253:4\n"
+	/* none of these is 253:4's: a sign, a tail, a number past 32 bits, a field missing */
+	"36 22 +253:4 / /plus - ext4 /dev/mapper/data rw\n"
+	"37 22 253:4x / /tail - ext4 /dev/mapper/data rw\n"
+	"38 22 4294967549:4 / /wrapped - ext4 /dev/mapper/data rw\n"
+	"39 22  253:4 / /shifted - ext4 /dev/mapper/data rw\n"
+	"40 22 253:4 /  - ext4 /dev/mapper/data rw\n"
 	"35 22 253:4 / /last - ext4 /dev/mapper/data rw";
 
 static void test_mount_points_of_the_map(void **state)

@@ -405,6 +405,7 @@ static void test_sweep_at_start(void **state)
 
 static void test_marker_format(void **state)
 {
+	static const char nul[] = "BASICDM_VOLUME=data\n\0DISKSEQ=x\n";
 	char *volume = NULL, path[PATH_MAX];
 	uint64_t seq = 1;
 
@@ -422,6 +423,19 @@ static void test_marker_format(void **state)
 	snprintf(path, sizeof(path), "%s/backing/7:3", runtime);
 	assert_int_equal(write_text(path, "BASICDM_VOLUME=data\nDISKSEQ=x\n", 0644), 0);
 	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	/* each key once; a NUL would hide the rest */
+	assert_int_equal(write_text(path, "BASICDM_VOLUME=data\nDISKSEQ=3\nDISKSEQ=4\n", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	assert_int_equal(write_text(path, "BASICDM_VOLUME=a\nBASICDM_VOLUME=b\n", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	assert_int_equal(write_file(path, nul, sizeof(nul) - 1, 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), -EINVAL);
+	/* in any order, without the last newline */
+	assert_int_equal(write_text(path, "DISKSEQ=9\nBASICDM_VOLUME=data", 0644), 0);
+	assert_int_equal(component_mark_read(runtime, LOOP3, &volume, &seq), 0);
+	assert_string_equal(volume, "data");
+	assert_int_equal(seq, 9);
+	free(volume);
 }
 
 /* ---- the claims file ---- */
@@ -479,6 +493,7 @@ static void test_claims_refuses_garbage(void **state)
 		"file data /a\\x00b\n",			/* a NUL byte */
 		"file data /a\\x4\n",
 	};
+	static const char nul_line[] = "device data /dev/vdb\0x\n", nul_comment[] = "# a\0b\n";
 	char path[PATH_MAX];
 	struct config *c = NULL;
 
@@ -488,6 +503,11 @@ static void test_claims_refuses_garbage(void **state)
 		if (component_claims_load(path, &c) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
 	}
+	/* a raw NUL byte, which the writer never leaves unescaped, in a line or a comment */
+	assert_int_equal(write_file(path, nul_line, sizeof(nul_line) - 1, 0644), 0);
+	assert_int_equal(component_claims_load(path, &c), -EINVAL);
+	assert_int_equal(write_file(path, nul_comment, sizeof(nul_comment) - 1, 0644), 0);
+	assert_int_equal(component_claims_load(path, &c), -EINVAL);
 }
 
 int main(void)

@@ -348,6 +348,64 @@ static void test_reply_ok_and_errors(void **state)
 	assert_int_equal(control_error_from_string("no-such-thing", &e), -EINVAL);
 }
 
+/*
+ * Whatever bytes a string holds (a path, a udev property, a match value),
+ * the reply is valid UTF-8 with no control character: IN as a value and
+ * as a key on the wire, where the value reads OUT.
+ */
+#define FFFD "\xef\xbf\xbd"
+
+static void assert_string_wire(const char *in, const char *out)
+{
+	struct json_object *o = control_reply_new();
+	char *expected, *text;
+
+	assert_int_equal(json_add_string(o, "s", in), 0);
+	assert_int_equal(json_add_string(o, in, "k"), 0);
+	assert_true(asprintf(&expected, "{\"ok\":true,\"s\":\"%s\",\"%s\":\"k\"}\n", out, out) > 0);
+	text = wire(o);
+	assert_string_equal(text, expected);
+	free(text);
+	free(expected);
+}
+
+/* Read back by json-c: the string as it was (LEN bytes). */
+static void assert_reads_back(const char *in, size_t len)
+{
+	struct json_object *o = control_reply_new(), *back;
+	char *text;
+
+	assert_int_equal(json_add(o, "s", json_object_new_string_len(in, (int)len)), 0);
+	text = wire(o);
+	back = json_tokener_parse(text);
+	assert_non_null(back);
+	assert_int_equal(json_object_get_string_len(json_member(back, "s")), len);
+	assert_memory_equal(json_member_string(back, "s"), in, len);
+	json_object_put(back);
+	free(text);
+}
+
+static void test_reply_utf8(void **state)
+{
+	static const char controls[] = "del\x7f c1\xc2\x80\xc2\x85\xc2\x9f nl\n nul\0 tab\t";
+
+	/* valid UTF-8 as it is, up to U+10FFFF; U+00A0 is no control */
+	assert_string_wire("\xc3\xa9 \xc2\xa0 \xe2\x82\xac \xef\xbf\xbd \xf0\x9f\x92\xbe \xf4\x8f\xbf\xbf",
+			   "\xc3\xa9 \xc2\xa0 \xe2\x82\xac \xef\xbf\xbd \xf0\x9f\x92\xbe \xf4\x8f\xbf\xbf");
+	/* DEL and the C1 controls escaped here, the C0 ones by json-c */
+	assert_string_wire("del\x7f c1\xc2\x85 nl\n", "del\\u007f c1\\u0085 nl\\n");
+	assert_reads_back(controls, sizeof(controls) - 1);
+	/* a stray byte, a byte that never starts one, a sequence cut short: one U+FFFD each */
+	assert_string_wire("a\xff" "b\x80" "c\xc3(", "a" FFFD "b" FFFD "c" FFFD "(");
+	assert_string_wire("\xf0\x9f\x92" "x\xe2\x82", FFFD "x" FFFD);
+	/* overlong forms, surrogates, past U+10FFFF: ill-formed from their second byte */
+	assert_string_wire("\xc0\xaf", FFFD FFFD);
+	assert_string_wire("\xe0\x80\xaf", FFFD FFFD FFFD);
+	assert_string_wire("\xed\xa0\x80", FFFD FFFD FFFD);
+	assert_string_wire("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);
+	assert_string_wire("\xf5\x80", FFFD FFFD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_format_refuses),
 		cmocka_unit_test(test_reply_ok_and_errors),
+		cmocka_unit_test(test_reply_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

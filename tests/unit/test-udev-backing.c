@@ -104,6 +104,34 @@ static void test_held_by_a_map(void **state)
 	assert_int_equal(world.asked_claims + world.asked_in_use + world.asked_marked, 0);
 }
 
+/*
+ * A holder whose UUID has our prefix but not a volume's name after it was
+ * not made by basicdmd: its suffix would go into BASICDM_VOLUME, a udev
+ * property, as it is.  It says nothing; the marker and the claims decide.
+ */
+static void test_held_by_a_map_not_ours(void **state)
+{
+	static const char *const not_names[] = {
+		"", "..", "control", "a b", "data\nBASICDM_STATE=claimed", "x/../../etc",
+		"a-name-of-sixty-five-characters-is-one-more-than-a-volume-may-hav",
+	};
+	struct component_facts f = facts();
+
+	for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+		f.held_by = not_names[i];
+		f.mark_volume = NULL;
+		world.claims = &claims_other;
+		assert_answer(component_decide(&f), COMPONENT_NONE, NULL);
+		world.claims = &claims_archive;
+		assert_answer(component_decide(&f), COMPONENT_CLAIMED, "archive");
+		f.mark_volume = "data";
+		assert_answer(component_decide(&f), COMPONENT_MAPPED, "data");
+	}
+	/* a volume's name of the longest */
+	f.held_by = "a-name-of-sixty-four-characters-is-the-longest-a-volume-may-have";
+	assert_answer(component_decide(&f), COMPONENT_MAPPED, f.held_by);
+}
+
 /* The daemon's marker for this disk: mapped, even in use (it is the map's). */
 static void test_marked_by_the_daemon(void **state)
 {
@@ -266,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_held_by_a_map, reset),
+		cmocka_unit_test_setup(test_held_by_a_map_not_ours, reset),
 		cmocka_unit_test_setup(test_marked_by_the_daemon, reset),
 		cmocka_unit_test_setup(test_stale_marker, reset),
 		cmocka_unit_test_setup(test_claimed, reset),
