@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "config-validate.h"
 #include "latency-bounds.h"
@@ -18,6 +19,13 @@
 
 /* The most sectors whose byte count still fits in 64 bits. */
 #define SECTORS_MAX (UINT64_MAX >> 9)
+
+/*
+ * The largest 'size': the most bytes a file can hold (off_t, signed) that
+ * are still whole sectors.  Anything larger passes for a number but no
+ * ftruncate() takes it.
+ */
+#define FILE_BYTES_MAX ((UINT64_MAX >> (65 - 8 * sizeof(off_t))) & ~UINT64_C(511))
 
 struct volume_check {
 	struct config_errors *errors;
@@ -293,8 +301,9 @@ static int apply_size(struct volume_check *v, const struct raw_setting *s)
 	v->size = s;
 
 	r = parse_size(text, &bytes);
-	if (r == -ERANGE)
-		return volume_error(v, s, "size '%s' is too large", text);
+	if (r == -ERANGE || (r == 0 && bytes > FILE_BYTES_MAX))
+		return volume_error(v, s, "size '%s' is too large, the most is %" PRIu64
+				    " bytes (the largest file in whole sectors)", text, (uint64_t)FILE_BYTES_MAX);
 	if (r < 0 || bytes == 0)
 		return volume_error(v, s, "invalid size '%s', use bytes with an optional K, M, G or T suffix",
 				    text);

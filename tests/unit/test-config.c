@@ -870,6 +870,7 @@ int main(void)
 		BAD("duplicate-name"),
 		BAD("backing"),
 		BAD("size"),
+		BAD("size-range"),
 		BAD("match"),
 		BAD("match-never"),
 		BAD("numbers"),
