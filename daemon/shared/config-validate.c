@@ -185,7 +185,7 @@ static int claim_backing(struct volume_check *v, const struct raw_setting *s)
 static int apply_path(struct volume_check *v, const struct raw_setting *s,
 		      enum backing_kind kind, char **field)
 {
-	const char *path = NULL;
+	const char *path = NULL, *why;
 	int r;
 
 	r = claim_backing(v, s);
@@ -197,6 +197,16 @@ static int apply_path(struct volume_check *v, const struct raw_setting *s,
 	/* The daemon's working directory is no place to resolve storage against. */
 	if (path[0] != '/')
 		return volume_error(v, s, "'%s' must be an absolute path, not '%s'", s->key, path);
+	/*
+	 * One spelling per path: the sandbox rule (sandbox.h) and the overlap
+	 * check compare paths as written, and "/srv/../etc/x.img" must not
+	 * pass for a file under /srv.
+	 */
+	why = path_not_normalized(path);
+	if (why)
+		return volume_error(v, s, "'%s' must be a normalized path, not '%s' (%s): write it "
+				    "without '.' or '..' components, '//' or a trailing '/'",
+				    s->key, path, why);
 
 	*field = strdup(path);
 	if (!*field)

@@ -475,6 +475,40 @@ static void test_parse_size(void **state)
 	assert_int_equal(parse_size(NULL, &bytes), -EINVAL);
 }
 
+static void test_path_not_normalized(void **state)
+{
+	static const char *const plain[] = {
+		"/", "/srv", "/srv/images/x.img", "/srv/.../x..img", "/srv/.hidden/..x", "/a.", "/..a",
+		"/dev/disk/by-path/pci-0000:00:1f.2-ata-1",
+	};
+	static const struct {
+		const char *path, *why;
+	} not_plain[] = {
+		{ "/srv/../etc", "a '..' component" },
+		{ "/..", "a '..' component" },
+		{ "/srv/..", "a '..' component" },
+		{ "/srv/./x", "a '.' component" },
+		{ "/.", "a '.' component" },
+		{ "//", "'//'" },
+		{ "//srv", "'//'" },
+		{ "/srv//x", "'//'" },
+		{ "/srv/", "a trailing '/'" },
+		{ "/srv/./../x", "a '.' component" },	/* the first one found */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(plain); i++)
+		if (path_not_normalized(plain[i]))
+			fail_msg("'%s' should be normalized, not '%s'", plain[i],
+				 path_not_normalized(plain[i]));
+	for (size_t i = 0; i < ELEMENTSOF(not_plain); i++) {
+		const char *why = path_not_normalized(not_plain[i].path);
+
+		if (!why || !streq(why, not_plain[i].why))
+			fail_msg("'%s': '%s', not '%s'", not_plain[i].path, why ? why : "(null)",
+				 not_plain[i].why);
+	}
+}
+
 static void test_volume_name_valid(void **state)
 {
 	static const char *const good[] = {
@@ -978,6 +1012,7 @@ int main(void)
 		BAD("match-never"),
 		BAD("numbers"),
 		BAD("paths"),
+		BAD("paths-normalized"),
 		BAD("overlap-file"),
 		BAD("overlap-device"),
 		BAD("histogram"),
@@ -992,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_volume_name_valid),
+		cmocka_unit_test(test_path_not_normalized),
 		STRICT(test_strict_good),
 		STRICT(test_strict_group_writable),
 		STRICT(test_strict_world_writable),
