@@ -128,9 +128,9 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 			 char **reason)
 {
 	_cleanup_(freep) char *dir = NULL;
-	const char *hidden;
+	const char *hidden, *closed;
 	struct stat st;
-	bool exists;
+	bool exists, shared;
 	int r;
 
 	*reason = NULL;
@@ -141,6 +141,21 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 		return set_reason(reason, "%s is under %s, which basicdm.service cannot reach "
 				  "(ProtectHome=yes); move the file elsewhere, e.g. under /srv",
 				  v->file, hidden);
+
+	r = sandbox_write_dir(v, &dir);
+	if (r < 0)
+		return r;
+	/* the generator does not open these: say so before anything else */
+	closed = dir ? sandbox_closed_dir(dir, &shared) : NULL;
+	if (closed && shared)
+		return set_reason(reason, "%s is directly in %s, which basicdm.service must never "
+				  "write in as a whole (ProtectSystem=strict); move the file into a "
+				  "directory of its own, e.g. under /srv, or set 'read_only = true'",
+				  v->file, closed);
+	if (closed)
+		return set_reason(reason, "%s is under %s, where basicdm.service must never write "
+				  "(ProtectSystem=strict); move the file elsewhere, e.g. under /srv, "
+				  "or set 'read_only = true'", v->file, closed);
 
 	exists = stat(v->file, &st) == 0;
 	if (!exists && errno != ENOENT)
@@ -154,9 +169,6 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 			return r;
 	}
 
-	r = sandbox_write_dir(v, &dir);
-	if (r < 0)
-		return r;
 	if (!dir)
 		return 0;	/* read_only: opened for reading only */
 	if (!exists && !streq(dir, SANDBOX_STATE_DIR) && access(dir, F_OK) < 0 && errno == ENOENT)
