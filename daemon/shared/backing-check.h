@@ -3,7 +3,8 @@
  * Whether each backing file can be used where the administrator put it,
  * judged before anything is attached: a file ProtectHome= hides, a missing
  * file with no size to create it, a 'size' smaller than the file (never
- * truncated) or larger than its file system has room for, a directory that
+ * truncated), larger than its file system has room for or than the whole
+ * file system, a directory that
  * does not exist, a file system mounted read-only, a directory
  * basicdm.service may not write in.
  * Each reason names its fix.  Unlike the validator this looks at the file

@@ -6,6 +6,7 @@
  * (backing-check.c), on real files in a temporary directory.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -363,6 +365,57 @@ static void test_check_size_never_cuts_the_file(void **state)
 	assert_int_equal(st.st_size, 64 << 20);
 }
 
+/* The bytes the file system under PATH holds in all. */
+static uint64_t fs_total(const char *path)
+{
+	struct statvfs sv;
+
+	assert_int_equal(statvfs(path, &sv), 0);
+	return (uint64_t)sv.f_blocks * sv.f_frsize;
+}
+
+/* A 'size' more than the whole file system holds: no freeing of space helps. */
+static void test_check_size_beyond_the_file_system(void **state)
+{
+	_cleanup_(freep) char *path = NULL, *missing = NULL, *read_only = NULL, *fits = NULL;
+	_cleanup_(freep) char *sparse = NULL, *sparse_path = NULL, *expected = NULL;
+	uint64_t total = fs_total(tmp), size = (total / 512 + 1) * 512;
+	struct volume_config v;
+
+	/* a file still to be created: judged on its directory's file system */
+	assert_true(asprintf(&path, "%s/new-huge.img", tmp) > 0);
+	v = file_volume("h", path, size);
+	missing = admin_reason(&v, NULL);
+	assert_true(asprintf(&expected, "size is %" PRIu64 " bytes, but the whole file system of "
+				      "%s holds %" PRIu64 " bytes; set a smaller size, or put the "
+				      "file on a larger file system", size, tmp, total) > 0);
+	assert_string_equal(missing, expected);
+	/* created for a read_only volume too */
+	v.read_only = true;
+	read_only = admin_reason(&v, NULL);
+	assert_string_equal(read_only, expected);
+	/* as large as the file system is not refused here (the free room is judged at creation) */
+	v = file_volume("h", path, total / 512 * 512);
+	fits = admin_reason(&v, NULL);
+	assert_string_equal(fits, "");
+	assert_int_equal(access(path, F_OK), -1);	/* nothing was created */
+
+	/* a sparse file as large as the file system, given a few sectors more */
+	assert_true(asprintf(&sparse_path, "%s/sparse.img", tmp) > 0);
+	assert_int_equal(write_text(sparse_path, "", 0644), 0);
+	if (truncate(sparse_path, (off_t)(total / 512 * 512)) < 0) {
+		assert_int_equal(errno, EFBIG);	/* larger than a file here may be: skip */
+		return;
+	}
+	v = file_volume("s", sparse_path, size);
+	sparse = admin_reason(&v, NULL);
+	free(expected);
+	assert_true(asprintf(&expected, "size is %" PRIu64 " bytes, but the whole file system of "
+				      "%s holds %" PRIu64 " bytes", size, sparse_path, total) > 0);
+	assert_true(startswith(sparse, expected));
+	assert_int_equal(unlink(sparse_path), 0);
+}
+
 /* A drop-in that does not list the directory: the generator has not run since. */
 static void test_check_generator_not_run_since(void **state)
 {
@@ -440,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_check_missing_directory),
 		cmocka_unit_test(test_check_usable_file),
 		cmocka_unit_test(test_check_size_never_cuts_the_file),
+		cmocka_unit_test(test_check_size_beyond_the_file_system),
 		cmocka_unit_test(test_check_generator_not_run_since),
 		cmocka_unit_test(test_check_config_names_file_and_line),
 	};
