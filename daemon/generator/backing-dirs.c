@@ -55,7 +55,7 @@ int backing_dirs_write(const struct config *c, FILE *f, FILE *log)
 	      f);
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume_config *v = &c->volumes[i];
-		_cleanup_(freep) char *dir = NULL;
+		_cleanup_(freep) char *dir = NULL, *target = NULL;
 		const char *hidden, *why, *closed;
 		bool shared;
 
@@ -84,6 +84,15 @@ int backing_dirs_write(const struct config *c, FILE *f, FILE *log)
 				     "basicdm.service must never write in%s; not opened\n",
 				v->name, v->file, shared ? "directly in" : "under", closed,
 				shared ? " as a whole" : "");
+			continue;
+		}
+		/* systemd follows the links of a ReadWritePaths= entry */
+		target = sandbox_closed_target(dir);
+		if (target) {
+			fprintf(log, "basicdm-generator: volume '%s': the directory of %s leads to %s "
+				     "through a symbolic link, which basicdm.service must never write "
+				     "in; not opened\n",
+				v->name, v->file, target);
 			continue;
 		}
 		if (!expressible(dir)) {

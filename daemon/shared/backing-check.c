@@ -179,6 +179,15 @@ int backing_check_volume(const struct volume_config *v, const struct backing_vie
 		return set_reason(reason, "%s is under %s, where basicdm.service must never write "
 				  "(ProtectSystem=strict); move the file elsewhere, e.g. under /srv, "
 				  "or set 'read_only = true'", v->file, closed);
+	if (dir) {
+		_cleanup_(freep) char *target = sandbox_closed_target(dir);
+
+		if (target)
+			return set_reason(reason, "the directory of %s, %s, leads to %s through a "
+					  "symbolic link, and basicdm.service must never write there "
+					  "(ProtectSystem=strict); make %s a directory of its own, or set "
+					  "'read_only = true'", v->file, dir, target, dir);
+	}
 
 	exists = stat(v->file, &st) == 0;
 	if (!exists && errno != ENOENT)

@@ -57,6 +57,16 @@ const char *sandbox_closed_dir(const char *dir, bool *shared)
 	return NULL;
 }
 
+char *sandbox_closed_target(const char *dir)
+{
+	_cleanup_(freep) char *resolved = realpath(dir, NULL);
+	bool shared;
+
+	if (!resolved || !sandbox_closed_dir(resolved, &shared))
+		return NULL;
+	return TAKE_PTR(resolved);
+}
+
 int sandbox_write_dir(const struct volume_config *v, char **ret)
 {
 	const char *slash;

@@ -42,6 +42,14 @@ const char *sandbox_hidden_root(const char *path);
 const char *sandbox_closed_dir(const char *dir, bool *shared);
 
 /*
+ * Where DIR leads once its symbolic links are followed, as systemd follows
+ * them for ReadWritePaths=, when that is a directory sandbox_closed_dir()
+ * refuses: "/srv/images" that is a link to /etc gives "/etc", malloc'ed.
+ * NULL when DIR leads elsewhere, or does not exist (yet).
+ */
+char *sandbox_closed_target(const char *dir);
+
+/*
  * The directory that file volume V needs to write in, malloc'ed in *RET:
  * the file's directory, since a missing file is created there.  *RET is
  * NULL when V needs no write access (read_only, or not a file volume).

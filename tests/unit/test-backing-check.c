@@ -241,6 +241,54 @@ static void test_check_home_is_never_reached(void **state)
 				    "reach (ProtectHome=yes); move the file elsewhere, e.g. under /srv");
 }
 
+/*
+ * A directory that is a symbolic link to a closed one is closed too: systemd
+ * follows the link of a ReadWritePaths= entry.  Not the checks' text alone.
+ */
+static void test_links_to_closed_dirs(void **state)
+{
+	_cleanup_(freep) char *etc = NULL, *root = NULL, *srv = NULL, *file = NULL;
+	_cleanup_(freep) char *reason = NULL, *expected = NULL, *log = NULL, *text = NULL;
+	_cleanup_(freep) char *to_etc = NULL, *to_root = NULL, *to_srv = NULL, *line = NULL;
+	struct volume_config v[2];
+
+	assert_true(asprintf(&etc, "%s/etc-link", tmp) > 0);
+	assert_true(asprintf(&root, "%s/root-link", tmp) > 0);
+	assert_true(asprintf(&srv, "%s/plain-dir", tmp) > 0);
+	assert_true(asprintf(&file, "%s/x.img", etc) > 0);
+	assert_int_equal(symlink("/etc", etc), 0);
+	assert_int_equal(symlink("/", root), 0);
+	assert_int_equal(mkdir(srv, 0755), 0);
+
+	to_etc = sandbox_closed_target(etc);
+	assert_string_equal(to_etc, "/etc");
+	to_root = sandbox_closed_target(root);
+	assert_string_equal(to_root, "/");
+	to_srv = sandbox_closed_target(srv);
+	assert_null(to_srv);
+	assert_null(sandbox_closed_target("/no/such/dir"));
+
+	v[0] = file_volume("e", file, 1 << 20);
+	reason = admin_reason(&v[0], NULL);
+	assert_true(asprintf(&expected, "the directory of %s, %s, leads to /etc through a symbolic "
+				      "link, and basicdm.service must never write there "
+				      "(ProtectSystem=strict); make %s a directory of its own, or set "
+				      "'read_only = true'", file, etc, etc) > 0);
+	assert_string_equal(reason, expected);
+
+	/* the generator leaves it out, and says so */
+	v[1] = file_volume("ok", (char *)"/srv/images/ok.img", 1 << 20);
+	text = dropin_for(v, ELEMENTSOF(v), &log);
+	assert_null(strstr(text, etc));
+	assert_non_null(strstr(text, "ReadWritePaths=\"-/srv/images\"\n"));
+	assert_true(asprintf(&line, "basicdm-generator: volume 'e': the directory of %s leads to "
+				    "/etc through a symbolic link, which basicdm.service must never "
+				    "write in; not opened\n", file) > 0);
+	assert_string_equal(log, line);
+	assert_int_equal(unlink(etc), 0);
+	assert_int_equal(unlink(root), 0);
+}
+
 /* A file whose directory the generator never opens: refused, with where to put it instead. */
 static void test_check_system_dirs_refused(void **state)
 {
@@ -489,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_generator_with_nothing_to_open),
 		cmocka_unit_test(test_check_home_is_never_reached),
 		cmocka_unit_test(test_check_system_dirs_refused),
+		cmocka_unit_test(test_links_to_closed_dirs),
 		cmocka_unit_test(test_check_missing_file_needs_size),
 		cmocka_unit_test(test_check_missing_directory),
 		cmocka_unit_test(test_check_usable_file),
