@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse-util.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -54,8 +55,9 @@ int backing_dirs_write(const struct config *c, FILE *f, FILE *log)
 	      f);
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume_config *v = &c->volumes[i];
-		_cleanup_(freep) char *dir = NULL;
-		const char *hidden;
+		_cleanup_(freep) char *dir = NULL, *target = NULL;
+		const char *hidden, *why, *closed;
+		bool shared;
 
 		if (sandbox_write_dir(v, &dir) < 0)
 			return -ENOMEM;
@@ -66,6 +68,31 @@ int backing_dirs_write(const struct config *c, FILE *f, FILE *log)
 			fprintf(log, "basicdm-generator: volume '%s': %s is under %s, which "
 				     "basicdm.service cannot reach (ProtectHome=yes); not opened\n",
 				v->name, v->file, hidden);
+			continue;
+		}
+		/* config_load() refuses both: never opened, whatever config we are given */
+		why = path_not_normalized(v->file);
+		if (why) {
+			fprintf(log, "basicdm-generator: volume '%s': %s is not a normalized path "
+				     "(%s); not opened\n",
+				v->name, v->file, why);
+			continue;
+		}
+		closed = sandbox_closed_dir(dir, &shared);
+		if (closed) {
+			fprintf(log, "basicdm-generator: volume '%s': %s is %s %s, which "
+				     "basicdm.service must never write in%s; not opened\n",
+				v->name, v->file, shared ? "directly in" : "under", closed,
+				shared ? " as a whole" : "");
+			continue;
+		}
+		/* systemd follows the links of a ReadWritePaths= entry */
+		target = sandbox_closed_target(dir);
+		if (target) {
+			fprintf(log, "basicdm-generator: volume '%s': the directory of %s leads to %s "
+				     "through a symbolic link, which basicdm.service must never write "
+				     "in; not opened\n",
+				v->name, v->file, target);
 			continue;
 		}
 		if (!expressible(dir)) {

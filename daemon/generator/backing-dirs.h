@@ -13,8 +13,11 @@
 
 /*
  * Writes the drop-in's text for C to F.  A directory the unit can write
- * anyway, one ProtectHome= hides (basicdmd --check names those), or one
- * whose name a unit file cannot carry is left out; each of the last two is
+ * anyway, one ProtectHome= hides (basicdmd --check names those), one of a
+ * file whose path is not normalized ("..", "." or "//"), one that must
+ * never be opened (sandbox_closed_dir(): /, /etc, /usr, ...) or that
+ * leads to one through a symbolic link as it is now, or one whose
+ * name a unit file cannot carry is left out; each but the first is
  * reported on LOG.  Returns the number of directories listed, or -ENOMEM.
  */
 int backing_dirs_write(const struct config *c, FILE *f, FILE *log);

@@ -99,6 +99,26 @@ static void config_size_text(uint64_t bytes, char *buf, size_t size)
 }
 
 /*
+ * 'size' against the file system the file is created or grown on, ON (the
+ * file, or its directory when the file is still to be created): no freeing
+ * of space makes room for more than the whole file system holds.  A file
+ * system that does not say (statvfs() fails, or 0 blocks) passes.
+ */
+static int check_capacity(const struct volume_config *v, const char *on, char **reason)
+{
+	struct statvfs sv;
+	uint64_t total;
+
+	if (statvfs(on, &sv) < 0 ||
+	    __builtin_mul_overflow((uint64_t)sv.f_blocks, (uint64_t)sv.f_frsize, &total) ||
+	    total == 0 || v->size_bytes <= total)
+		return 0;
+	return set_reason(reason, "size is %" PRIu64 " bytes, but the whole file system of %s "
+			  "holds %" PRIu64 " bytes; set a smaller size, or put the file on a "
+			  "larger file system", v->size_bytes, on, total);
+}
+
+/*
  * 'size' against the file that exists: never smaller (basicdm grows a
  * file, it never truncates one: that would cut the volume's data), and
  * room on its file system for what a larger one adds.
@@ -123,6 +143,9 @@ static int check_size(const struct volume_config *v, const struct stat *st, char
 				  " bytes: its file system has %" PRIu64 " bytes free; free some "
 				  "space, or keep the size", v->file, have, v->size_bytes,
 				  (uint64_t)sv.f_bfree * sv.f_frsize);
+	/* room enough to grow a sparse file, and still more than the file system */
+	if (!v->read_only)
+		return check_capacity(v, v->file, reason);
 	return 0;
 }
 
@@ -164,8 +187,9 @@ static int check_volume(const struct volume_config *v, const struct backing_view
 			struct stat *st, bool *exists, char **reason)
 {
 	_cleanup_(freep) char *dir = NULL;
-	const char *hidden;
+	const char *hidden, *closed;
 	enum found found;
+	bool shared;
 	int r;
 
 	*reason = NULL;
@@ -178,6 +202,30 @@ static int check_volume(const struct volume_config *v, const struct backing_view
 				  "(ProtectHome=yes); move the file elsewhere, e.g. under /srv",
 				  v->file, hidden);
 
+	r = sandbox_write_dir(v, &dir);
+	if (r < 0)
+		return r;
+	/* the generator does not open these: say so before anything else */
+	closed = dir ? sandbox_closed_dir(dir, &shared) : NULL;
+	if (closed && shared)
+		return set_reason(reason, "%s is directly in %s, which basicdm.service must never "
+				  "write in as a whole (ProtectSystem=strict); move the file into a "
+				  "directory of its own, e.g. under /srv, or set 'read_only = true'",
+				  v->file, closed);
+	if (closed)
+		return set_reason(reason, "%s is under %s, where basicdm.service must never write "
+				  "(ProtectSystem=strict); move the file elsewhere, e.g. under /srv, "
+				  "or set 'read_only = true'", v->file, closed);
+	if (dir) {
+		_cleanup_(freep) char *target = sandbox_closed_target(dir);
+
+		if (target)
+			return set_reason(reason, "the directory of %s, %s, leads to %s through a "
+					  "symbolic link, and basicdm.service must never write there "
+					  "(ProtectSystem=strict); make %s a directory of its own, or set "
+					  "'read_only = true'", v->file, dir, target, dir);
+	}
+
 	r = check_trust(v, view, st, &found, reason);
 	if (r < 0 || *reason || found == FOUND_UNKNOWN)
 		return r;
@@ -185,15 +233,24 @@ static int check_volume(const struct volume_config *v, const struct backing_view
 	if (!*exists && !v->size_bytes)
 		return set_reason(reason, "%s does not exist and 'size' is not set; create the "
 				  "file, or set 'size' to have it created", v->file);
+	if (!*exists) {
+		/* created even for a read_only volume; a missing directory is said below */
+		_cleanup_(freep) char *parent = NULL;
+		const char *slash = strrchr(v->file, '/');
+
+		parent = slash == v->file ? strdup("/") : strndup(v->file, slash - v->file);
+		if (!parent)
+			return -ENOMEM;
+		r = check_capacity(v, parent, reason);
+		if (r < 0 || *reason)
+			return r;
+	}
 	if (*exists) {
 		r = check_size(v, st, reason);
 		if (r < 0 || *reason)
 			return r;
 	}
 
-	r = sandbox_write_dir(v, &dir);
-	if (r < 0)
-		return r;
 	if (!dir)
 		return 0;	/* read_only: opened for reading only */
 	if (!*exists && !streq(dir, SANDBOX_STATE_DIR) && access(dir, F_OK) < 0 && errno == ENOENT)

@@ -5,9 +5,10 @@
  * symbolic link, a file or a directory above it that someone but root
  * could change (backing-trust.h), one file named by two volumes under
  * different paths, a missing file with no size to create it, a 'size'
- * smaller than the file (never truncated) or larger than its file system
- * has room for, a directory that does not exist, a file system mounted
- * read-only, a directory basicdm.service may not write in.
+ * smaller than the file (never truncated), larger than its file system
+ * has room for or than the whole file system, a directory that does not
+ * exist, a file system mounted read-only, a directory basicdm.service may
+ * not write in, or one it must never write in (/, /etc, /usr, ...).
  * Each reason names its fix.  Unlike the validator this looks at the file
  * system, so it is run where that matters: basicdmd --check and
  * basicdmctl check (the administrator's view), and the daemon at start and

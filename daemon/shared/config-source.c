@@ -520,14 +520,12 @@ static int read_include(struct builder *b, struct scan *sc, int line, const char
 		return problem(b, sc, line, "@include \"%s\" nests files more than %d deep: include fewer files in one another",
 				name, INCLUDE_DEPTH_MAX);
 
-	/* O_NONBLOCK: a FIFO is refused, not waited on. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return problem(b, sc, line, "cannot open include file %s: %s", path, strerror(errno));
-	/* A directory would make libconfig's scanner end the process. */
-	if (!S_ISREG(st.st_mode))
-		return problem(b, sc, line, "cannot open include file %s: %s", path,
-			       S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+	/* a FIFO is refused, not waited on; a directory would make libconfig's scanner end the process */
+	fd = config_open_regular(AT_FDCWD, path, &st);
+	if (fd == -EBADFD)
+		return problem(b, sc, line, "cannot open include file %s: not a regular file", path);
+	if (fd < 0)
+		return problem(b, sc, line, "cannot open include file %s: %s", path, strerror(-fd));
 	/* or it would be read again inside itself, and again, with no end but the depth */
 	for (int i = 0; i <= sc->depth; i++)
 		if (b->reading[i].dev == st.st_dev && b->reading[i].ino == st.st_ino)

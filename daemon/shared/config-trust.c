@@ -39,6 +39,53 @@ int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
 	return r;
 }
 
+const char *config_file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFLNK:
+		return "a symbolic link";
+	}
+	return "of an unknown type";
+}
+
+int config_open_regular(int dir_fd, const char *name, struct stat *st)
+{
+	_cleanup_(closep) int fd = -1;
+	int flags;
+
+	/* O_NONBLOCK: a FIFO with no writer, or a device, is refused, not waited on */
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		/* a socket cannot be opened at all: say what it is all the same */
+		if (errno == ENXIO && fstatat(dir_fd, name, st, 0) == 0 && !S_ISREG(st->st_mode))
+			return -EBADFD;
+		return negative_errno();
+	}
+	if (fstat(fd, st) < 0)
+		return negative_errno();
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EBADFD;
+	/* read as any file is: a short read is the end, not "try again" */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
+}
+
 int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
 			struct config_errors *errors, FILE **ret)
 {
@@ -47,13 +94,18 @@ int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t ow
 	int r;
 
 	*ret = NULL;
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
-	if (fstat(fd, &st) < 0)
-		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, negative_errno());
-	if (S_ISDIR(st.st_mode))
+	fd = config_open_regular(dir_fd, name, &st);
+	if (fd == -EISDIR)
 		return 0;
+	if (fd == -EBADFD) {
+		if (config_error_add(errors, path, 0, "not a regular file (%s); refusing it: "
+				     "replace it with a regular file",
+				     config_file_kind(st.st_mode)) < 0)
+			return -ENOMEM;
+		return -EINVAL;
+	}
+	if (fd < 0)
+		return config_error_cannot_read(errors, path, CONFIG_READ_FILE, fd);
 	r = config_check_trusted(path, &st, owner, errors);
 	if (r < 0)
 		return r;

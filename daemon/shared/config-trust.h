@@ -24,11 +24,29 @@ int config_check_trusted(const char *path, const struct stat *st, uid_t owner,
 			 struct config_errors *errors);
 
 /*
- * Opens NAME (relative to DIR_FD, or AT_FDCWD) for reading and judges what
- * was opened with config_check_trusted(); PATH names it in messages.  0
- * and *RET the stream, or 0 and NULL for a directory (the caller decides
- * whether that is an error); a negative errno, reported in ERRORS, when it
- * cannot be read or is not trusted.
+ * Opens NAME (relative to DIR_FD, or AT_FDCWD) for reading, O_CLOEXEC and
+ * O_NOCTTY, without ever waiting: it is opened O_NONBLOCK, so that a FIFO
+ * with no writer or a device cannot hang the daemon, basicdmd --check,
+ * the generator or the udev helper, and *ST is what fstat() saw of it.
+ * The descriptor of a regular file, made blocking again; -EISDIR for a
+ * directory; -EBADFD (as systemd has it; open() never returns it) for
+ * anything else that is not a regular file (a FIFO, a device, a socket:
+ * *ST says which); another negative errno when it cannot be opened.
+ * Reports nothing.
+ */
+int config_open_regular(int dir_fd, const char *name, struct stat *st);
+
+/* What a file of MODE is, for messages: "a FIFO", "a character device", ... */
+const char *config_file_kind(mode_t mode);
+
+/*
+ * Opens NAME with config_open_regular() and judges what was opened with
+ * config_check_trusted(); PATH names it in messages.  0 and *RET the
+ * stream, or 0 and NULL for a directory (the caller decides whether that
+ * is an error); a negative errno, reported in ERRORS, when it cannot be
+ * read, is not a regular file ("PATH: not a regular file (a FIFO);
+ * refusing it: replace it with a regular file", -EINVAL) or is not
+ * trusted.
  */
 int config_open_trusted(int dir_fd, const char *name, const char *path, uid_t owner,
 			struct config_errors *errors, FILE **ret);

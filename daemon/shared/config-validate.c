@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "config-validate.h"
 #include "latency-bounds.h"
@@ -18,6 +19,13 @@
 
 /* The most sectors whose byte count still fits in 64 bits. */
 #define SECTORS_MAX (UINT64_MAX >> 9)
+
+/*
+ * The largest 'size': the most bytes a file can hold (off_t, signed) that
+ * are still whole sectors.  Anything larger passes for a number but no
+ * ftruncate() takes it.
+ */
+#define FILE_BYTES_MAX ((UINT64_MAX >> (65 - 8 * sizeof(off_t))) & ~UINT64_C(511))
 
 struct volume_check {
 	struct config_errors *errors;
@@ -177,7 +185,7 @@ static int claim_backing(struct volume_check *v, const struct raw_setting *s)
 static int apply_path(struct volume_check *v, const struct raw_setting *s,
 		      enum backing_kind kind, char **field)
 {
-	const char *path = NULL;
+	const char *path = NULL, *why;
 	int r;
 
 	r = claim_backing(v, s);
@@ -189,6 +197,16 @@ static int apply_path(struct volume_check *v, const struct raw_setting *s,
 	/* The daemon's working directory is no place to resolve storage against. */
 	if (path[0] != '/')
 		return volume_error(v, s, "'%s' must be an absolute path, not '%s'", s->key, path);
+	/*
+	 * One spelling per path: the sandbox rule (sandbox.h) and the overlap
+	 * check compare paths as written, and "/srv/../etc/x.img" must not
+	 * pass for a file under /srv.
+	 */
+	why = path_not_normalized(path);
+	if (why)
+		return volume_error(v, s, "'%s' must be a normalized path, not '%s' (%s): write it "
+				    "without '.' or '..' components, '//' or a trailing '/'",
+				    s->key, path, why);
 
 	*field = strdup(path);
 	if (!*field)
@@ -293,8 +311,9 @@ static int apply_size(struct volume_check *v, const struct raw_setting *s)
 	v->size = s;
 
 	r = parse_size(text, &bytes);
-	if (r == -ERANGE)
-		return volume_error(v, s, "size '%s' is too large", text);
+	if (r == -ERANGE || (r == 0 && bytes > FILE_BYTES_MAX))
+		return volume_error(v, s, "size '%s' is too large, the most is %" PRIu64
+				    " bytes (the largest file in whole sectors)", text, (uint64_t)FILE_BYTES_MAX);
 	if (r < 0 || bytes == 0)
 		return volume_error(v, s, "invalid size '%s', use bytes with an optional K, M, G or T suffix",
 				    text);

@@ -110,3 +110,26 @@ int split_words(char *s, char **words, size_t max, size_t *n)
 	*n = i;
 	return 0;
 }
+
+const char *path_not_normalized(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n;
+
+		if (*p == '/') {
+			if (p[1] == '/')
+				return "'//'";
+			if (p[1] == '\0' && p != path)
+				return "a trailing '/'";
+			p++;
+			continue;
+		}
+		n = strcspn(p, "/");
+		if (n == 1 && p[0] == '.')
+			return "a '.' component";
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return "a '..' component";
+		p += n;
+	}
+	return NULL;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Parsing helpers: decimal numbers, sizes with binary suffixes, words.
+ * Parsing helpers: decimal numbers, sizes with binary suffixes, words,
+ * paths.
  * Shared by the config loaders, the control grammar and the daemon's
  * reading of tables and status lines, so each format has one reader.
  */
@@ -20,3 +21,11 @@ int parse_size(const char *s, uint64_t *ret);
  * words; more is -E2BIG.
  */
 int split_words(char *s, char **words, size_t max, size_t *n);
+
+/*
+ * Why PATH is not written the one plain way, for "... (REASON)": "a '..'
+ * component", "a '.' component", "'//'" or "a trailing '/'" (the first
+ * found); NULL when it has none of them.  "/" alone is plain.  Only the
+ * text is judged: symbolic links are not followed.
+ */
+const char *path_not_normalized(const char *path);

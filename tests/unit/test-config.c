@@ -18,13 +18,16 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -472,6 +475,40 @@ static void test_parse_size(void **state)
 	assert_int_equal(parse_size(NULL, &bytes), -EINVAL);
 }
 
+static void test_path_not_normalized(void **state)
+{
+	static const char *const plain[] = {
+		"/", "/srv", "/srv/images/x.img", "/srv/.../x..img", "/srv/.hidden/..x", "/a.", "/..a",
+		"/dev/disk/by-path/pci-0000:00:1f.2-ata-1",
+	};
+	static const struct {
+		const char *path, *why;
+	} not_plain[] = {
+		{ "/srv/../etc", "a '..' component" },
+		{ "/..", "a '..' component" },
+		{ "/srv/..", "a '..' component" },
+		{ "/srv/./x", "a '.' component" },
+		{ "/.", "a '.' component" },
+		{ "//", "'//'" },
+		{ "//srv", "'//'" },
+		{ "/srv//x", "'//'" },
+		{ "/srv/", "a trailing '/'" },
+		{ "/srv/./../x", "a '.' component" },	/* the first one found */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(plain); i++)
+		if (path_not_normalized(plain[i]))
+			fail_msg("'%s' should be normalized, not '%s'", plain[i],
+				 path_not_normalized(plain[i]));
+	for (size_t i = 0; i < ELEMENTSOF(not_plain); i++) {
+		const char *why = path_not_normalized(not_plain[i].path);
+
+		if (!why || !streq(why, not_plain[i].why))
+			fail_msg("'%s': '%s', not '%s'", not_plain[i].path, why ? why : "(null)",
+				 not_plain[i].why);
+	}
+}
+
 static void test_volume_name_valid(void **state)
 {
 	static const char *const good[] = {
@@ -708,6 +745,32 @@ static void test_include_depth(void **state)
 	}
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * A load that waits on a FIFO must fail, not hang the test: an alarm in
+ * 10 s interrupts the open (no SA_RESTART), whatever disposition of
+ * SIGALRM the test was started with.  disarm() after the load.
+ */
+static void arm(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigset_t alarm_only;
+
+	assert_int_equal(sigemptyset(&alarm_only), 0);
+	assert_int_equal(sigaddset(&alarm_only, SIGALRM), 0);
+	assert_int_equal(sigprocmask(SIG_UNBLOCK, &alarm_only, NULL), 0);
+	assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+	alarm(10);
+}
+
+static void disarm(void)
+{
+	alarm(0);
+}
+
 /* An @include of a FIFO is refused at once, not waited on. */
 static void test_include_fifo(void **state)
 {
@@ -719,7 +782,9 @@ static void test_include_fifo(void **state)
 	assert_true(asprintf(&fifo, "%s/fifo.inc", d->dir) > 0);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
 	assert_int_equal(write_text(d->conf, "volumes = (\n@include \"fifo.inc\"\n);\n", 0644), 0);
+	arm();
 	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
+	disarm();
 	assert_null(c);
 	assert_int_equal(errors.n, 1);
 	assert_true(asprintf(&expected, "%s:2: cannot open include file %s: not a regular file",
@@ -727,6 +792,78 @@ static void test_include_fifo(void **state)
 	assert_string_equal(errors.messages[0], expected);
 	config_errors_clear(&errors);
 	assert_int_equal(unlink(fifo), 0);
+}
+
+/*
+ * Loads D's config, which must be refused at once (arm() interrupts a
+ * load that waits on a FIFO) with exactly "PATH: not a regular file (KIND);
+ * refusing it: replace it with a regular file".
+ */
+static void assert_not_regular(struct strict_dir *d, const char *path, const char *kind)
+{
+	_cleanup_(freep) char *expected = NULL;
+	struct config_errors errors = {};
+	struct config *c = NULL;
+
+	assert_true(asprintf(&expected, "%s: not a regular file (%s); refusing it: replace it "
+			     "with a regular file", path, kind) > 0);
+	arm();
+	assert_int_equal(config_load_owned_by(d->conf, NULL, getuid(), &c, &errors), -EINVAL);
+	disarm();
+	assert_null(c);
+	assert_int_equal(errors.n, 1);
+	assert_string_equal(errors.messages[0], expected);
+	config_errors_clear(&errors);
+}
+
+/* A FIFO as the main file: opened without waiting for a writer, and refused. */
+static void test_main_fifo(void **state)
+{
+	struct strict_dir *d = *state;
+
+	assert_int_equal(unlink(d->conf), 0);
+	assert_int_equal(mkfifo(d->conf, 0644), 0);
+	assert_not_regular(d, d->conf, "a FIFO");
+}
+
+/* A device as the main file is refused too, before anything is read from it. */
+static void test_main_device(void **state)
+{
+	struct config_errors errors = {};
+	struct config *c = NULL;
+	struct stat st;
+
+	assert_int_equal(stat("/dev/null", &st), 0);
+	arm();
+	assert_int_equal(config_load_owned_by("/dev/null", NULL, st.st_uid, &c, &errors), -EINVAL);
+	disarm();
+	assert_int_equal(errors.n, 1);
+	assert_string_equal(errors.messages[0], "/dev/null: not a regular file (a character "
+						"device); refusing it: replace it with a regular file");
+	config_errors_clear(&errors);
+}
+
+/* A FIFO or a socket among the drop-ins: refused at once, named as what it is. */
+static void test_dropin_special_files(void **state)
+{
+	struct strict_dir *d = *state;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	_cleanup_(freep) char *fifo = NULL, *sock = NULL;
+	_cleanup_(closep) int fd = -1;
+
+	assert_true(asprintf(&fifo, "%s/20-fifo.conf", d->dropins) > 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_not_regular(d, fifo, "a FIFO");
+	assert_int_equal(unlink(fifo), 0);
+
+	assert_true(asprintf(&sock, "%s/20-socket.conf", d->dropins) > 0);
+	assert_true(strlen(sock) < sizeof(addr.sun_path));
+	strcpy(addr.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_not_regular(d, sock, "a socket");
+	assert_int_equal(unlink(sock), 0);
 }
 
 static void test_strict_dropin_file(void **state)
@@ -870,10 +1007,12 @@ int main(void)
 		BAD("duplicate-name"),
 		BAD("backing"),
 		BAD("size"),
+		BAD("size-range"),
 		BAD("match"),
 		BAD("match-never"),
 		BAD("numbers"),
 		BAD("paths"),
+		BAD("paths-normalized"),
 		BAD("overlap-file"),
 		BAD("overlap-device"),
 		BAD("histogram"),
@@ -888,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_volume_name_valid),
+		cmocka_unit_test(test_path_not_normalized),
 		STRICT(test_strict_good),
 		STRICT(test_strict_group_writable),
 		STRICT(test_strict_world_writable),
@@ -895,6 +1035,9 @@ int main(void)
 		STRICT(test_strict_included),
 		STRICT(test_include_absolute),
 		STRICT(test_include_fifo),
+		STRICT(test_main_fifo),
+		cmocka_unit_test(test_main_device),
+		STRICT(test_dropin_special_files),
 		STRICT(test_include_depth),
 		STRICT(test_strict_dropin_file),
 		STRICT(test_strict_dropin_dir),
