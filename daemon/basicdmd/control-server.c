@@ -5,7 +5,8 @@
  * CONTROL_REQUEST_MAX bytes, or EOF), is answered by the handler at once,
  * then writes the reply as the client takes it and is closed.  Clients
  * are any local users, so each one is bounded: in bytes read, in time
- * without progress, and in number.
+ * without progress, and in number, for each user and for all; root has
+ * slots of its own.
  */
 #include "control-server.h"
 
@@ -188,10 +189,9 @@ static int on_connection_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int connection_new(struct control *c, int fd)
+static int connection_new(struct control *c, int fd, const struct ucred *peer)
 {
 	struct connection *conn;
-	socklen_t len = sizeof(conn->peer);
 	int r;
 
 	conn = calloc(1, sizeof(*conn));
@@ -201,15 +201,11 @@ static int connection_new(struct control *c, int fd)
 	}
 	conn->control = c;
 	conn->fd = fd;
+	conn->peer = *peer;
 	conn->next = c->connections;
 	c->connections = conn;
 	c->n_connections++;
 
-	/* the kernel's word on who connected: the basis of every permission */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &conn->peer, &len) < 0) {
-		r = negative_errno();
-		goto fail;
-	}
 	r = sd_event_add_io(c->event, &conn->io, fd, EPOLLIN, on_connection_io, conn);
 	if (r < 0)
 		goto fail;
@@ -222,6 +218,29 @@ static int connection_new(struct control *c, int fd)
 fail:
 	connection_free(conn);
 	return r;
+}
+
+/*
+ * Whether PEER may have one more connection; if not, WHY.  Users other than
+ * root share CONTROL_CONNECTIONS_MAX, each with CONTROL_CONNECTIONS_PER_USER
+ * at most; root may take those and CONTROL_ROOT_RESERVED more.  Others can
+ * never hold more than CONTROL_CONNECTIONS_MAX, so root always finds a slot
+ * unless it holds them itself.
+ */
+static bool admits(const struct control *c, const struct ucred *peer, const char **why)
+{
+	size_t mine = 0;
+
+	*why = "too many clients at once, try again";
+	if (peer->uid == 0)
+		return c->n_connections < CONTROL_CONNECTIONS_MAX + CONTROL_ROOT_RESERVED;
+	if (c->n_connections >= CONTROL_CONNECTIONS_MAX)
+		return false;
+	for (const struct connection *conn = c->connections; conn; conn = conn->next)
+		if (conn->peer.uid == peer->uid)
+			mine++;
+	*why = "too many clients of this user at once, try again";
+	return mine < CONTROL_CONNECTIONS_PER_USER;
 }
 
 static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
@@ -257,6 +276,9 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 	struct control *c = userdata;
 
 	for (;;) {
+		struct ucred peer;
+		socklen_t len = sizeof(peer);
+		const char *why;
 		int conn_fd, r;
 
 		conn_fd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -267,16 +289,25 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 				pause_listener(c, negative_errno());
 			return 0;
 		}
-		if (c->n_connections >= CONTROL_CONNECTIONS_MAX) {
-			struct json_object *reply = control_reply_new_error(
-				CONTROL_ERROR_BUSY, "too many clients at once, try again");
+		/* the kernel's word on who connected: the basis of every permission and limit */
+		if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+			log_warning_errno(negative_errno(),
+					  "Cannot tell who connected to the control socket, closing it: %m");
+			close(conn_fd);
+			continue;
+		}
+		if (!admits(c, &peer, &why)) {
+			struct json_object *reply = control_reply_new_error(CONTROL_ERROR_BUSY, "%s", why);
 
+			/* debug only: a flood must not flood the journal too */
+			log_debug("Refusing a control connection from uid %u (pid %d): %s",
+				  (unsigned)peer.uid, (int)peer.pid, why);
 			send_now(conn_fd, reply);
 			json_object_put(reply);
 			close(conn_fd);
 			continue;
 		}
-		r = connection_new(c, conn_fd);
+		r = connection_new(c, conn_fd, &peer);
 		if (r < 0)
 			log_warning_errno(r, "Cannot serve a control connection, closing it: %m");
 	}

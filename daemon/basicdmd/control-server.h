@@ -15,8 +15,15 @@
 
 #include "control-protocol.h"
 
-/* At most this many clients at once; more get "busy". */
+/*
+ * Clients at once: at most CONTROL_CONNECTIONS_MAX for everyone, of which
+ * at most CONTROL_CONNECTIONS_PER_USER from any one user other than root,
+ * and CONTROL_ROOT_RESERVED more that only root may take, so that other
+ * users holding every shared slot never lock root out.  More get "busy".
+ */
 #define CONTROL_CONNECTIONS_MAX 32
+#define CONTROL_CONNECTIONS_PER_USER 8
+#define CONTROL_ROOT_RESERVED 4
 /* A connection that makes no progress for this long is closed. */
 #define CONTROL_IDLE_USEC (10ULL * 1000000)
 

@@ -3,7 +3,8 @@
  * The control socket's server, in one process: clients are non-blocking
  * sockets, the server runs one sd-event iteration at a time, so a test can
  * stop reading, hold connections open or flood, and check that the server
- * neither blocks nor changes anything it should not.
+ * neither blocks nor changes anything it should not.  Who connected is the
+ * kernel's word, faked here (getsockopt wrapped) to play other users.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +23,10 @@
 #include "test-files.h"
 
 #define BIG_REPLY (1024 * 1024)
+#define BUSY "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients at once, try again\"}\n"
+#define USER_BUSY                                                                          \
+	"{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients of this user at " \
+	"once, try again\"}\n"
 
 static char dir[64], path[128];
 static sd_event *event;
@@ -30,6 +35,19 @@ static int handled;
 static struct control_request last;
 static struct ucred last_peer;
 static bool big;
+/* When not -1, the uid SO_PEERCRED tells the server of the connections it accepts. */
+static uid_t fake_uid = (uid_t)-1;
+
+int __real_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
+
+int __wrap_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+	int r = __real_getsockopt(fd, level, name, value, len);
+
+	if (r == 0 && level == SOL_SOCKET && name == SO_PEERCRED && fake_uid != (uid_t)-1)
+		((struct ucred *)value)->uid = fake_uid;
+	return r;
+}
 
 static struct json_object *handler(const struct control_request *req, const struct ucred *peer,
 				   void *userdata)
@@ -66,6 +84,44 @@ static int client(void)
 	strcpy(addr.sun_path, path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	return fd;
+}
+
+/* A client of user UID, accepted (or refused) by the time it is returned. */
+static int client_as(uid_t uid)
+{
+	int fd;
+
+	fake_uid = uid;
+	fd = client();
+	pump();
+	fake_uid = (uid_t)-1;
+	return fd;
+}
+
+/* FD's connection is open and waits for its request: nothing came back. */
+static void assert_held(int fd)
+{
+	char c;
+
+	pump();
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+/* Other users in every shared slot: CONTROL_CONNECTIONS_PER_USER each, from uid 1000 on. */
+static void fill_shared_slots(int held[CONTROL_CONNECTIONS_MAX])
+{
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		held[i] = client_as(1000 + i / CONTROL_CONNECTIONS_PER_USER);
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		assert_held(held[i]);
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	pump();
 }
 
 static void send_bytes(int fd, const void *buf, size_t len)
@@ -120,6 +176,7 @@ static int setup(void **state)
 	assert_int_equal(control_new(event, path, handler, NULL, &control), 0);
 	handled = 0;
 	big = false;
+	fake_uid = (uid_t)-1;
 	return 0;
 }
 
@@ -209,21 +266,92 @@ static void test_too_many_clients(void **state)
 {
 	int held[CONTROL_CONNECTIONS_MAX], fd;
 
-	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
-		held[i] = client();
-	pump();
-	fd = client();
-	assert_reply(fd, "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients at once, try again\"}\n");
+	fill_shared_slots(held);
+	/* a user with none yet: the shared slots are full all the same */
+	fd = client_as(2000);
+	assert_reply(fd, BUSY);
 	/* the ones held are still served */
 	send_bytes(held[0], "status\n", 7);
 	assert_reply(held[0], "{\"ok\":true}\n");
 	/* and their slot is free again */
-	fd = client();
+	fd = client_as(2000);
 	send_bytes(fd, "reload\n", 7);
 	assert_reply(fd, "{\"ok\":true}\n");
-	for (int i = 1; i < CONTROL_CONNECTIONS_MAX; i++)
-		close(held[i]);
-	pump();
+	assert_int_equal(last_peer.uid, 2000);
+	close_all(held + 1, CONTROL_CONNECTIONS_MAX - 1);
+}
+
+static void test_one_user_takes_a_share(void **state)
+{
+	int held[CONTROL_CONNECTIONS_PER_USER], fd;
+
+	for (int i = 0; i < CONTROL_CONNECTIONS_PER_USER; i++)
+		held[i] = client_as(1000);
+	for (int i = 0; i < CONTROL_CONNECTIONS_PER_USER; i++)
+		assert_held(held[i]);
+	/* one more of the same user: refused, though there is room */
+	fd = client_as(1000);
+	assert_reply(fd, USER_BUSY);
+	/* another user is served meanwhile */
+	fd = client_as(1001);
+	send_bytes(fd, "status\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(last_peer.uid, 1001);
+	/* the user's own held ones are served, and one gone leaves room for one */
+	send_bytes(held[0], "status\n", 7);
+	assert_reply(held[0], "{\"ok\":true}\n");
+	fd = client_as(1000);
+	assert_held(fd);
+	held[0] = fd;
+	fd = client_as(1000);
+	assert_reply(fd, USER_BUSY);
+	assert_int_equal(handled, 2);
+	close_all(held, CONTROL_CONNECTIONS_PER_USER);
+}
+
+static void test_root_gets_through_a_crowd(void **state)
+{
+	int held[CONTROL_CONNECTIONS_MAX], mine[CONTROL_ROOT_RESERVED], fd;
+
+	fill_shared_slots(held);
+	assert_reply(client_as(2000), BUSY);
+	/* root, while others hold every shared slot */
+	fd = client_as(0);
+	send_bytes(fd, "reload\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(last_peer.uid, 0);
+	/* its slots are its own: as many at once as are kept for it */
+	for (int i = 0; i < CONTROL_ROOT_RESERVED; i++)
+		mine[i] = client_as(0);
+	for (int i = 0; i < CONTROL_ROOT_RESERVED; i++)
+		assert_held(mine[i]);
+	assert_reply(client_as(0), BUSY);
+	/* what root leaves is not for the others: they still have every shared slot */
+	close_all(mine, CONTROL_ROOT_RESERVED);
+	assert_reply(client_as(2000), BUSY);
+	send_bytes(held[0], "status\n", 7);
+	assert_reply(held[0], "{\"ok\":true}\n");
+	assert_int_equal(handled, 2);
+	close_all(held + 1, CONTROL_CONNECTIONS_MAX - 1);
+}
+
+static void test_root_past_its_own_crowd(void **state)
+{
+	enum { N = CONTROL_CONNECTIONS_MAX + CONTROL_ROOT_RESERVED };
+	int held[N], fd;
+
+	/* root is not limited as a user: it may take every shared slot, then its own */
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		held[i] = client_as(0);
+	assert_reply(client_as(1000), BUSY);
+	for (int i = CONTROL_CONNECTIONS_MAX; i < N; i++)
+		held[i] = client_as(0);
+	for (int i = 0; i < N; i++)
+		assert_held(held[i]);
+	fd = client_as(0);
+	assert_reply(fd, BUSY);
+	assert_int_equal(handled, 0);
+	close_all(held, N);
 }
 
 static void test_a_slow_reader_blocks_nobody(void **state)
@@ -278,6 +406,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_in_pieces_and_at_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_and_oversized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_user_takes_a_share, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_gets_through_a_crowd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_past_its_own_crowd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_slow_reader_blocks_nobody, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live_sockets, setup, teardown),
 	};
