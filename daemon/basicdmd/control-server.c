@@ -4,16 +4,18 @@
  * driven by sd-event: a connection reads until it has a line (or
  * CONTROL_REQUEST_MAX bytes, or EOF), is answered by the handler at once,
  * then writes the reply as the client takes it and is closed.  Clients
- * are any local users, so each one is bounded: in bytes read, in time
- * without progress, and in number, for each user and for all; root has
- * slots of its own.
+ * are any local users, so each one is bounded: in bytes read; in time, by
+ * deadlines that trickling cannot push back; and in number, for each user
+ * and for all, root having slots of its own.
  */
 #include "control-server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -32,6 +34,7 @@ struct connection {
 	size_t in_len;
 	char *out;		/* the reply, once there is one */
 	size_t out_len, out_done;
+	uint64_t reply_deadline;	/* CLOCK_MONOTONIC, once there is a reply */
 };
 
 struct control {
@@ -43,7 +46,38 @@ struct control {
 	void *userdata;
 	struct connection *connections;
 	size_t n_connections;
+	struct control_timeouts timeouts;
 };
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* USEC in a message: "10 s", or "250 ms" when it is not whole seconds. */
+static void format_duration(char *buf, size_t size, uint64_t usec)
+{
+	if (usec % 1000000 == 0)
+		snprintf(buf, size, "%llu s", (unsigned long long)(usec / 1000000));
+	else
+		snprintf(buf, size, "%llu ms", (unsigned long long)(usec / 1000));
+}
+
+/*
+ * While the reply goes out: the timer is the next moment the client must
+ * have taken more of it, never past the deadline of the whole reply.
+ */
+static void connection_arm_reply_timer(struct connection *conn)
+{
+	uint64_t t = now_usec() + conn->control->timeouts.idle_usec;
+
+	if (t > conn->reply_deadline)
+		t = conn->reply_deadline;
+	(void)sd_event_source_set_time(conn->timer, t);
+}
 
 static void connection_free(struct connection *conn)
 {
@@ -89,7 +123,7 @@ static int connection_flush(struct connection *conn)
 			return negative_errno();
 		}
 		conn->out_done += (size_t)n;
-		(void)sd_event_source_set_time_relative(conn->timer, CONTROL_IDLE_USEC);
+		connection_arm_reply_timer(conn);
 	}
 	return 1;
 }
@@ -107,6 +141,9 @@ static void connection_reply(struct connection *conn, struct json_object *reply)
 		connection_free(conn);
 		return;
 	}
+	/* from now, not from the accept: the handler's own time is not the client's */
+	conn->reply_deadline = now_usec() + conn->control->timeouts.reply_usec;
+	connection_arm_reply_timer(conn);
 	r = connection_flush(conn);
 	if (r != 0) {
 		if (r < 0)
@@ -164,24 +201,29 @@ static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *
 		}
 		eof = true;
 	}
+	/* the request's deadline stays where it is: trickling does not push it back */
 	conn->in_len += (size_t)n;
-	(void)sd_event_source_set_time_relative(conn->timer, CONTROL_IDLE_USEC);
 	if (eof || conn->in_len == sizeof(conn->in) || memchr(conn->in, '\n', conn->in_len))
 		connection_handle_request(conn);
 	return 0;
 }
 
-static int on_connection_idle(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct connection *conn = userdata;
+	char limit[32];
 
-	log_debug("Closing an idle control connection from uid %u (pid %d)",
-		  (unsigned)conn->peer.uid, (int)conn->peer.pid);
-	if (!conn->out) {
-		struct json_object *reply =
-			control_reply_new_error(CONTROL_ERROR_TIMEOUT, "no request within %llu s",
-						CONTROL_IDLE_USEC / 1000000);
+	if (conn->out) {
+		log_debug("Closing a control connection from uid %u (pid %d) that did not take its reply in time (%zu of %zu bytes)",
+			  (unsigned)conn->peer.uid, (int)conn->peer.pid, conn->out_done,
+			  conn->out_len);
+	} else {
+		struct json_object *reply;
 
+		format_duration(limit, sizeof(limit), conn->control->timeouts.request_usec);
+		log_debug("Closing a control connection from uid %u (pid %d): no request within %s",
+			  (unsigned)conn->peer.uid, (int)conn->peer.pid, limit);
+		reply = control_reply_new_error(CONTROL_ERROR_TIMEOUT, "no request within %s", limit);
 		send_now(conn->fd, reply);
 		json_object_put(reply);
 	}
@@ -209,8 +251,9 @@ static int connection_new(struct control *c, int fd, const struct ucred *peer)
 	r = sd_event_add_io(c->event, &conn->io, fd, EPOLLIN, on_connection_io, conn);
 	if (r < 0)
 		goto fail;
-	r = sd_event_add_time_relative(c->event, &conn->timer, CLOCK_MONOTONIC, CONTROL_IDLE_USEC,
-				       0, on_connection_idle, conn);
+	/* the whole request's deadline, counted from the accept */
+	r = sd_event_add_time(c->event, &conn->timer, CLOCK_MONOTONIC,
+			      now_usec() + c->timeouts.request_usec, 0, on_connection_timeout, conn);
 	if (r < 0)
 		goto fail;
 	(void)sd_event_source_set_description(conn->io, "control-connection");
@@ -367,6 +410,11 @@ int control_new(sd_event *event, const char *path, control_handler_fn handler, v
 	if (!c)
 		return -ENOMEM;
 	c->fd = -1;
+	c->timeouts = (struct control_timeouts){
+		.request_usec = CONTROL_REQUEST_USEC,
+		.idle_usec = CONTROL_IDLE_USEC,
+		.reply_usec = CONTROL_REPLY_USEC,
+	};
 	c->event = sd_event_ref(event);
 	c->handler = handler;
 	c->userdata = userdata;
@@ -390,6 +438,11 @@ int control_new(sd_event *event, const char *path, control_handler_fn handler, v
 fail:
 	control_free(c);
 	return r;
+}
+
+void control_set_timeouts(struct control *c, const struct control_timeouts *timeouts)
+{
+	c->timeouts = *timeouts;
 }
 
 struct control *control_free(struct control *c)

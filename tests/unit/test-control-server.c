@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -73,6 +74,31 @@ static void pump(void)
 {
 	while (sd_event_run(event, 0) > 0)
 		;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Runs the server for USEC, timers included. */
+static void run_for(uint64_t usec)
+{
+	uint64_t end = now_usec() + usec, t;
+
+	while ((t = now_usec()) < end)
+		assert_true(sd_event_run(event, end - t) >= 0);
+}
+
+/* Short deadlines, in microseconds, for the connections accepted from now on. */
+static void set_timeouts(uint64_t request, uint64_t idle, uint64_t reply)
+{
+	struct control_timeouts t = { .request_usec = request, .idle_usec = idle, .reply_usec = reply };
+
+	control_set_timeouts(control, &t);
 }
 
 static int client(void)
@@ -379,6 +405,103 @@ static void test_a_slow_reader_blocks_nobody(void **state)
 	free(text);
 }
 
+static void test_a_trickle_is_cut_at_the_deadline(void **state)
+{
+	uint64_t start, took;
+	int fd, sent = 0;
+	char c;
+
+	set_timeouts(300 * 1000, CONTROL_IDLE_USEC, CONTROL_REPLY_USEC);
+	start = now_usec();
+	fd = client();
+	/* a byte every 50 ms: each would have restarted a timer of idleness */
+	for (; sent < 60; sent++) {
+		if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+			break;	/* answered, or closed */
+		assert_int_equal(errno, EAGAIN);
+		send_bytes(fd, "x", 1);
+		run_for(50 * 1000);
+	}
+	took = now_usec() - start;
+	/* cut off while still sending, at the deadline counted from the accept */
+	assert_true(sent < 60);
+	assert_true(took >= 300 * 1000);
+	assert_true(took < 2000 * 1000);
+	assert_reply(fd, "{\"ok\":false,\"error\":\"timeout\",\"message\":\"no request within 300 ms\"}\n");
+	assert_int_equal(handled, 0);
+
+	/* a whole request within the deadline, in pieces, is served */
+	fd = client();
+	send_bytes(fd, "stat", 4);
+	run_for(100 * 1000);
+	send_bytes(fd, "us\n", 3);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 1);
+}
+
+/* Takes the reply on FD, CHUNK bytes every EVERY usec, to the end; its length. */
+static size_t read_slowly(int fd, size_t chunk, uint64_t every, uint64_t *ret_took)
+{
+	uint64_t start = now_usec();
+	char *buf = malloc(chunk);
+	size_t len = 0;
+
+	assert_non_null(buf);
+	for (;;) {
+		ssize_t n;
+
+		run_for(every);
+		n = recv(fd, buf, chunk, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			break;
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			continue;
+		}
+		len += (size_t)n;
+		/* never more than a few seconds: the whole reply would take far longer */
+		assert_true(now_usec() - start < 8000 * 1000);
+	}
+	*ret_took = now_usec() - start;
+	free(buf);
+	close(fd);
+	return len;
+}
+
+static void test_a_slow_reader_is_cut_at_the_reply_deadline(void **state)
+{
+	uint64_t took;
+	size_t len;
+	int fd;
+
+	big = true;
+	/*
+	 * 16 KiB every 30 ms: 2 s for all of it, the server making progress
+	 * well within every 500 ms of idleness allowed (some 350 ms at worst,
+	 * as the socket buffer drains).
+	 */
+	set_timeouts(CONTROL_REQUEST_USEC, 500 * 1000, 600 * 1000);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	pump();
+	assert_int_equal(handled, 1);
+	len = read_slowly(fd, 16384, 30 * 1000, &took);
+	/* the whole reply's deadline stopped it short, progress or not */
+	assert_true(len > 0);
+	assert_true(len < BIG_REPLY);
+	assert_true(took < 4000 * 1000);
+
+	/* one who stops taking it at all is cut at the first idle timeout */
+	set_timeouts(CONTROL_REQUEST_USEC, 200 * 1000, CONTROL_REPLY_USEC);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	run_for(1000 * 1000);
+	len = read_slowly(fd, BIG_REPLY, 0, &took);
+	assert_true(len > 0);
+	assert_true(len < BIG_REPLY);
+	assert_int_equal(handled, 2);
+}
+
 static void test_stale_and_live_sockets(void **state)
 {
 	struct control *second = NULL;
@@ -410,6 +533,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_gets_through_a_crowd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_past_its_own_crowd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_slow_reader_blocks_nobody, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_trickle_is_cut_at_the_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_slow_reader_is_cut_at_the_reply_deadline, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live_sockets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
