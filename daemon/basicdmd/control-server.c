@@ -4,15 +4,18 @@
  * driven by sd-event: a connection reads until it has a line (or
  * CONTROL_REQUEST_MAX bytes, or EOF), is answered by the handler at once,
  * then writes the reply as the client takes it and is closed.  Clients
- * are any local users, so each one is bounded: in bytes read, in time
- * without progress, and in number.
+ * are any local users, so each one is bounded: in bytes read; in time, by
+ * deadlines that trickling cannot push back; and in number, for each user
+ * and for all, root having slots of its own.
  */
 #include "control-server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -31,6 +34,7 @@ struct connection {
 	size_t in_len;
 	char *out;		/* the reply, once there is one */
 	size_t out_len, out_done;
+	uint64_t reply_deadline;	/* CLOCK_MONOTONIC, once there is a reply */
 };
 
 struct control {
@@ -42,7 +46,38 @@ struct control {
 	void *userdata;
 	struct connection *connections;
 	size_t n_connections;
+	struct control_timeouts timeouts;
 };
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* USEC in a message: "10 s", or "250 ms" when it is not whole seconds. */
+static void format_duration(char *buf, size_t size, uint64_t usec)
+{
+	if (usec % 1000000 == 0)
+		snprintf(buf, size, "%llu s", (unsigned long long)(usec / 1000000));
+	else
+		snprintf(buf, size, "%llu ms", (unsigned long long)(usec / 1000));
+}
+
+/*
+ * While the reply goes out: the timer is the next moment the client must
+ * have taken more of it, never past the deadline of the whole reply.
+ */
+static void connection_arm_reply_timer(struct connection *conn)
+{
+	uint64_t t = now_usec() + conn->control->timeouts.idle_usec;
+
+	if (t > conn->reply_deadline)
+		t = conn->reply_deadline;
+	(void)sd_event_source_set_time(conn->timer, t);
+}
 
 static void connection_free(struct connection *conn)
 {
@@ -88,7 +123,7 @@ static int connection_flush(struct connection *conn)
 			return negative_errno();
 		}
 		conn->out_done += (size_t)n;
-		(void)sd_event_source_set_time_relative(conn->timer, CONTROL_IDLE_USEC);
+		connection_arm_reply_timer(conn);
 	}
 	return 1;
 }
@@ -106,6 +141,9 @@ static void connection_reply(struct connection *conn, struct json_object *reply)
 		connection_free(conn);
 		return;
 	}
+	/* from now, not from the accept: the handler's own time is not the client's */
+	conn->reply_deadline = now_usec() + conn->control->timeouts.reply_usec;
+	connection_arm_reply_timer(conn);
 	r = connection_flush(conn);
 	if (r != 0) {
 		if (r < 0)
@@ -163,24 +201,29 @@ static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *
 		}
 		eof = true;
 	}
+	/* the request's deadline stays where it is: trickling does not push it back */
 	conn->in_len += (size_t)n;
-	(void)sd_event_source_set_time_relative(conn->timer, CONTROL_IDLE_USEC);
 	if (eof || conn->in_len == sizeof(conn->in) || memchr(conn->in, '\n', conn->in_len))
 		connection_handle_request(conn);
 	return 0;
 }
 
-static int on_connection_idle(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct connection *conn = userdata;
+	char limit[32];
 
-	log_debug("Closing an idle control connection from uid %u (pid %d)",
-		  (unsigned)conn->peer.uid, (int)conn->peer.pid);
-	if (!conn->out) {
-		struct json_object *reply =
-			control_reply_new_error(CONTROL_ERROR_TIMEOUT, "no request within %llu s",
-						CONTROL_IDLE_USEC / 1000000);
+	if (conn->out) {
+		log_debug("Closing a control connection from uid %u (pid %d) that did not take its reply in time (%zu of %zu bytes)",
+			  (unsigned)conn->peer.uid, (int)conn->peer.pid, conn->out_done,
+			  conn->out_len);
+	} else {
+		struct json_object *reply;
 
+		format_duration(limit, sizeof(limit), conn->control->timeouts.request_usec);
+		log_debug("Closing a control connection from uid %u (pid %d): no request within %s",
+			  (unsigned)conn->peer.uid, (int)conn->peer.pid, limit);
+		reply = control_reply_new_error(CONTROL_ERROR_TIMEOUT, "no request within %s", limit);
 		send_now(conn->fd, reply);
 		json_object_put(reply);
 	}
@@ -188,10 +231,9 @@ static int on_connection_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int connection_new(struct control *c, int fd)
+static int connection_new(struct control *c, int fd, const struct ucred *peer)
 {
 	struct connection *conn;
-	socklen_t len = sizeof(conn->peer);
 	int r;
 
 	conn = calloc(1, sizeof(*conn));
@@ -201,20 +243,17 @@ static int connection_new(struct control *c, int fd)
 	}
 	conn->control = c;
 	conn->fd = fd;
+	conn->peer = *peer;
 	conn->next = c->connections;
 	c->connections = conn;
 	c->n_connections++;
 
-	/* the kernel's word on who connected: the basis of every permission */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &conn->peer, &len) < 0) {
-		r = negative_errno();
-		goto fail;
-	}
 	r = sd_event_add_io(c->event, &conn->io, fd, EPOLLIN, on_connection_io, conn);
 	if (r < 0)
 		goto fail;
-	r = sd_event_add_time_relative(c->event, &conn->timer, CLOCK_MONOTONIC, CONTROL_IDLE_USEC,
-				       0, on_connection_idle, conn);
+	/* the whole request's deadline, counted from the accept */
+	r = sd_event_add_time(c->event, &conn->timer, CLOCK_MONOTONIC,
+			      now_usec() + c->timeouts.request_usec, 0, on_connection_timeout, conn);
 	if (r < 0)
 		goto fail;
 	(void)sd_event_source_set_description(conn->io, "control-connection");
@@ -222,6 +261,29 @@ static int connection_new(struct control *c, int fd)
 fail:
 	connection_free(conn);
 	return r;
+}
+
+/*
+ * Whether PEER may have one more connection; if not, WHY.  Users other than
+ * root share CONTROL_CONNECTIONS_MAX, each with CONTROL_CONNECTIONS_PER_USER
+ * at most; root may take those and CONTROL_ROOT_RESERVED more.  Others can
+ * never hold more than CONTROL_CONNECTIONS_MAX, so root always finds a slot
+ * unless it holds them itself.
+ */
+static bool admits(const struct control *c, const struct ucred *peer, const char **why)
+{
+	size_t mine = 0;
+
+	*why = "too many clients at once, try again";
+	if (peer->uid == 0)
+		return c->n_connections < CONTROL_CONNECTIONS_MAX + CONTROL_ROOT_RESERVED;
+	if (c->n_connections >= CONTROL_CONNECTIONS_MAX)
+		return false;
+	for (const struct connection *conn = c->connections; conn; conn = conn->next)
+		if (conn->peer.uid == peer->uid)
+			mine++;
+	*why = "too many clients of this user at once, try again";
+	return mine < CONTROL_CONNECTIONS_PER_USER;
 }
 
 static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
@@ -257,6 +319,9 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 	struct control *c = userdata;
 
 	for (;;) {
+		struct ucred peer;
+		socklen_t len = sizeof(peer);
+		const char *why;
 		int conn_fd, r;
 
 		conn_fd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -267,16 +332,25 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 				pause_listener(c, negative_errno());
 			return 0;
 		}
-		if (c->n_connections >= CONTROL_CONNECTIONS_MAX) {
-			struct json_object *reply = control_reply_new_error(
-				CONTROL_ERROR_BUSY, "too many clients at once, try again");
+		/* the kernel's word on who connected: the basis of every permission and limit */
+		if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+			log_warning_errno(negative_errno(),
+					  "Cannot tell who connected to the control socket, closing it: %m");
+			close(conn_fd);
+			continue;
+		}
+		if (!admits(c, &peer, &why)) {
+			struct json_object *reply = control_reply_new_error(CONTROL_ERROR_BUSY, "%s", why);
 
+			/* debug only: a flood must not flood the journal too */
+			log_debug("Refusing a control connection from uid %u (pid %d): %s",
+				  (unsigned)peer.uid, (int)peer.pid, why);
 			send_now(conn_fd, reply);
 			json_object_put(reply);
 			close(conn_fd);
 			continue;
 		}
-		r = connection_new(c, conn_fd);
+		r = connection_new(c, conn_fd, &peer);
 		if (r < 0)
 			log_warning_errno(r, "Cannot serve a control connection, closing it: %m");
 	}
@@ -336,6 +410,11 @@ int control_new(sd_event *event, const char *path, control_handler_fn handler, v
 	if (!c)
 		return -ENOMEM;
 	c->fd = -1;
+	c->timeouts = (struct control_timeouts){
+		.request_usec = CONTROL_REQUEST_USEC,
+		.idle_usec = CONTROL_IDLE_USEC,
+		.reply_usec = CONTROL_REPLY_USEC,
+	};
 	c->event = sd_event_ref(event);
 	c->handler = handler;
 	c->userdata = userdata;
@@ -359,6 +438,11 @@ int control_new(sd_event *event, const char *path, control_handler_fn handler, v
 fail:
 	control_free(c);
 	return r;
+}
+
+void control_set_timeouts(struct control *c, const struct control_timeouts *timeouts)
+{
+	c->timeouts = *timeouts;
 }
 
 struct control *control_free(struct control *c)

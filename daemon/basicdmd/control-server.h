@@ -15,10 +15,30 @@
 
 #include "control-protocol.h"
 
-/* At most this many clients at once; more get "busy". */
+/*
+ * Clients at once: at most CONTROL_CONNECTIONS_MAX for everyone, of which
+ * at most CONTROL_CONNECTIONS_PER_USER from any one user other than root,
+ * and CONTROL_ROOT_RESERVED more that only root may take, so that other
+ * users holding every shared slot never lock root out.  More get "busy".
+ */
 #define CONTROL_CONNECTIONS_MAX 32
-/* A connection that makes no progress for this long is closed. */
+#define CONTROL_CONNECTIONS_PER_USER 8
+#define CONTROL_ROOT_RESERVED 4
+
+/*
+ * The time a client has.  Its whole request must be in within request_usec
+ * of the accept, however it trickles in (what arrives restarts nothing), or
+ * it is answered "timeout" and closed.  Once its reply is ready, it must
+ * take some of it within every idle_usec, and all of it within reply_usec,
+ * or it is closed with its reply cut short.  The daemon's are the
+ * CONTROL_*_USEC below.
+ */
+struct control_timeouts {
+	uint64_t request_usec, idle_usec, reply_usec;
+};
+#define CONTROL_REQUEST_USEC (10ULL * 1000000)
 #define CONTROL_IDLE_USEC (10ULL * 1000000)
+#define CONTROL_REPLY_USEC (60ULL * 1000000)
 
 /*
  * Answers one well-formed request from PEER (its credentials as the kernel
@@ -37,5 +57,7 @@ struct control;
  */
 int control_new(sd_event *event, const char *path, control_handler_fn handler, void *userdata,
 		struct control **ret);
+/* For the tests: TIMEOUTS instead of the daemon's from now on (a deadline already set stays). */
+void control_set_timeouts(struct control *c, const struct control_timeouts *timeouts);
 /* Closes every connection and removes the socket file; returns NULL. */
 struct control *control_free(struct control *c);

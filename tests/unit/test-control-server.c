@@ -3,7 +3,8 @@
  * The control socket's server, in one process: clients are non-blocking
  * sockets, the server runs one sd-event iteration at a time, so a test can
  * stop reading, hold connections open or flood, and check that the server
- * neither blocks nor changes anything it should not.
+ * neither blocks nor changes anything it should not.  Who connected is the
+ * kernel's word, faked here (getsockopt wrapped) to play other users.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,6 +24,10 @@
 #include "test-files.h"
 
 #define BIG_REPLY (1024 * 1024)
+#define BUSY "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients at once, try again\"}\n"
+#define USER_BUSY                                                                          \
+	"{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients of this user at " \
+	"once, try again\"}\n"
 
 static char dir[64], path[128];
 static sd_event *event;
@@ -30,6 +36,19 @@ static int handled;
 static struct control_request last;
 static struct ucred last_peer;
 static bool big;
+/* When not -1, the uid SO_PEERCRED tells the server of the connections it accepts. */
+static uid_t fake_uid = (uid_t)-1;
+
+int __real_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
+
+int __wrap_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+	int r = __real_getsockopt(fd, level, name, value, len);
+
+	if (r == 0 && level == SOL_SOCKET && name == SO_PEERCRED && fake_uid != (uid_t)-1)
+		((struct ucred *)value)->uid = fake_uid;
+	return r;
+}
 
 static struct json_object *handler(const struct control_request *req, const struct ucred *peer,
 				   void *userdata)
@@ -57,6 +76,31 @@ static void pump(void)
 		;
 }
 
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Runs the server for USEC, timers included. */
+static void run_for(uint64_t usec)
+{
+	uint64_t end = now_usec() + usec, t;
+
+	while ((t = now_usec()) < end)
+		assert_true(sd_event_run(event, end - t) >= 0);
+}
+
+/* Short deadlines, in microseconds, for the connections accepted from now on. */
+static void set_timeouts(uint64_t request, uint64_t idle, uint64_t reply)
+{
+	struct control_timeouts t = { .request_usec = request, .idle_usec = idle, .reply_usec = reply };
+
+	control_set_timeouts(control, &t);
+}
+
 static int client(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -66,6 +110,44 @@ static int client(void)
 	strcpy(addr.sun_path, path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	return fd;
+}
+
+/* A client of user UID, accepted (or refused) by the time it is returned. */
+static int client_as(uid_t uid)
+{
+	int fd;
+
+	fake_uid = uid;
+	fd = client();
+	pump();
+	fake_uid = (uid_t)-1;
+	return fd;
+}
+
+/* FD's connection is open and waits for its request: nothing came back. */
+static void assert_held(int fd)
+{
+	char c;
+
+	pump();
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+/* Other users in every shared slot: CONTROL_CONNECTIONS_PER_USER each, from uid 1000 on. */
+static void fill_shared_slots(int held[CONTROL_CONNECTIONS_MAX])
+{
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		held[i] = client_as(1000 + i / CONTROL_CONNECTIONS_PER_USER);
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		assert_held(held[i]);
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	pump();
 }
 
 static void send_bytes(int fd, const void *buf, size_t len)
@@ -120,6 +202,7 @@ static int setup(void **state)
 	assert_int_equal(control_new(event, path, handler, NULL, &control), 0);
 	handled = 0;
 	big = false;
+	fake_uid = (uid_t)-1;
 	return 0;
 }
 
@@ -209,21 +292,92 @@ static void test_too_many_clients(void **state)
 {
 	int held[CONTROL_CONNECTIONS_MAX], fd;
 
-	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
-		held[i] = client();
-	pump();
-	fd = client();
-	assert_reply(fd, "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients at once, try again\"}\n");
+	fill_shared_slots(held);
+	/* a user with none yet: the shared slots are full all the same */
+	fd = client_as(2000);
+	assert_reply(fd, BUSY);
 	/* the ones held are still served */
 	send_bytes(held[0], "status\n", 7);
 	assert_reply(held[0], "{\"ok\":true}\n");
 	/* and their slot is free again */
-	fd = client();
+	fd = client_as(2000);
 	send_bytes(fd, "reload\n", 7);
 	assert_reply(fd, "{\"ok\":true}\n");
-	for (int i = 1; i < CONTROL_CONNECTIONS_MAX; i++)
-		close(held[i]);
-	pump();
+	assert_int_equal(last_peer.uid, 2000);
+	close_all(held + 1, CONTROL_CONNECTIONS_MAX - 1);
+}
+
+static void test_one_user_takes_a_share(void **state)
+{
+	int held[CONTROL_CONNECTIONS_PER_USER], fd;
+
+	for (int i = 0; i < CONTROL_CONNECTIONS_PER_USER; i++)
+		held[i] = client_as(1000);
+	for (int i = 0; i < CONTROL_CONNECTIONS_PER_USER; i++)
+		assert_held(held[i]);
+	/* one more of the same user: refused, though there is room */
+	fd = client_as(1000);
+	assert_reply(fd, USER_BUSY);
+	/* another user is served meanwhile */
+	fd = client_as(1001);
+	send_bytes(fd, "status\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(last_peer.uid, 1001);
+	/* the user's own held ones are served, and one gone leaves room for one */
+	send_bytes(held[0], "status\n", 7);
+	assert_reply(held[0], "{\"ok\":true}\n");
+	fd = client_as(1000);
+	assert_held(fd);
+	held[0] = fd;
+	fd = client_as(1000);
+	assert_reply(fd, USER_BUSY);
+	assert_int_equal(handled, 2);
+	close_all(held, CONTROL_CONNECTIONS_PER_USER);
+}
+
+static void test_root_gets_through_a_crowd(void **state)
+{
+	int held[CONTROL_CONNECTIONS_MAX], mine[CONTROL_ROOT_RESERVED], fd;
+
+	fill_shared_slots(held);
+	assert_reply(client_as(2000), BUSY);
+	/* root, while others hold every shared slot */
+	fd = client_as(0);
+	send_bytes(fd, "reload\n", 7);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(last_peer.uid, 0);
+	/* its slots are its own: as many at once as are kept for it */
+	for (int i = 0; i < CONTROL_ROOT_RESERVED; i++)
+		mine[i] = client_as(0);
+	for (int i = 0; i < CONTROL_ROOT_RESERVED; i++)
+		assert_held(mine[i]);
+	assert_reply(client_as(0), BUSY);
+	/* what root leaves is not for the others: they still have every shared slot */
+	close_all(mine, CONTROL_ROOT_RESERVED);
+	assert_reply(client_as(2000), BUSY);
+	send_bytes(held[0], "status\n", 7);
+	assert_reply(held[0], "{\"ok\":true}\n");
+	assert_int_equal(handled, 2);
+	close_all(held + 1, CONTROL_CONNECTIONS_MAX - 1);
+}
+
+static void test_root_past_its_own_crowd(void **state)
+{
+	enum { N = CONTROL_CONNECTIONS_MAX + CONTROL_ROOT_RESERVED };
+	int held[N], fd;
+
+	/* root is not limited as a user: it may take every shared slot, then its own */
+	for (int i = 0; i < CONTROL_CONNECTIONS_MAX; i++)
+		held[i] = client_as(0);
+	assert_reply(client_as(1000), BUSY);
+	for (int i = CONTROL_CONNECTIONS_MAX; i < N; i++)
+		held[i] = client_as(0);
+	for (int i = 0; i < N; i++)
+		assert_held(held[i]);
+	fd = client_as(0);
+	assert_reply(fd, BUSY);
+	assert_int_equal(handled, 0);
+	close_all(held, N);
 }
 
 static void test_a_slow_reader_blocks_nobody(void **state)
@@ -249,6 +403,103 @@ static void test_a_slow_reader_blocks_nobody(void **state)
 	assert_true(strncmp(text, "{\"ok\":true,\"big\":\"xxx", 21) == 0);
 	assert_string_equal(text + len - 3, "\"}\n");
 	free(text);
+}
+
+static void test_a_trickle_is_cut_at_the_deadline(void **state)
+{
+	uint64_t start, took;
+	int fd, sent = 0;
+	char c;
+
+	set_timeouts(300 * 1000, CONTROL_IDLE_USEC, CONTROL_REPLY_USEC);
+	start = now_usec();
+	fd = client();
+	/* a byte every 50 ms: each would have restarted a timer of idleness */
+	for (; sent < 60; sent++) {
+		if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+			break;	/* answered, or closed */
+		assert_int_equal(errno, EAGAIN);
+		send_bytes(fd, "x", 1);
+		run_for(50 * 1000);
+	}
+	took = now_usec() - start;
+	/* cut off while still sending, at the deadline counted from the accept */
+	assert_true(sent < 60);
+	assert_true(took >= 300 * 1000);
+	assert_true(took < 2000 * 1000);
+	assert_reply(fd, "{\"ok\":false,\"error\":\"timeout\",\"message\":\"no request within 300 ms\"}\n");
+	assert_int_equal(handled, 0);
+
+	/* a whole request within the deadline, in pieces, is served */
+	fd = client();
+	send_bytes(fd, "stat", 4);
+	run_for(100 * 1000);
+	send_bytes(fd, "us\n", 3);
+	assert_reply(fd, "{\"ok\":true}\n");
+	assert_int_equal(handled, 1);
+}
+
+/* Takes the reply on FD, CHUNK bytes every EVERY usec, to the end; its length. */
+static size_t read_slowly(int fd, size_t chunk, uint64_t every, uint64_t *ret_took)
+{
+	uint64_t start = now_usec();
+	char *buf = malloc(chunk);
+	size_t len = 0;
+
+	assert_non_null(buf);
+	for (;;) {
+		ssize_t n;
+
+		run_for(every);
+		n = recv(fd, buf, chunk, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			break;
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			continue;
+		}
+		len += (size_t)n;
+		/* never more than a few seconds: the whole reply would take far longer */
+		assert_true(now_usec() - start < 8000 * 1000);
+	}
+	*ret_took = now_usec() - start;
+	free(buf);
+	close(fd);
+	return len;
+}
+
+static void test_a_slow_reader_is_cut_at_the_reply_deadline(void **state)
+{
+	uint64_t took;
+	size_t len;
+	int fd;
+
+	big = true;
+	/*
+	 * 16 KiB every 30 ms: 2 s for all of it, the server making progress
+	 * well within every 500 ms of idleness allowed (some 350 ms at worst,
+	 * as the socket buffer drains).
+	 */
+	set_timeouts(CONTROL_REQUEST_USEC, 500 * 1000, 600 * 1000);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	pump();
+	assert_int_equal(handled, 1);
+	len = read_slowly(fd, 16384, 30 * 1000, &took);
+	/* the whole reply's deadline stopped it short, progress or not */
+	assert_true(len > 0);
+	assert_true(len < BIG_REPLY);
+	assert_true(took < 4000 * 1000);
+
+	/* one who stops taking it at all is cut at the first idle timeout */
+	set_timeouts(CONTROL_REQUEST_USEC, 200 * 1000, CONTROL_REPLY_USEC);
+	fd = client();
+	send_bytes(fd, "status\n", 7);
+	run_for(1000 * 1000);
+	len = read_slowly(fd, BIG_REPLY, 0, &took);
+	assert_true(len > 0);
+	assert_true(len < BIG_REPLY);
+	assert_int_equal(handled, 2);
 }
 
 static void test_stale_and_live_sockets(void **state)
@@ -278,7 +529,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_in_pieces_and_at_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_and_oversized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_user_takes_a_share, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_gets_through_a_crowd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_past_its_own_crowd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_slow_reader_blocks_nobody, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_trickle_is_cut_at_the_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_slow_reader_is_cut_at_the_reply_deadline, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live_sockets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
