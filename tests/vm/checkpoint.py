@@ -130,8 +130,9 @@ def _make(args, path):
 
 
 def _check(reply):
-    if "error" in reply:
-        raise RuntimeError(reply["error"].get("desc", str(reply["error"])))
+    err = machine.Qmp.error_of(reply)
+    if err:
+        raise RuntimeError(err)
 
 
 def _wait_for_line(ctl, proc, want, deadline, run):

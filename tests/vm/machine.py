@@ -31,6 +31,13 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
+    @staticmethod
+    def error_of(reply):
+        """What a failed command's reply says went wrong; None when it succeeded."""
+        if "error" not in reply:
+            return None
+        return str(reply["error"].get("desc", reply["error"]))
+
     def execute(self, cmd):
         self.sock.sendall(json.dumps(cmd).encode() + b"\n")
         while True:

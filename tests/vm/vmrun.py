@@ -65,7 +65,8 @@ class Disks:
 
     @staticmethod
     def _error(reply):
-        return f"ERR {reply['error'].get('desc', reply['error'])}" if "error" in reply else None
+        err = Qmp.error_of(reply)
+        return f"ERR {err}" if err else None
 
     @staticmethod
     def _partition(path, spec):
@@ -169,8 +170,9 @@ def next_boot(args, qmp, tmp, names):
         return f"ERR not in the nextboot share: {' '.join(missing)}", None
     # the guest's reboot stops QEMU instead of resetting the machine
     reply = qmp.execute({"execute": "set-action", "arguments": {"reboot": "shutdown"}})
-    if "error" in reply:
-        return f"ERR {reply['error'].get('desc', reply['error'])}", None
+    err = Qmp.error_of(reply)
+    if err:
+        return f"ERR {err}", None
     return "OK", files
 
 
