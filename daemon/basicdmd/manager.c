@@ -325,6 +325,14 @@ struct manager *manager_free(struct manager *m)
 	return NULL;
 }
 
+/* A pass over many volumes runs in one event-loop callback: each volume
+ * may wait seconds for udev, so the pass tells systemd's watchdog itself
+ * that the daemon is alive (WatchdogSec=), volume by volume. */
+static void watchdog_ping(void)
+{
+	sd_notify(false, "WATCHDOG=1");
+}
+
 /* The start-up pass over the configured volumes, with one loop index for all of them. */
 static int start_volumes(struct manager *m)
 {
@@ -332,6 +340,7 @@ static int start_volumes(struct manager *m)
 	int r;
 
 	for (size_t i = 0; i < m->config->n_volumes; i++) {
+		watchdog_ping();
 		r = add_volume(m, &m->config->volumes[i], loops);
 		if (r < 0)
 			return r;
@@ -455,6 +464,7 @@ static void apply_plan(struct manager *m, const struct plan_entry *plan, size_t 
 	for (size_t i = 0; i < n; i++) {
 		int r;
 
+		watchdog_ping();
 		r = apply_entry(m, &plan[i], loops);
 		if (r < 0) {
 			/* the plan goes on: what fits is set up, the next reload tries again */

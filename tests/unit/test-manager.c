@@ -717,6 +717,8 @@ static void test_reload_applies_the_difference(void **state)
 
 	assert_int_equal(notes_equal("RELOADING=1\nSTATUS=Reloading the configuration"), 1);
 	assert_int_equal(notes_equal("READY=1"), 1);
+	/* a long plan does not starve systemd's watchdog: one ping a volume */
+	assert_int_equal(notes_equal("WATCHDOG=1"), 5);
 	assert_string_equal(last_status(), "4 active, 0 waiting, 0 failed");
 	reload_result_clear(&res);
 }
