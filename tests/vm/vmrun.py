@@ -134,6 +134,9 @@ class Timing:
         self.boots = []         # each boot's seconds to its first line
         self.end = self.stop = None
 
+    def elapsed(self):
+        return time.monotonic() - self.start
+
     def boot_started(self):
         self.boot_start = time.monotonic()
 
@@ -272,14 +275,17 @@ def run(args):
                 line = raw.decode("utf-8", "replace").rstrip("\r")
                 results.append(line)
                 word, _, rest = line.partition(" ")
+                # each line with the seconds since QEMU started: where a
+                # scenario spends its time, read off its own output
+                at = f"{timing.elapsed():6.1f}"
                 if word == "PASS":
                     passed += 1
-                    print(f"PASS {args.run}/{rest}", flush=True)
+                    print(f"{at} PASS {args.run}/{rest}", flush=True)
                 elif word == "FAIL":
                     failed.append(rest)
-                    print(f"FAIL {args.run}/{rest}", flush=True)
+                    print(f"{at} FAIL {args.run}/{rest}", flush=True)
                 elif word == "INFO":
-                    print(f"     {rest}", flush=True)
+                    print(f"{at}      {rest}", flush=True)
                 elif word == "QMP":
                     reply = qmp.execute(json.loads(rest))
                     ctl.sendall(json.dumps(reply).encode() + b"\n")
