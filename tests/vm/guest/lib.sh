@@ -53,14 +53,23 @@ expect_eq() {
 	fi
 }
 
-# wait_until SECONDS CMD...: polls the condition itself, never a fixed delay.
+# nap SECONDS: a delay without starting a process (read times out on a
+# pipe that never has data).
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" || true; }
+
+# wait_until SECONDS CMD...: polls the condition itself, never a fixed
+# delay.  The guest has one CPU: a condition that runs systemctl or
+# journalctl ten times a second takes that CPU from the work it waits for,
+# so the polls back off from 0.05 s to 1 s.
 wait_until() {
-	local timeout=$1 end
+	local timeout=$1 end delay=0.05
 	shift
 	end=$((SECONDS + timeout))
 	until "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
+		nap "$delay"
+		case $delay in 0.05) delay=0.1 ;; 0.1) delay=0.2 ;; 0.2) delay=0.5 ;; *) delay=1 ;; esac
 	done
 }
 
@@ -89,20 +98,23 @@ check_kernel_log() {
 # Installs the payload's module where modprobe and the dm-<target> alias
 # find it, as `make -C module install` would.
 install_module() {
-	local dir=/lib/modules/$(uname -r)/updates/basicdm
-	mkdir -p "$dir"
-	cp "$PAYLOAD/module/basic_target.ko" "$dir/"
+	local kdir sum index
+	kdir=/lib/modules/$(uname -r)
+	mkdir -p "$kdir/updates/basicdm"
+	cp "$PAYLOAD/module/basic_target.ko" "$kdir/updates/basicdm/"
 	# depmod's output for this kernel and module, made by the host
 	# (image/module-index.sh); depmod here when it is not there
-	local index=$PAYLOAD/module/index-$(uname -r)-$(sha256sum "$dir/basic_target.ko" | cut -c1-16)
+	sum=$(sha256sum "$kdir/updates/basicdm/basic_target.ko")
+	index=$PAYLOAD/module/index-$(uname -r)-${sum:0:16}
 	if [ -f "$index/modules.dep.bin" ]; then
-		# each file renamed into place, as depmod does: udev's modprobe
-		# may be reading the old one at this moment
-		local f to
-		for f in "$index"/modules.*; do
-			to=/lib/modules/$(uname -r)/${f##*/}
-			cp "$f" "$to.basicdm-tmp" && mv -f "$to.basicdm-tmp" "$to"
-		done
+		# copied beside, then each file renamed into place, as depmod
+		# does: udev's modprobe may be reading the old one at this moment.
+		# Two processes, not two a file: this runs before every scenario.
+		rm -rf "$kdir/.basicdm-index"
+		mkdir "$kdir/.basicdm-index"
+		cp "$index"/modules.* "$kdir/.basicdm-index/"
+		mv -f "$kdir"/.basicdm-index/modules.* "$kdir/"
+		rmdir "$kdir/.basicdm-index"
 	else
 		depmod -a
 	fi
@@ -245,4 +257,28 @@ refused() {
 	else
 		fail "$name" "$out"
 	fi
+}
+# cpu_usage: "MICROSECONDS NAME" of CPU time so far for each service and
+# scope, and "busy" for the whole guest (the kernel's own work included).
+cpu_usage() {
+	local f name
+	for f in /sys/fs/cgroup/*.scope/cpu.stat /sys/fs/cgroup/*.slice/*.service/cpu.stat; do
+		[ -f "$f" ] || continue
+		name=${f%/cpu.stat}
+		name=${name##*/}
+		printf '%s %s\n' "$(sed -n 's/^usage_usec //p' "$f")" "${name%.service}"
+	done
+	# /proc/stat counts in USER_HZ (100 a second): user nice system irq softirq
+	awk '/^cpu / { print ($2 + $3 + $4 + $7 + $8) * 10000, "busy" }' /proc/stat
+}
+
+# cpu_report BEFORE: one line of where the guest's CPU went since BEFORE
+# (cpu_usage's output): "busy 232 s: systemd-udevd 100, basicdm-vm-run 93, ..."
+cpu_report() {
+	cpu_usage | awk -v before="$1" '
+		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[2]] = f[1] } }
+		{ d = ($1 - b[$2]) / 1e6; if ($2 == "busy") busy = d; else if (d >= 0.5) printf "%.0f %s\n", d, $2 }
+		END { printf "%.0f busy\n", busy }' |
+		sort -rn | awk '$2 == "busy" { head = "busy " $1 " s" ; next } { list = list sep $2 " " $1; sep = ", " }
+			END { print head (list ? ": " list : "") }'
 }

@@ -34,8 +34,9 @@ sums=()
 for ((i = 0; i < N; i++)); do
 	dd if=/dev/urandom of="/dev/mapper/${names[i]}" bs=256k seek=$((i % 16)) count=1 \
 		oflag=direct status=none
-	sums+=("$(dd if="/dev/mapper/${names[i]}" bs=256k skip=$((i % 16)) count=1 iflag=direct \
-		status=none | sha256sum | cut -d' ' -f1)")
+	s=$(dd if="/dev/mapper/${names[i]}" bs=256k skip=$((i % 16)) count=1 iflag=direct \
+		status=none | sha256sum)
+	sums+=("${s%% *}")
 done
 
 n_maps() { dmsetup ls --target basic_target | grep -c '^v[0-9]'; }
@@ -87,17 +88,22 @@ for ((r = 1; r <= rounds; r++)); do
 	expect_eq "round $r: every /dev/mapper node is there" 0 "$missing"
 	expect_eq "round $r: $N maps, no stray one" \
 		"$N $N" "$(n_maps) $(dmsetup ls | awk '$1 != "No" {print $1}' | wc -l)"
+	# one listing counted in the shell, not a losetup -j per file: the
+	# guest's one CPU is the budget
+	declare -A bound=()
+	while read -r f; do bound[$f]=$((${bound[$f]:-0} + 1)); done < <(losetup -n -l -O BACK-FILE)
 	dup=0
 	for ((i = 0; i < N; i++)); do
-		[ "$(losetup -j "/var/lib/basicdm/${names[i]}.img" | wc -l)" = 1 ] || dup=$((dup + 1))
+		[ "${bound[/var/lib/basicdm/${names[i]}.img]:-0}" = 1 ] || dup=$((dup + 1))
 	done
+	unset bound
 	expect_eq "round $r: one loop device per backing file" 0 "$dup"
 	expect_eq "round $r: $N loop devices in all" $N "$(losetup -n -l -O NAME | wc -l)"
 	bad=0
 	for ((i = 0; i < N; i++)); do
 		s=$(dd if="/dev/mapper/${names[i]}" bs=256k skip=$((i % 16)) count=1 iflag=direct \
-			status=none | sha256sum | cut -d' ' -f1)
-		if [ "$s" = "${sums[i]}" ]; then verified=$((verified + 262144)); else bad=$((bad + 1)); fi
+			status=none | sha256sum)
+		if [ "${s%% *}" = "${sums[i]}" ]; then verified=$((verified + 262144)); else bad=$((bad + 1)); fi
 	done
 	expect_eq "round $r: the data of all $N volumes reads back" 0 "$bad"
 done
