@@ -152,9 +152,6 @@ CONF
 boot_checks() {
 	local b="boot $1:" luks_uuid dev
 	check "$b the boot settles (no job left but this scenario's)" wait_until 600 boot_settled
-	# where the boot's time went (a reboot is most of this scenario's cost)
-	info "$b $(systemd-analyze time 2>&1 | head -n 1)"
-	info "$b slowest units: $(systemd-analyze blame --no-pager 2>&1 | head -n 6 | tr -s ' ' | tr '\n' '|')"
 	# why a job did not finish, if one did not: said before the checks fail on it
 	info "$b timed out or failed this boot: $(journalctl -b -o cat | grep -E 'timed out|Dependency failed|emergency' | tr '\n' '|')"
 	expect_eq "$b no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
