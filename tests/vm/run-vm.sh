@@ -29,10 +29,11 @@ if [ "${1:-}" = --variant ]; then
 	shift 2
 fi
 image=$("$here/image/build-image.sh" --release "$release" "$kver" "$BASICDM_VM_CACHE" "$variant")
+qemu=$("$here/image/emulator.sh" "$BASICDM_VM_CACHE")
 if [ "${1:-}" = --image-only ]; then
 	echo "image: $image"
 	# and the booted guest the scenarios restore (vmrun.py, checkpoint.py)
-	exec python3 "$here/vmrun.py" --image "$image" --payload "$BASICDM_VM_PAYLOAD" \
+	exec python3 "$here/vmrun.py" --qemu "$qemu" --image "$image" --payload "$BASICDM_VM_PAYLOAD" \
 		--run checkpoint --make-checkpoint
 fi
 # the guest's depmod for the payload's module, done here (seconds instead of
@@ -55,5 +56,5 @@ for a in "$@"; do
 		args+=("$a")
 	fi
 done
-exec python3 "$here/vmrun.py" "${extra[@]}" --image "$image" --payload "$BASICDM_VM_PAYLOAD" \
+exec python3 "$here/vmrun.py" --qemu "$qemu" "${extra[@]}" --image "$image" --payload "$BASICDM_VM_PAYLOAD" \
 	--logs "${BASICDM_VM_LOGS:-vm-logs}" "${args[@]}"
