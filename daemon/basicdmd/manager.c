@@ -80,11 +80,22 @@ struct volume *manager_find_volume(struct manager *m, const char *name)
 	return NULL;
 }
 
+/* A pass over many volumes runs in one event-loop callback: each volume
+ * may wait seconds for udev, so the pass tells systemd's watchdog itself
+ * that the daemon is alive (WatchdogSec=), volume by volume; and a
+ * rescan (start-up, reload, activate) hands every block device to
+ * on_block_device() in one callback too: device by device. */
+static void watchdog_ping(void)
+{
+	sd_notify(false, "WATCHDOG=1");
+}
+
 static void on_block_device(struct udev_device *dev, enum block_event event, void *userdata)
 {
 	struct manager *m = userdata;
 	struct udev *udev = block_watch_udev(m->block_watch);
 
+	watchdog_ping();
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		struct volume *v = m->volumes[i];
 
@@ -323,14 +334,6 @@ struct manager *manager_free(struct manager *m)
 	free(m->runtime_dir);
 	free(m);
 	return NULL;
-}
-
-/* A pass over many volumes runs in one event-loop callback: each volume
- * may wait seconds for udev, so the pass tells systemd's watchdog itself
- * that the daemon is alive (WatchdogSec=), volume by volume. */
-static void watchdog_ping(void)
-{
-	sd_notify(false, "WATCHDOG=1");
 }
 
 /* The start-up pass over the configured volumes, with one loop index for all of them. */
