@@ -29,6 +29,9 @@ backup_is() { [ "$(systemctl show -P ActiveState backup.service)" = "$1" ]; }
 
 mounted() { [ "$(findmnt -n -o SOURCE /mnt/backup)" = /dev/mapper/backup ]; }
 
+# no_backup_job: no job of backup.service, its mount or its fsck is queued.
+no_backup_job() { ! systemctl list-jobs --no-legend --plain | grep -q backup; }
+
 # copied TEXT: the copy on the disk holds data/file with TEXT.
 copied() { [ "$(tar -xOf /mnt/backup/data.tar data/file 2>/dev/null)" = "$1" ]; }
 
@@ -99,6 +102,14 @@ boot_without_disk() {
 	systemctl list-jobs --no-legend --plain | awk '$2 ~ /backup/ { print $1 }' | xargs -r systemctl cancel
 
 	plug "first plug"
+	# backup.service is wanted by the device: this plug starts it, and its
+	# fsck and mount try the blank disk (and hold it open) before they
+	# fail.  The admin formats a new disk before enabling the unit; here
+	# the boot without the disk came first, so let that attempt end.
+	check "first plug: the device unit is active" \
+		wait_until 120 systemctl is-active --quiet dev-basicdm-backup.device
+	check "first plug: the blank disk's start attempt is over" wait_until 120 no_backup_job
+	systemctl reset-failed
 	check "mkfs.ext4 -L backup /dev/basicdm/backup" mkfs.ext4 -q -L backup /dev/basicdm/backup || return
 	echo "copy 1" > /srv/data/file
 	check "the disk is in already: systemctl start backup.service" systemctl start backup.service
