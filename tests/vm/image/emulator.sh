@@ -9,7 +9,7 @@
 # processes, and QEMU 10's TCG runs that 3 to 5 times faster than Debian
 # 12's QEMU 7.2 (200 runs of /bin/true: 6.5 s on 7.2, 1.3 s on 10.0); a
 # guest restored from a saved state also reboots in 40 s instead of
-# 110 s on 7.2 (doc/testing.md, "The emulator").  Where the backports
+# 110 s on 7.2 (doc/testing.md, "How the VM proof works", Emulator).  Where the backports
 # cannot be reached, the host's QEMU still works, only slower: that is said
 # on stderr.
 #

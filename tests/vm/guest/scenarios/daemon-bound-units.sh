@@ -29,8 +29,10 @@ backup_is() { [ "$(systemctl show -P ActiveState backup.service)" = "$1" ]; }
 
 mounted() { [ "$(findmnt -n -o SOURCE /mnt/backup)" = /dev/mapper/backup ]; }
 
-# no_backup_job: no job of backup.service, its mount or its fsck is queued.
-no_backup_job() { ! systemctl list-jobs --no-legend --plain | grep -q backup; }
+# backup_jobs: the ids of the queued jobs of backup.service, its mount, its
+# fsck and its device; no_backup_job: there is none.
+backup_jobs() { systemctl list-jobs --no-legend --plain | awk '$2 ~ /backup/ { print $1 }'; }
+no_backup_job() { [ -z "$(backup_jobs)" ]; }
 
 # copied TEXT: the copy on the disk holds data/file with TEXT.
 copied() { [ "$(tar -xOf /mnt/backup/data.tar data/file 2>/dev/null)" = "$1" ]; }
@@ -99,7 +101,7 @@ boot_without_disk() {
 	lfs=$(systemctl show -P ActiveEnterTimestampMonotonic local-fs.target)
 	info "boot: local-fs.target after $(awk -v a="$lfs" -v b="$t0" 'BEGIN { printf "%.1f", (a - b) / 1e6 }') s of userspace"
 	# the disk about to come is blank: the boot must not fsck and mount it
-	systemctl list-jobs --no-legend --plain | awk '$2 ~ /backup/ { print $1 }' | xargs -r systemctl cancel
+	backup_jobs | xargs -r systemctl cancel
 
 	plug "first plug"
 	# backup.service is wanted by the device: this plug starts it, and its
