@@ -23,8 +23,9 @@ failed() {
 
 state=$work/state
 mkdir -p "$work/bin" "$work/scripts" "$state"
-for s in preinst postinst postrm; do
-	sed "s#/run/#$work/run/#g" "$src/debian/basicdm.$s" >"$work/scripts/$s"
+for s in preinst postinst prerm postrm; do
+	sed -e "s#/run/#$work/run/#g" -e "s#/usr/libexec/basicdm/#$work/bin/#g" \
+		"$src/debian/basicdm.$s" >"$work/scripts/$s"
 done
 
 # the stubs: the unit is active, enabled, and the configuration declares
@@ -50,6 +51,16 @@ else
 fi
 EOF
 printf '#!/bin/sh\nexit 0\n' >"$work/bin/udevadm"
+# / is on volume "sysroot" when the file "root" is in $state
+cat >"$work/bin/root-volumes" <<EOF
+#!/bin/sh
+if [ -e "$state/root" ]; then echo sysroot; fi
+EOF
+cat >"$work/bin/dpkg-trigger" <<EOF
+#!/bin/sh
+echo "trigger \$*" >>"$state/invoked"
+EOF
+printf '#!/bin/sh\nexit 0\n' >"$work/bin/update-initramfs"
 chmod +x "$work/bin"/*
 export PATH="$work/bin:$PATH"
 unset DPKG_ROOT
@@ -105,6 +116,27 @@ given enabled volumes
 sh "$work/scripts/preinst" install 1.0.0
 sh "$work/scripts/postinst" configure 1.0.0 >/dev/null
 expect "install after an upgrade's note was left behind" "start basicdm.service"
+
+# the root on a volume: an upgrade makes the initramfs again, with the new files
+given enabled volumes active root
+sh "$work/scripts/preinst" upgrade 1.0.0
+sh "$work/scripts/postinst" configure 1.0.0 >/dev/null
+expect "upgrade with / on a volume" "trigger --no-await update-initramfs
+restart basicdm.service"
+
+# ...and removal is refused, with the reason, before anything is stopped
+given enabled volumes active root
+if out=$(sh "$work/scripts/prerm" remove 2>&1); then
+	failed "remove with / on a volume: prerm did not refuse"
+fi
+[[ $out == *"/ or /usr is on basicdm volume sysroot"* ]] ||
+	failed "remove with / on a volume: prerm said '$out'"
+expect "remove with / on a volume" ""
+
+given enabled volumes active
+sh "$work/scripts/prerm" remove
+expect "remove" "stop basicdm.service
+stop basicdm-metrics.timer basicdm-metrics.service"
 
 # purge into DPKG_ROOT: the drop-ins there go, and their directory
 root=$work/root

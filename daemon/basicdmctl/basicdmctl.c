@@ -15,7 +15,9 @@
 #include "basicdm-config.h"
 #include "basicdmctl-wait.h"
 #include "basicdmctl.h"
+#include "config-print.h"
 #include "control-protocol.h"
+#include "initramfs-copy.h"
 #include "json-util.h"
 #include "util.h"
 
@@ -179,28 +181,37 @@ static int metrics(void)
 
 static int check_config(const char *path)
 {
-	struct config_errors errors = {};
+	struct config_errors errors = {}, warnings = {};
 	struct config *c = NULL;
 	int r;
 
 	r = backing_check_load(path, &c, &errors);
+	/* an initramfs that would map a root volume otherwise than the file says */
+	if (r >= 0 && initramfs_check(INITRAMFS_IMAGE_GLOB, c, &warnings) < 0)
+		fprintf(stderr, "basicdmctl: out of memory comparing the initramfs images\n");
 	if (arg_json) {
 		_cleanup_(json_object_putp) struct json_object *o =
 			r < 0 ? control_reply_new_error(CONTROL_ERROR_FAILED,
 							"%s: configuration invalid", path)
 			      : control_reply_new();
 		struct json_object *details = json_object_new_array();
+		struct json_object *warned = json_object_new_array();
 
 		for (size_t i = 0; details && i < errors.n; i++)
 			json_object_array_add(details, json_object_new_string(errors.messages[i]));
+		for (size_t i = 0; warned && i < warnings.n; i++)
+			json_object_array_add(warned, json_object_new_string(warnings.messages[i]));
 		json_add(o, "details", details);
+		json_add(o, "warnings", warned);
 		if (r >= 0)
 			json_add(o, "volume_count", json_object_new_uint64(c->n_volumes));
 		if (o)
 			ctl_print_json(o);
 	} else {
 		config_print_check(path, r, c, &errors);
+		config_print_warnings(&warnings);
 	}
+	config_errors_clear(&warnings);
 	config_errors_clear(&errors);
 	config_free(c);
 	return r < 0 ? EXIT_FAILED : EXIT_OK;

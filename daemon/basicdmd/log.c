@@ -3,6 +3,7 @@
 #include "log-events.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 
 static int max_level = LOG_INFO;
 static bool to_journal;
+static int kmsg_fd = -1;
 
 /* JOURNAL_STREAM is "dev:ino" of the stream systemd connected stderr to. */
 static bool stderr_is_journal(void)
@@ -38,6 +40,11 @@ void log_setup(void)
 	to_journal = stderr_is_journal();
 	if (level && !strcmp(level, "debug"))
 		max_level = LOG_DEBUG;
+}
+
+void log_to_kmsg(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }
 
 void log_set_max_level(int level)
@@ -69,6 +76,20 @@ static void emit(int level, const char *const *fields, size_t n_fields, const ch
 	struct iovec iov[8];
 	size_t n = 0;
 
+	if (kmsg_fd >= 0) {
+		/*
+		 * One write, one record.  A facility other than the kernel's:
+		 * journald takes the identifier from the text.
+		 */
+		int len = snprintf(message, sizeof(message), "<%d>basicdmd[%d]: %s\n",
+				   LOG_DAEMON | level, (int)getpid(), msg);
+
+		if (len > (int)sizeof(message) - 1)
+			len = sizeof(message) - 1;
+		if (len > 0)
+			(void)!write(kmsg_fd, message, len);
+		return;
+	}
 	if (!to_journal) {
 		fprintf(stderr, "basicdmd: %s%s\n", level_prefix(level), msg);
 		return;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Logging: to the journal with structured fields when stderr is connected
- * to it (systemd sets JOURNAL_STREAM), otherwise readable lines on stderr.
+ * to it (systemd sets JOURNAL_STREAM), otherwise readable lines on stderr;
+ * in the initramfs, where no journal runs yet, to the kernel's log, which
+ * the journal takes in once it starts.
  */
 #pragma once
 
@@ -9,6 +11,8 @@
 #include <syslog.h>
 
 void log_setup(void);
+/* The kernel's log (/dev/kmsg) instead, as "basicdmd[PID]: ..."; stderr if it cannot be opened. */
+void log_to_kmsg(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 

@@ -64,8 +64,28 @@ static void send_ready(struct manager *m)
 	log_info("ready: %zu volumes configured", m->n_volumes);
 }
 
+static bool all_active(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_volumes; i++)
+		if (m->volumes[i]->state != VOLUME_ACTIVE)
+			return false;
+	return true;
+}
+
+static bool any_failed(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_volumes; i++)
+		if (m->volumes[i]->state == VOLUME_FAILED)
+			return true;
+	return false;
+}
+
 static void state_changed(struct manager *m)
 {
+	if (m->until_active && all_active(m))
+		sd_event_exit(m->event, 0);
+	else if (m->until_active && any_failed(m))
+		sd_event_exit(m->event, -EIO);
 	if (m->ready)
 		notify_status(m);
 	else if (m->started && !any_activating(m))
@@ -379,7 +399,7 @@ int manager_start(struct manager *m)
 	/* marks a stopped daemon left behind on devices no map holds any more */
 	component_sweep();
 
-	if (m->runtime_dir) {
+	if (m->runtime_dir && m->control_handler) {
 		r = start_control(m);
 		/* a second daemon would fight the first over every map */
 		if (r == -EADDRINUSE)
@@ -406,6 +426,28 @@ int manager_start(struct manager *m)
 
 int manager_run(struct manager *m)
 {
+	return sd_event_loop(m->event);
+}
+
+static int on_activation_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	return sd_event_exit(m->event, -ETIMEDOUT);
+}
+
+int manager_run_until_active(struct manager *m, uint64_t timeout_usec)
+{
+	_cleanup_(sd_event_source_unrefp) sd_event_source *timer = NULL;
+	int r;
+
+	m->until_active = true;
+	r = sd_event_add_time_relative(m->event, &timer, CLOCK_MONOTONIC, timeout_usec, 0,
+				       on_activation_timeout, m);
+	if (r < 0)
+		return r;
+	/* the start-up pass may have done it all */
+	state_changed(m);
 	return sd_event_loop(m->event);
 }
 

@@ -28,10 +28,14 @@ struct manager {
 	size_t n_volumes;
 	bool started;	/* the start-up pass (adoption, attach, coldplug) is over */
 	bool ready;	/* READY=1 sent */
+	bool until_active;	/* the initramfs's pass: stops once every volume is active */
 	sd_event_source *ready_timer;
 };
 
-/* CONTROL_HANDLER answers the control socket's requests, with the manager as userdata. */
+/*
+ * CONTROL_HANDLER answers the control socket's requests, with the manager
+ * as userdata; NULL: no control socket (the initramfs's pass).
+ */
 int manager_new(const char *config_path, const char *dropin_dir, const char *runtime_dir,
 		control_handler_fn control_handler, struct manager **ret);
 struct manager *manager_free(struct manager *m);
@@ -39,6 +43,11 @@ struct manager *manager_free(struct manager *m);
 /* Loads the configuration, adopts existing maps, attaches what is there, coldplugs. */
 int manager_start(struct manager *m);
 int manager_run(struct manager *m);
+/*
+ * The initramfs's pass, after manager_start(): returns 0 once every volume
+ * is active, -EIO as soon as one has failed, -ETIMEDOUT after TIMEOUT_USEC.
+ */
+int manager_run_until_active(struct manager *m, uint64_t timeout_usec);
 
 /* What a reload did, for basicdmctl: the plan's counts, or every problem found. */
 struct reload_result {

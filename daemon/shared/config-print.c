@@ -14,3 +14,9 @@ void config_print_check(const char *path, int r, const struct config *c,
 		printf("%s: %zu volume%s, configuration valid\n", path, c->n_volumes,
 		       c->n_volumes == 1 ? "" : "s");
 }
+
+void config_print_warnings(const struct config_errors *warnings)
+{
+	for (size_t i = 0; i < warnings->n; i++)
+		fprintf(stderr, "warning: %s\n", warnings->messages[i]);
+}

@@ -12,3 +12,6 @@
  */
 void config_print_check(const char *path, int r, const struct config *c,
 			const struct config_errors *errors);
+
+/* Each of WARNINGS on stderr, one a line, as "warning: ...". */
+void config_print_warnings(const struct config_errors *warnings);

@@ -80,21 +80,27 @@ def connect_unix(path, deadline):
             time.sleep(0.05)
 
 
-def kernel_append(args, run=None):
-    """The guest kernel's command line; RUN replaces the scenario's name."""
+def kernel_append(args, run=None, params=()):
+    """The guest kernel's command line; RUN replaces the scenario's name;
+    PARAMS (the guest's, for a next boot) are added, and a root= among
+    them replaces root=/dev/vda."""
     # panic=-1 turns a panic into a reboot, which -no-reboot turns into an
     # exit; a scenario that reboots on purpose halts on a panic instead.
     # The lockup and RCU-stall detectors measure host scheduling under
     # software emulation, not the guest: a loaded host starves a vCPU for
     # seconds, and they would print a "BUG" that no kernel code caused.  A
     # real hang still shows as a scenario timeout.
-    append = ("root=/dev/vda rw console=ttyS0 loglevel=4 systemd.show_status=0 "
+    root = next((p for p in params if p.startswith("root=")), "root=/dev/vda")
+    append = (f"{root} rw console=ttyS0 loglevel=4 systemd.show_status=0 "
               "nosoftlockup rcupdate.rcu_cpu_stall_suppress=1 "
               f"panic={0 if args.allow_reboot else -1} basicdm.run={run or args.run}")
     if args.bare:
         append += " basicdm.bare"
     for param in args.param:
         append += f" basicdm.{param}"
+    for param in params:
+        if not param.startswith("root="):
+            append += f" {param}"
     return append
 
 
@@ -129,9 +135,11 @@ def machine_args(args, tmp, empty):
 
 
 def qemu_command(args, tmp, kernel, append=None):
-    """QEMU's command line; KERNEL is the (vmlinuz, initrd) pair to boot."""
+    """QEMU's command line; KERNEL is the (vmlinuz, initrd) pair to boot,
+    or (vmlinuz, initrd, kernel parameters) for a next boot (vmrun.py)."""
+    params = kernel[2] if len(kernel) > 2 else ()
     cmd = [args.qemu, "-kernel", kernel[0], "-initrd", kernel[1],
-           "-append", append or kernel_append(args)]
+           "-append", append or kernel_append(args, params=params)]
     cmd += machine_args(args, tmp, os.path.join(tmp, "empty"))
     if not args.allow_reboot:
         cmd += ["-no-reboot"]

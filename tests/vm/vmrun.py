@@ -46,9 +46,11 @@ class Disks:
         "nvme": {"driver": "nvme"},
     }
 
-    def __init__(self, qmp, tmp):
+    def __init__(self, qmp, tmp, plugged=None):
         self.qmp = qmp
         self.tmp = tmp
+        # id -> (path, bus, serial, read_only): what a cold boot plugs again
+        self.plugged = plugged if plugged is not None else {}
 
     def request(self, words):
         try:
@@ -59,6 +61,8 @@ class Disks:
                 return self.delete(words[1])
             if words[0] == "disk-resize" and len(words) == 3:
                 return self.resize(words[1], int(words[2]))
+            if words[0] == "disk-pull" and len(words) == 2:
+                return self.pull(words[1])
             return f"ERR unknown request: {' '.join(words)}"
         except (ValueError, OSError, subprocess.CalledProcessError) as e:
             return f"ERR {e}"
@@ -103,7 +107,31 @@ class Disks:
             return err
         device = dict(self.BUSES[bus], id=disk_id, drive=f"node-{disk_id}", serial=serial)
         err = self._error(self.qmp.execute({"execute": "device_add", "arguments": device}))
+        if not err:
+            self.plugged[disk_id] = (path, bus, serial, read_only)
         return err or "OK"
+
+    @classmethod
+    def boot_args(cls, plugged):
+        """QEMU arguments that plug PLUGGED's disks at power-on, as they
+        were plugged before: a disk stays in the machine across a cold
+        boot (next-boot), as it would in a real one."""
+        args = []
+        for disk_id, (path, bus, serial, read_only) in plugged.items():
+            ro = "on" if read_only else "off"
+            args += ["-blockdev", f"driver=raw,node-name=node-{disk_id},read-only={ro},"
+                                  f"file.driver=file,file.filename={path},file.read-only={ro}"]
+            device = dict(cls.BUSES[bus], id=disk_id, drive=f"node-{disk_id}", serial=serial)
+            driver = device.pop("driver")
+            args += ["-device", ",".join([driver] + [f"{k}={v}" for k, v in device.items()])]
+        return args
+
+    def pull(self, disk_id):
+        """The disk is taken out while the machine is off: the next cold
+        boot (next-boot) comes up without it.  Until then it stays."""
+        if self.plugged.pop(disk_id, None) is None:
+            return f"ERR no disk {disk_id} is plugged"
+        return "OK"
 
     def resize(self, disk_id, mib):
         err = self._error(self.qmp.execute({
@@ -119,6 +147,7 @@ class Disks:
         # the guest must acknowledge the ACPI eject before QEMU lets go
         if not self.qmp.wait_event("DEVICE_DELETED", disk_id, 120):
             return f"ERR {disk_id} was not released by the guest within 120 s"
+        self.plugged.pop(disk_id, None)
         err = self._error(self.qmp.execute({"execute": "blockdev-del",
                                             "arguments": {"node-name": f"node-{disk_id}"}}))
         return err or "OK"
@@ -161,12 +190,18 @@ class Timing:
                 f"payload {payload:.1f} s, power-off {off:.1f} s, total {now - self.start:.1f} s")
 
 
-def next_boot(args, qmp, tmp, names):
-    """HOST next-boot VMLINUZ INITRD: returns the answer and the kernel to boot."""
+def next_boot(args, qmp, tmp, words):
+    """HOST next-boot VMLINUZ INITRD [PARAM...]: returns the answer and the
+    next boot, (vmlinuz, initrd, kernel parameters).  PARAMs join the
+    runner's command line; a root= among them replaces its root=/dev/vda."""
     if not args.allow_reboot:
         return "ERR next-boot needs --allow-reboot", None
+    names, params = words[:2], words[2:]
     if len(names) != 2 or not all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", n) for n in names):
         return f"ERR next-boot wants two file names: {' '.join(names)}", None
+    bad = [p for p in params if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*(=[A-Za-z0-9_.,:/=+-]+)?", p)]
+    if bad:
+        return f"ERR next-boot: not a kernel parameter this runner passes on: {' '.join(bad)}", None
     files = tuple(os.path.join(tmp, "nextboot", n) for n in names)
     missing = [n for n, f in zip(names, files) if not os.path.isfile(f)]
     if missing:
@@ -176,7 +211,34 @@ def next_boot(args, qmp, tmp, names):
     err = Qmp.error_of(reply)
     if err:
         return f"ERR {err}", None
-    return "OK", files
+    return "OK", files + (params,)
+
+
+class ConsoleWatch:
+    """HOST expect-stop REGEX: the next boot is to stop before the guest
+    speaks (the initramfs gives up and drops to its shell); the run ends
+    with one check, that the serial console shows REGEX."""
+
+    TIMEOUT = 300   # the initramfs waits 30 s; booting to it, a few more under emulation
+
+    def __init__(self, pattern):
+        self.pattern = re.compile(pattern)
+        self.since = None
+
+    def boot_started(self):
+        self.since = time.monotonic()
+
+    def seen(self, tmp):
+        """The line of the console that matches, once there is one."""
+        try:
+            with open(os.path.join(tmp, "console.log"), errors="replace") as f:
+                for line in f:
+                    line = line.rstrip("\r\n")
+                    if self.pattern.search(line):
+                        return line.strip()
+        except FileNotFoundError:
+            pass
+        return None
 
 
 def save_data(folder, rest):
@@ -201,6 +263,8 @@ def run(args):
     proc = None
     kernel = (os.path.join(image, "vmlinuz"), os.path.join(image, "initrd.img"))
     next_kernel = None
+    watch = None    # ConsoleWatch of a boot that is to stop in the initramfs
+    plugged = {}    # the disks the guest has plugged: they stay across a cold boot
     os.makedirs(os.path.join(tmp, "nextboot"))
     os.makedirs(os.path.join(tmp, "empty"))
     saved = None
@@ -229,7 +293,7 @@ def run(args):
             if not os.path.exists(os.path.join(tmp, "root.qcow2")):
                 new_overlay(os.path.join(tmp, "root.qcow2"), os.path.join(image, "rootfs.img"),
                             "raw")
-            proc = subprocess.Popen(qemu_command(args, tmp, kernel),
+            proc = subprocess.Popen(qemu_command(args, tmp, kernel) + Disks.boot_args(plugged),
                                     stdin=None if args.interactive else subprocess.DEVNULL)
             ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
             qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
@@ -239,7 +303,7 @@ def run(args):
 
     try:
         proc, ctl, qmp, sel = start(kernel, saved)
-        disks = Disks(qmp, tmp)
+        disks = Disks(qmp, tmp, plugged)
         buf = b""
         while not ended:
             if proc.poll() is not None and next_kernel:
@@ -248,9 +312,27 @@ def run(args):
                 kernel, next_kernel = next_kernel, None
                 ctl.close()
                 proc, ctl, qmp, sel = start(kernel)
-                disks = Disks(qmp, tmp)
+                disks = Disks(qmp, tmp, plugged)
                 buf = b""
+                if watch:
+                    watch.boot_started()
                 continue
+            if watch and watch.since is not None:
+                line = watch.seen(tmp)
+                if line:
+                    check = (f"console: the boot stopped {time.monotonic() - watch.since:.0f} s "
+                             f"after power-on with: {line}")
+                    results.append(f"PASS {check}")
+                    passed += 1
+                    print(f"{timing.elapsed():6.1f} PASS {args.run}/{check}", flush=True)
+                    ended = True
+                    timing.ended()
+                    proc.kill()     # the initramfs's shell waits for no one
+                    break
+                if time.monotonic() - watch.since > ConsoleWatch.TIMEOUT:
+                    reason = (f"the console did not show /{watch.pattern.pattern}/ within "
+                              f"{ConsoleWatch.TIMEOUT} s of power-on")
+                    break
             if proc.poll() is not None:
                 reason = f"QEMU exited ({proc.returncode}) before the payload ended"
                 break
@@ -289,6 +371,13 @@ def run(args):
                 elif word == "QMP":
                     reply = qmp.execute(json.loads(rest))
                     ctl.sendall(json.dumps(reply).encode() + b"\n")
+                elif word == "HOST" and rest.startswith("expect-stop "):
+                    try:
+                        watch = ConsoleWatch(rest.split(" ", 1)[1])
+                        answer = "OK"
+                    except re.error as e:
+                        answer = f"ERR expect-stop: {e}"
+                    ctl.sendall(answer.encode() + b"\n")
                 elif word == "HOST" and rest.startswith("next-boot "):
                     answer, next_kernel = next_boot(args, qmp, tmp, rest.split()[1:])
                     ctl.sendall(answer.encode() + b"\n")

@@ -169,15 +169,20 @@ mount_share() {
 	mountpoint -q "$2" || mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 "$1" "$2"
 }
 
-# boot_next KVER: the next reboot boots this guest's own /boot/vmlinuz-KVER
-# and /boot/initrd.img-KVER (the runner boots QEMU's -kernel, not a boot
-# loader): they are handed to the host through the "nextboot" share.
-# Needs --allow-reboot; the scenario reboots afterwards (reboot_to).
+# boot_next KVER [PARAM...]: the next reboot boots this guest's own
+# /boot/vmlinuz-KVER and /boot/initrd.img-KVER (the runner boots QEMU's
+# -kernel, not a boot loader): they are handed to the host through the
+# "nextboot" share.  PARAMs are added to the kernel's command line, a
+# root= replacing the runner's.  That boot is a cold one: the disks the
+# scenario plugged are there from power-on.  Needs --allow-reboot; the
+# scenario reboots afterwards (reboot_to).
 boot_next() {
+	local kver=$1
+	shift
 	mount_share nextboot /mnt/nextboot &&
-		cp "/boot/vmlinuz-$1" "/boot/initrd.img-$1" /mnt/nextboot/ &&
+		cp "/boot/vmlinuz-$kver" "/boot/initrd.img-$kver" /mnt/nextboot/ &&
 		sync &&
-		host next-boot "vmlinuz-$1" "initrd.img-$1"
+		host next-boot "vmlinuz-$kver" "initrd.img-$kver" "$@"
 }
 
 # A scenario that reboots the guest (vm-options: --allow-reboot) runs again
