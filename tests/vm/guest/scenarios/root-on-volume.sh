@@ -1,5 +1,4 @@
 # vm-options: --allow-reboot --timeout 1800
-# vm-platforms: bookworm
 # The root file system on a basicdm volume, moved there as
 # doc/root-on-a-volume.md tells an administrator: a volume on a second
 # disk matched by its serial, at an offset; the running root copied onto
