@@ -80,12 +80,12 @@ int initramfs_print_config(const char *config_path, char *const *names, size_t n
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* What V waits for, as the administrator wrote it: "match ID_SERIAL=X", "device /dev/...". */
+/* What V waits for, as the administrator wrote it: "a disk that matches ID_SERIAL=X", "the device /dev/...". */
 static void print_backing(FILE *f, const struct volume_config *v)
 {
 	switch (v->kind) {
 	case BACKING_MATCH:
-		fprintf(f, "a disk that matches");
+		fprintf(f, "a %s that matches", volume_match_devtype(v));
 		for (size_t i = 0; i < v->n_match; i++)
 			fprintf(f, " %s=%s", v->match[i].key, v->match[i].value);
 		break;

@@ -6,7 +6,7 @@
  * (its database and its events) and sd_notify are replaced by --wrap.
  * Asserted: when READY=1 is sent and what STATUS= says; what a reload does
  * to each volume, and that it leaves the rest alone; which stray maps go,
- * and when.
+ * and when; when the initramfs's pass ends, and with what.
  */
 // wrap: config_load map_setup map_list_ours map_get_info map_create map_reload map_remove map_cancel_deferred_remove basic_target_present blockdev_get_sectors blockdev_get_read_only loop_prepare_file loop_follow_file loop_attach block_watch_new block_watch_free block_watch_coldplug block_watch_udev block_device_has_path udev_device_new_from_devnum udev_device_get_is_initialized udev_device_get_devnum udev_device_get_devnode udev_device_get_property_value udev_device_unref sd_notify sd_notifyf log_volume_event log_reload_result volume_new backing_check_volume backing_check_config component_held_by_map component_device_diskseq block_device_trigger
 #include <errno.h>
@@ -980,10 +980,79 @@ static void test_deactivate_unmarks_the_backing(void **state)
 	assert_true(call_index(trigger, 0) > call_index("remove a", 0));
 }
 
+/* ---- the initramfs's pass (manager_run_until_active) -------------------- */
+
+/* A manager on CONFIG as basicdmd --initramfs starts it: no control socket. */
+static void start_for_initramfs(const char *config)
+{
+	write_config(config);
+	assert_int_equal(manager_new(conf_path, NULL, dir, NULL, &m), 0);
+	assert_int_equal(manager_start(m), 0);
+}
+
+static void test_initramfs_pass_ends_when_all_are_active(void **state)
+{
+	char socket_path[192];
+
+	udev_processes_at_once = true;
+	start_for_initramfs("volumes = ( { name = \"a\"; file = \"/srv/a.img\"; } );\n");
+	assert_int_equal(manager_run_until_active(m, 60 * 1000000ULL), 0);
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVE);
+	/* the initramfs serves no basicdmctl */
+	snprintf(socket_path, sizeof(socket_path), "%s/" CONTROL_SOCKET_NAME, dir);
+	assert_int_equal(access(socket_path, F_OK), -1);
+}
+
+static int udev_processes_a(sd_event_source *s, void *userdata)
+{
+	udev_processes("a");
+	return 0;
+}
+
+static void test_initramfs_pass_waits_for_udev(void **state)
+{
+	_cleanup_(sd_event_source_unrefp) sd_event_source *later = NULL;
+
+	start_for_initramfs("volumes = ( { name = \"a\"; file = \"/srv/a.img\"; } );\n");
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVATING);
+	/* udev announces the map once the loop runs */
+	assert_int_equal(sd_event_add_defer(m->event, &later, udev_processes_a, NULL), 0);
+	assert_int_equal(manager_run_until_active(m, 60 * 1000000ULL), 0);
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVE);
+}
+
+static void test_initramfs_pass_times_out(void **state)
+{
+	udev_processes_at_once = true;
+	start_for_initramfs("volumes = (\n"
+			    "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+			    "  { name = \"root\"; device = \"/dev/disk/by-id/never\"; }\n"
+			    ");\n");
+	assert_int_equal(manager_run_until_active(m, 100 * 1000ULL), -ETIMEDOUT);
+	assert_int_equal(volume("a")->state, VOLUME_ACTIVE);
+	assert_int_equal(volume("root")->state, VOLUME_WAITING);
+}
+
+static void test_initramfs_pass_stops_at_a_failure(void **state)
+{
+	udev_processes_at_once = true;
+	start_for_initramfs("volumes = (\n"
+			    "  { name = \"a\"; file = \"/srv/a.img\"; },\n"
+			    "  { name = \"bad\"; file = \"/srv/bad.img\"; offset = 100000; }\n"
+			    ");\n");
+	/* no waiting for what cannot come: at once, whatever the timeout */
+	assert_int_equal(manager_run_until_active(m, 3600 * 1000000ULL), -EIO);
+	assert_int_equal(volume("bad")->state, VOLUME_FAILED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_initramfs_pass_ends_when_all_are_active),
+		T(test_initramfs_pass_waits_for_udev),
+		T(test_initramfs_pass_times_out),
+		T(test_initramfs_pass_stops_at_a_failure),
 		T(test_claims_follow_the_wanted_volumes),
 		T(test_deactivate_unmarks_the_backing),
 		T(test_ready_at_once_when_nothing_activates),
