@@ -60,9 +60,16 @@ int initramfs_print_config(const char *config_path, char *const *names, size_t n
 	for (size_t i = 0; i < n; i++) {
 		const struct volume_config *v = config_find(c, names[i]);
 
+		bool twice = false;
+
+		for (size_t j = 0; j < i; j++)
+			twice = twice || streq(names[j], names[i]);
 		if (!v)
 			fprintf(stderr, "basicdmd: %s defines no volume '%s'\n", config_path, names[i]);
-		if (!v || volume_line(v, config_path, &lines[i]) < 0)
+		else if (twice)
+			/* the copy would define it twice, which its loader refuses at boot */
+			fprintf(stderr, "basicdmd: volume '%s' is named twice\n", names[i]);
+		if (!v || twice || volume_line(v, config_path, &lines[i]) < 0)
 			failed = 1;
 	}
 	if (!failed) {
