@@ -27,6 +27,8 @@ for s in preinst postinst prerm postrm; do
 	sed -e "s#/run/#$work/run/#g" -e "s#/usr/libexec/basicdm/#$work/bin/#g" \
 		"$src/debian/basicdm.$s" >"$work/scripts/$s"
 done
+sed -e "s#/usr/libexec/basicdm/#$work/bin/#g" "$src/debian/basic-target-dkms.prerm" \
+	>"$work/scripts/dkms-prerm"
 
 # the stubs: the unit is active, enabled, and the configuration declares
 # volumes when the file of that name is in $state
@@ -132,6 +134,17 @@ fi
 [[ $out == *"/ or /usr is on basicdm volume sysroot"* ]] ||
 	failed "remove with / on a volume: prerm said '$out'"
 expect "remove with / on a volume" ""
+
+# ...and so is the module's, which the initramfs needs as much
+given enabled volumes active root
+if out=$(sh "$work/scripts/dkms-prerm" remove 2>&1); then
+	failed "remove basic-target-dkms with / on a volume: prerm did not refuse"
+fi
+[[ $out == *"/ or /usr is on basicdm volume sysroot"* ]] ||
+	failed "remove basic-target-dkms with / on a volume: prerm said '$out'"
+given enabled volumes active
+out=$(sh "$work/scripts/dkms-prerm" remove 2>&1) ||
+	failed "remove basic-target-dkms, / not on a volume: prerm refused: $out"
 
 given enabled volumes active
 sh "$work/scripts/prerm" remove

@@ -209,6 +209,86 @@ reboot_to() {
 	sleep infinity
 }
 
+# move_root_onto NAME: doc/root-on-a-volume.md's steps on this guest, each
+# a check: a file system made on volume NAME (mapped, not mounted), /
+# copied onto it, the copy's fstab mounting / by that file system's UUID,
+# and the copy's initramfs for the running kernel made in a chroot of it,
+# which says it activates NAME and which basicdmd --check there finds in
+# step with the configuration.  The copy's $BOOT_STATE/uuid holds the
+# UUID, and the new initramfs is put in this /boot too, for boot_next.
+# What the next boot must find in $BOOT_STATE is written before the call.
+# Returns non-zero after a failed check.
+move_root_onto() {
+	local name=$1 kver uuid d log=/tmp/update-initramfs.log
+	kver=$(uname -r)
+	check "mkfs.ext4 on the volume" mkfs.ext4 -q -L newroot "/dev/basicdm/$name" || return
+	mkdir -p /mnt/newroot
+	check "mount the volume" mount "/dev/basicdm/$name" /mnt/newroot || return
+	info "copying / onto the volume"
+	check "cp -ax / onto the volume" cp -ax /. /mnt/newroot/ || return
+	uuid=$(blkid -s UUID -o value "/dev/basicdm/$name")
+	echo "$uuid" > "/mnt/newroot$BOOT_STATE/uuid"
+	sed -i "s|^/dev/vda[[:space:]]\+/[[:space:]].*|UUID=$uuid / ext4 rw,errors=remount-ro 0 1|" \
+		/mnt/newroot/etc/fstab
+	check "the copy's fstab mounts / from the volume's file system" \
+		grep -q "^UUID=$uuid / ext4" /mnt/newroot/etc/fstab || return
+	# The initramfs with the modules this VM boots with, not most of them:
+	# under emulation that is a minute instead of a quarter of an hour.
+	echo MODULES=dep > /mnt/newroot/etc/initramfs-tools/conf.d/basicdm-vm.conf
+	for d in dev proc sys run; do mount --bind "/$d" "/mnt/newroot/$d"; done
+	if chroot /mnt/newroot update-initramfs -c -k "$kver" > "$log" 2>&1; then
+		pass "update-initramfs -c -k $kver in a chroot of the copy"
+	else
+		fail "update-initramfs -c -k $kver in a chroot of the copy" "$(tail -n 15 "$log")"
+	fi
+	check "update-initramfs said the image activates $name" \
+		grep -q "basicdm: the initramfs activates volume $name\$" "$log" &&
+		check "basicdmd --check in the copy: valid" chroot /mnt/newroot basicdmd --check &&
+		expect_eq "basicdmd --check in the copy: the new image agrees with the configuration" "" \
+			"$(chroot /mnt/newroot basicdmd --check 2>&1 | grep warning)" &&
+		cp "/mnt/newroot/boot/initrd.img-$kver" /boot/
+	local ok=$?
+	for d in run sys proc dev; do umount "/mnt/newroot/$d"; done
+	check "unmount the copy" umount /mnt/newroot && return $ok
+}
+
+# root_on_volume LABEL NAME SERIAL OFFSET: what every boot with / on volume
+# NAME (a disk of that serial, at sector OFFSET, $BOOT_STATE/uuid its file
+# system, as move_root_onto made it) checks; LABEL says which boot.  / is
+# the basic_target map and nothing under it, udev and systemd see the map
+# ready, the initramfs activated it and basicdm.service adopted it (one
+# journal line each, no reload), the file system came up clean, no unit
+# failed and no ordering cycle was broken.
+root_on_volume() {
+	local boot=$1 name=$2 serial=$3 offset=$4 map uuid disk unit
+	uuid=$(cat "$BOOT_STATE/uuid")
+	map=$(readlink -f "/dev/mapper/$name")
+	expect_eq "$boot: / is mounted from the map" "$map" "$(readlink -f "$(findmnt -n -o SOURCE /)")"
+	expect_eq "$boot: / is the map's device" "$(map_devnum "$name")" "$(findmnt -n -o MAJ:MIN / | tr -d ' ')"
+	disk=$(lsblk -ndo NAME,SERIAL | awk -v s="$serial" '$2 == s { print $1 }')
+	check "$boot: the map is basic_target on the disk at sector $offset" \
+		sh -c "dmsetup table $name | grep -Eq '^0 [0-9]+ basic_target $(lsblk -ndo MAJ:MIN "/dev/$disk" | tr -d ' ') $offset( |\$)'"
+	expect_eq "$boot: /dev/disk/by-uuid/$uuid is the map" "$map" "$(readlink -f "/dev/disk/by-uuid/$uuid")"
+	expect_eq "$boot: the disk under it is a component" "0 basicdm_member" \
+		"$(prop "/dev/$disk" SYSTEMD_READY) $(prop "/dev/$disk" ID_FS_TYPE)"
+	check "$boot: udev does not hold the map back from systemd (no SYSTEMD_READY=0)" \
+		test "$(prop "$map" SYSTEMD_READY)" != 0
+	unit=$(systemd-escape --path --suffix=device "/dev/basicdm/$name")
+	expect_eq "$boot: $unit is active" active "$(systemctl is-active "$unit")"
+	check "$boot: basicdmctl status says $name is active" \
+		sh -c "basicdmctl status $name | grep -q '^ *State: active since '"
+	expect_eq "$boot: the journal has the initramfs's activation, once" 1 \
+		"$(journalctl -b -q -o cat -t basicdmd | grep -c "^$name: activated by the initramfs")"
+	expect_eq "$boot: basicdm.service adopted the map, once" 1 \
+		"$(journal -b BASICDM_VOLUME="$name" BASICDM_EVENT=adopted | wc -l)"
+	expect_eq "$boot: nor reloaded, nor made anew" "" \
+		"$(journal -b BASICDM_VOLUME="$name" | grep -E 'reloaded|created|removed')"
+	expect_eq "$boot: the file system needed no recovery" "" \
+		"$(journalctl -k -b -q -o cat | grep -E "EXT4-fs \($(basename "$map")\).*(recovery|orphan|error)")"
+	expect_eq "$boot: no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
+	expect_eq "$boot: no ordering cycle" "" "$(journalctl -b -q -o cat | grep -i 'ordering cycle')"
+}
+
 # Installs the project as `cmake --install` laid it out on the host (the
 # module itself comes from install_module).
 install_root() {
@@ -247,6 +327,9 @@ daemon_reload() {
 	systemctl kill -s HUP basicdm
 	wait_until 120 sh -c "[ \$(journalctl -q -u basicdm -o cat BASICDM_RELOAD=1 | wc -l) -gt $before ]"
 }
+
+# udev property KEY of DEV ("" when it has none).
+prop() { udevadm info -q property --name "$1" | sed -n "s/^$2=//p"; }
 
 # The DM device number of map NAME, "major:minor".
 map_devnum() { dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '; }

@@ -16,8 +16,6 @@ mkdir -p "$state"
 backing_of() { dmsetup deps -o blkdevname "$1" | sed -n 's/.*(\([^)]*\)).*/\1/p'; }
 # The same as device-mapper names it: a map's name (pv) for a map.
 dep_name() { dmsetup deps -o devname "$1" | sed -n 's/.*(\([^)]*\)).*/\1/p'; }
-# The value of udev property KEY of DEV ("" when it has none).
-prop() { udevadm info -q property --name "$1" | sed -n "s/^$2=//p"; }
 # The links udev made for DEV, one a line.
 links_of() { udevadm info -q symlink --name "$1" | tr ' ' '\n'; }
 # systemd's device unit for PATH, and one of its properties.

@@ -20,8 +20,6 @@ NAME=sysroot
 SERIAL=ROOTVOL01
 OFFSET=2048
 
-# udev property KEY of DEV ("" when it has none).
-prop() { udevadm info -q property --name "$1" | sed -n "s/^$2=//p"; }
 kver() { uname -r; }
 
 phase1() {
@@ -36,76 +34,17 @@ CONF
 	check "plug the disk for the root volume" host disk-add rootdisk 1600 "$SERIAL" || return
 	check "/dev/basicdm/$NAME appears" wait_until 120 test -b "/dev/basicdm/$NAME" || return
 
-	# the administrator's steps (doc/root-on-a-volume.md)
-	check "mkfs.ext4 on the volume" mkfs.ext4 -q -L newroot "/dev/basicdm/$NAME" || return
-	mkdir -p /mnt/newroot
-	check "mount the volume" mount "/dev/basicdm/$NAME" /mnt/newroot || return
 	echo 2 > "$state/phase"
 	echo "written before the move" > "$state/boots"
-	info "copying / onto the volume"
-	check "cp -ax / onto the volume" cp -ax /. /mnt/newroot/ || return
-	uuid=$(blkid -s UUID -o value "/dev/basicdm/$NAME")
-	echo "$uuid" > /mnt/newroot/"$state"/uuid
-	sed -i "s|^/dev/vda[[:space:]]\+/[[:space:]].*|UUID=$uuid / ext4 rw,errors=remount-ro 0 1|" \
-		/mnt/newroot/etc/fstab
-	check "the copy's fstab mounts / from the volume's file system" \
-		grep -q "^UUID=$uuid / ext4" /mnt/newroot/etc/fstab || return
-	# The initramfs with the modules this VM boots with, not most of them:
-	# under emulation that is a minute instead of a quarter of an hour.
-	echo MODULES=dep > /mnt/newroot/etc/initramfs-tools/conf.d/basicdm-vm.conf
-	for d in dev proc sys run; do mount --bind "/$d" "/mnt/newroot/$d"; done
-	if chroot /mnt/newroot update-initramfs -c -k "$(kver)" > /tmp/update-initramfs.log 2>&1; then
-		pass "update-initramfs -c in the chroot of the copy"
-	else
-		fail "update-initramfs -c in the chroot of the copy" "$(tail -n 15 /tmp/update-initramfs.log)"
-		return
-	fi
-	check "update-initramfs said the image activates $NAME" \
-		grep -q "basicdm: the initramfs activates volume $NAME" /tmp/update-initramfs.log
-	check "basicdmd --check in the copy: valid" chroot /mnt/newroot basicdmd --check
-	expect_eq "basicdmd --check in the copy: the new image agrees with the configuration" "" \
-		"$(chroot /mnt/newroot basicdmd --check 2>&1 | grep warning)"
-	for d in run sys proc dev; do umount "/mnt/newroot/$d"; done
-	cp "/mnt/newroot/boot/initrd.img-$(kver)" /boot/
-	check "unmount the copy" umount /mnt/newroot || return
+	move_root_onto "$NAME" || return
 	check "the next boot: $(kver) with root=/dev/basicdm/$NAME" \
 		boot_next "$(kver)" "root=/dev/basicdm/$NAME" || return
 	reboot_to 2 "onto the volume (root=/dev/basicdm/$NAME)"
 }
 
-# What every boot on the volume checks; $1 says which boot.
-on_the_volume() {
-	local boot=$1 map uuid disk unit
-	uuid=$(cat "$state/uuid")
-	map=$(readlink -f "/dev/mapper/$NAME")
-	expect_eq "$boot: / is mounted from the map" "$map" "$(readlink -f "$(findmnt -n -o SOURCE /)")"
-	expect_eq "$boot: / is the map's device" "$(map_devnum "$NAME")" "$(findmnt -n -o MAJ:MIN / | tr -d ' ')"
-	disk=$(lsblk -ndo NAME,SERIAL | awk -v s="$SERIAL" '$2 == s { print $1 }')
-	check "$boot: the map is basic_target on the disk at sector $OFFSET" \
-		sh -c "dmsetup table $NAME | grep -Eq '^0 [0-9]+ basic_target $(lsblk -ndo MAJ:MIN "/dev/$disk" | tr -d ' ') $OFFSET( |\$)'"
-	expect_eq "$boot: /dev/disk/by-uuid/$uuid is the map" "$map" "$(readlink -f "/dev/disk/by-uuid/$uuid")"
-	expect_eq "$boot: the disk under it is a component" "0 basicdm_member" \
-		"$(prop "/dev/$disk" SYSTEMD_READY) $(prop "/dev/$disk" ID_FS_TYPE)"
-	check "$boot: udev does not hold the map back from systemd (no SYSTEMD_READY=0)" \
-		test "$(prop "$map" SYSTEMD_READY)" != 0
-	unit=$(systemd-escape --path --suffix=device "/dev/basicdm/$NAME")
-	expect_eq "$boot: $unit is active" active "$(systemctl is-active "$unit")"
-	check "$boot: basicdmctl status says $NAME is active" \
-		sh -c "basicdmctl status $NAME | grep -q '^ *State: active since '"
-	expect_eq "$boot: the journal has the initramfs's activation, once" 1 \
-		"$(journalctl -b -q -o cat -t basicdmd | grep -c "^$NAME: activated by the initramfs")"
-	expect_eq "$boot: basicdm.service adopted the map, once" 1 \
-		"$(journal -b BASICDM_VOLUME="$NAME" BASICDM_EVENT=adopted | wc -l)"
-	expect_eq "$boot: nor reloaded, nor made anew" "" \
-		"$(journal -b BASICDM_VOLUME="$NAME" | grep -E 'reloaded|created|removed')"
-	expect_eq "$boot: the file system needed no recovery" "" \
-		"$(journalctl -k -b -q -o cat | grep -E "EXT4-fs \($(basename "$map")\).*(recovery|orphan|error)")"
-	expect_eq "$boot: no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
-	expect_eq "$boot: no ordering cycle" "" "$(journalctl -b -q -o cat | grep -i 'ordering cycle')"
-}
 
 phase3() {
-	on_the_volume "boot 2 (root=UUID=)"
+	root_on_volume "boot 2 (root=UUID=)" "$NAME" "$SERIAL" "$OFFSET"
 	expect_eq "boot 2: the data of both earlier boots" \
 		"written before the move|written on boot 1" "$(tr '\n' '|' < "$state/boots" | sed 's/|$//')"
 	# the match changed without update-initramfs: the next boot would wait for the old disk
@@ -134,7 +73,7 @@ phase3() {
 case $(phase) in
 1) phase1 ;;
 2)
-	on_the_volume "boot 1 (root=/dev/basicdm/$NAME)"
+	root_on_volume "boot 1 (root=/dev/basicdm/$NAME)" "$NAME" "$SERIAL" "$OFFSET"
 	expect_eq "boot 1: the data written before the move" "written before the move" "$(cat "$state/boots")"
 	echo "written on boot 1" >> "$state/boots"
 	sync
