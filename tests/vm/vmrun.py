@@ -29,6 +29,11 @@ import time
 import checkpoint
 from machine import Qmp, connect_unix, new_overlay, qemu_command
 
+# Seconds a guest may take to go down for a reboot it asked for: a few
+# under emulation; systemd's 90 s stop timeout, or a final detach of the
+# maps that never ends, is a hang.
+SHUTDOWN_LIMIT = 60
+
 
 def log(msg):
     print(f"vmrun: {msg}", flush=True)
@@ -301,12 +306,26 @@ def run(args):
         sel.register(ctl, selectors.EVENT_READ)
         return proc, ctl, qmp, sel
 
+    last_line = time.monotonic()    # when the guest last spoke
     try:
         proc, ctl, qmp, sel = start(kernel, saved)
         disks = Disks(qmp, tmp, plugged)
         buf = b""
         while not ended:
             if proc.poll() is not None and next_kernel:
+                # A reboot is a check of its own: the guest's shutdown, from
+                # its last line ("rebooting") to QEMU's exit, does not hang
+                # (on a stop job, at the final detach of its maps).
+                down = time.monotonic() - last_line
+                check = f"the guest shut down for the reboot in {down:.0f} s"
+                if down <= SHUTDOWN_LIMIT:
+                    results.append(f"PASS {check}")
+                    passed += 1
+                    print(f"{timing.elapsed():6.1f} PASS {args.run}/{check}", flush=True)
+                else:
+                    failed.append(f"{check}: more than {SHUTDOWN_LIMIT} s")
+                    print(f"{timing.elapsed():6.1f} FAIL {args.run}/{check}: more than "
+                          f"{SHUTDOWN_LIMIT} s", flush=True)
                 # the reboot the guest announced: the same disk, its kernel
                 log(f"the guest rebooted: booting {os.path.basename(next_kernel[0])}")
                 kernel, next_kernel = next_kernel, None
@@ -351,6 +370,7 @@ def run(args):
                 reason = "the guest closed the control channel"
                 break
             buf += chunk
+            last_line = time.monotonic()
             timing.guest_spoke()
             while b"\n" in buf and not ended:
                 raw, buf = buf.split(b"\n", 1)
