@@ -209,6 +209,14 @@ reboot_to() {
 	sleep infinity
 }
 
+# vm_initramfs_settings ROOT: initramfs-tools' settings for this VM under
+# ROOT (a copy of /), kept by the boots and upgrades after: the modules it
+# boots with, not most of them, and zstd's fastest level; under emulation
+# an image then takes a minute, not a quarter of an hour.
+vm_initramfs_settings() {
+	printf 'MODULES=dep\nCOMPRESSLEVEL=1\n' > "$1/etc/initramfs-tools/conf.d/basicdm-vm.conf"
+}
+
 # move_root_onto NAME: doc/root-on-a-volume.md's steps on this guest, each
 # a check: a file system made on volume NAME (mapped, not mounted), /
 # copied onto it, the copy's fstab mounting / by that file system's UUID,
@@ -232,9 +240,7 @@ move_root_onto() {
 		/mnt/newroot/etc/fstab
 	check "the copy's fstab mounts / from the volume's file system" \
 		grep -q "^UUID=$uuid / ext4" /mnt/newroot/etc/fstab || return
-	# The initramfs with the modules this VM boots with, not most of them:
-	# under emulation that is a minute instead of a quarter of an hour.
-	echo MODULES=dep > /mnt/newroot/etc/initramfs-tools/conf.d/basicdm-vm.conf
+	vm_initramfs_settings /mnt/newroot
 	for d in dev proc sys run; do mount --bind "/$d" "/mnt/newroot/$d"; done
 	if chroot /mnt/newroot update-initramfs -c -k "$kver" > "$log" 2>&1; then
 		pass "update-initramfs -c -k $kver in a chroot of the copy"

@@ -142,10 +142,9 @@ CONF
 	mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/sources.list.d.offline/ 2>/dev/null
 	echo "deb [trusted=yes] file:/mnt/debs ./" > /etc/apt/sources.list.d/kernel.list
 	check "apt update" apt-get -q update || return
-	# The initrd for the new kernel with the modules this VM needs, not
-	# most of them: under emulation that is a minute instead of a quarter
-	# of an hour (the kernel's postinst makes it, as on any machine).
-	echo MODULES=dep > /etc/initramfs-tools/conf.d/basicdm-vm.conf
+	# (the kernel's postinst makes its initrd with move_root_onto's
+	# vm_initramfs_settings, kept by the copy)
+	check "the VM's initramfs settings are in place" test -s /etc/initramfs-tools/conf.d/basicdm-vm.conf
 	info "apt install linux-image-$kver linux-headers-$kver"
 	if DEBIAN_FRONTEND=noninteractive apt-get -y -q install "linux-image-$kver" "linux-headers-$kver" \
 		> /tmp/apt.log 2>&1; then
