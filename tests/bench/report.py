@@ -51,6 +51,8 @@ def io_results(rows):
     floor every other ratio of its workload is read against."""
     out = {}
     for r in rows:
+        if int(r["round"]) == 0:
+            continue    # the warm-up (bench.sh)
         w = out.setdefault(r["workload"], {}).setdefault(r["device"], {})
         w[int(r["round"])] = (float(r["iops"]), float(r["bw_kib"]))
     table = []
@@ -162,21 +164,39 @@ def fmt(x, digits=2):
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
+def clock_label(meta):
+    """Which clock the guest's times are on: every table says it."""
+    if meta.get("clock") == "icount":
+        shift = int(meta.get("icount_shift") or 0)
+        return (f"deterministic clock: guest time counts executed instructions, {2 ** shift} ns "
+                f"each (QEMU -icount shift={shift}), so a figure is CPU work, the same on a busy "
+                f"host as on an idle one, and a cache miss or a device's latency costs nothing "
+                f"extra; fio runs of {meta.get('io_runtime_ms', '?')} ms of guest time after a "
+                f"warm-up round")
+    return ("wall clock: guest time follows the host's, so the host's other work is in every "
+            "figure")
+
+
 def markdown(meta, io, bringup, hotplug, footprint, idle, tgt, smaps=()):
     md = [f"Measured in one VM run ({meta.get('mode', '?')} mode, kernel {meta.get('kernel', '?')}, "
-          f"{meta.get('cpus', '?')} vCPU, QEMU TCG, {meta.get('fio', 'fio')}).", ""]
+          f"{meta.get('cpus', '?')} vCPU, QEMU TCG, {meta.get('fio', 'fio')}), "
+          f"{clock_label(meta)}.", ""]
     md += ["IOPS and MiB/s are medians over the rounds; \"vs dm-linear\" is the median of the "
            "per-round ratios (each device against dm-linear in the same round), with their "
            "spread (min–max). The dm-linear (A/A) row, a second identical dm-linear map, is the "
            "noise each ratio is to be read against. The flush-heavy row runs on a memory-backed "
            "null_blk disk with a write cache (flushes reach the target), the others on a RAM "
            "disk (brd).", "",
-           "| workload | device | IOPS | MiB/s | vs dm-linear | spread |",
-           "|---|---|---:|---:|---:|---:|"]
+           "| workload | device | IOPS | MiB/s | vs dm-linear | spread | A/A | A/A spread |",
+           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    aa = {r["workload"]: r for r in io if r["device"] == "linear-aa"}
     for r in io:
+        a = aa.get(r["workload"], {})
         md.append(f"| {r['workload']} | {LABELS[r['device']]} | {r['iops']:.0f} | "
-                  f"{r['bw_mib_s']:.1f} | {fmt(r.get('iops_ratio'), 3)} | "
-                  f"{fmt(r.get('iops_ratio_min'))}–{fmt(r.get('iops_ratio_max'))} |")
+                  f"{r['bw_mib_s']:.1f} | {fmt(r.get('iops_ratio'), 4)} | "
+                  f"{fmt(r.get('iops_ratio_min'), 4)}–{fmt(r.get('iops_ratio_max'), 4)} | "
+                  f"{fmt(a.get('iops_ratio'), 4)} | "
+                  f"{fmt(a.get('iops_ratio_min'), 4)}–{fmt(a.get('iops_ratio_max'), 4)} |")
     md += ["", "| volumes | shell loop (s) | basicdmd to READY=1 (s) | basicdmd, all nodes (s) "
            "| basicdmd / shell | ms per volume |", "|---:|---:|---:|---:|---:|---:|"]
     for r in bringup:

@@ -114,7 +114,16 @@ def machine_args(args, tmp, empty):
     # without them it copies 8 bytes a step: dd from /dev/zero to
     # /dev/null runs 5 times faster, a boot (the initramfs unpacked) far
     # faster (doc/testing.md, "Where the time goes").
-    return ["-machine", "pc", "-accel", "tcg,thread=multi",
+    # --icount N: the guest's clock counts the instructions it executes,
+    # 2^N ns each, and jumps over idle time (sleep=off), so a time measured
+    # in the guest no longer depends on how busy the host is; QEMU then
+    # runs every vCPU in one thread (the bench, doc/performance.md).
+    if args.icount is None:
+        clock = ["-accel", "tcg,thread=multi"]
+    else:
+        clock = ["-accel", "tcg,thread=single",
+                 "-icount", f"shift={args.icount},sleep=off,align=off"]
+    return ["-machine", "pc"] + clock + [
             "-cpu", "max,-erms,-fsrm", "-smp", str(args.smp), "-m", str(args.mem),
             "-nodefaults", "-display", "none",
             "-drive", f"file={tmp}/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe",

@@ -459,6 +459,9 @@ def main():
     # one vCPU each: ctest runs two VMs on the two host cores
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--qemu", default="qemu-system-x86_64")
+    p.add_argument("--icount", type=int, metavar="SHIFT",
+                   help="guest time from executed instructions, 2^SHIFT ns each "
+                        "(QEMU -icount shift=SHIFT,sleep=off): the bench's deterministic clock")
     p.add_argument("--interactive", action="store_true",
                    help="serial console on this terminal")
     p.add_argument("--allow-reboot", action="store_true",

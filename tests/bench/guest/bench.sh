@@ -6,13 +6,28 @@
 # shellcheck shell=bash
 
 mode=${name#bench-}
-case $mode in
-full)
-	io_rounds=9 io_runtime=3 bringup_sizes="16 128 1024" bringup_rounds=3
+# The guest's clock (tests/bench/run --clock): "icount" counts executed
+# instructions (QEMU -icount), so a run measures the same every time, on
+# an idle host or a busy one; "wall" follows the host's clock (KVM, real
+# hardware), and a busy host is in every figure.
+clock=$(vm_param clock)
+clock=${clock:-wall}
+# fio's times, in milliseconds of the guest's clock: under icount a
+# measured run is as good as its length allows, and each of its seconds
+# costs several of the host's, so it is short; on the wall clock a run
+# must be long enough to average the host's noise
+case $mode:$clock in
+full:icount)
+	io_rounds=5 io_runtime_ms=1000 io_ramp_ms=100 bringup_sizes="16 128 1024" bringup_rounds=3
+	hotplug_samples=20 idle_seconds=90
+	;;
+full:*)
+	io_rounds=9 io_runtime_ms=3000 io_ramp_ms=1000 bringup_sizes="16 128 1024" bringup_rounds=3
 	hotplug_samples=20 idle_seconds=90
 	;;
 *)
-	io_rounds=1 io_runtime=2 bringup_sizes="16" bringup_rounds=1
+	io_rounds=1 io_runtime_ms=300 io_ramp_ms=100 bringup_sizes="16" bringup_rounds=1
+	[ "$clock" = wall ] && io_runtime_ms=2000 io_ramp_ms=1000
 	hotplug_samples=3 idle_seconds=10
 	# one row on each backing disk: the short form proves the pipeline,
 	# every device and table, not the figures
@@ -31,10 +46,13 @@ io_rounds=${rounds:-$io_rounds}
 # only some I/O rows: tests/bench/run --phases io --workloads randread-4k-qd32,randwrite-4k-qd32
 only_workloads=$(vm_param workloads | tr , ' ')
 only_workloads=${only_workloads:-${default_workloads:-}}
-info "bench $mode ($phases): fio ${io_rounds}x${io_runtime}s, bring-up N=$bringup_sizes x$bringup_rounds," \
-	"hotplug $hotplug_samples samples, idle ${idle_seconds}s"
+info "bench $mode ($phases), $clock clock: fio ${io_rounds}x${io_runtime_ms} ms after a warm-up round," \
+	"bring-up N=$bringup_sizes x$bringup_rounds, hotplug $hotplug_samples samples, idle ${idle_seconds}s"
 data meta.csv "key,value"
 data meta.csv "mode,$mode"
+data meta.csv "clock,$clock"
+data meta.csv "icount_shift,$(vm_param icount_shift)"
+data meta.csv "io_runtime_ms,$io_runtime_ms"
 data meta.csv "kernel,$(uname -r)"
 data meta.csv "cpus,$(nproc)"
 data meta.csv "fio,$(fio --version)"
@@ -96,7 +114,10 @@ io_phase() {
 		workloads=("${chosen[@]}")
 	fi
 	data io.csv "round,workload,device,iops,bw_kib,errors"
-	for ((round = 1; round <= io_rounds; round++)); do
+	# Round 0 is the warm-up, recorded and left out of the results: the
+	# first run on a device touches the RAM disk's pages for the first
+	# time, and is the outlier of every series.
+	for ((round = 0; round <= io_rounds; round++)); do
 		for w in "${workloads[@]}"; do
 			set -- $w
 			wl=$1
@@ -112,7 +133,7 @@ io_phase() {
 				esac
 				out=$(fio --name="$wl" --filename="$target" --direct=1 --ioengine=io_uring \
 					--rw="$3" --bs="$4" --iodepth="$5" ${6:-} --size=${size_mib}M \
-					--runtime="$io_runtime" --ramp_time=1 \
+					--runtime="${io_runtime_ms}ms" --ramp_time="${io_ramp_ms}ms" \
 					--time_based --output-format=terse --terse-version=3 2>&1)
 				# terse v3: 5 error, 7/8 read KiB/s and IOPS, 48/49 write KiB/s and IOPS
 				IFS=';' read -r -a f <<<"$(printf '%s\n' "$out" | grep '^3;')"
@@ -125,7 +146,7 @@ io_phase() {
 				[ "$err" = 0 ] || fail "fio $wl on $dev" "$out"
 			done
 		done
-		info "I/O round $round of $io_rounds done"
+		if [ "$round" = 0 ]; then info "I/O warm-up round done"; else info "I/O round $round of $io_rounds done"; fi
 	done
 	# the flush row went through the target: its counter moved
 	local flushes
