@@ -2,22 +2,25 @@
 # vm-platforms: bookworm
 # The root file system on a volume through package and kernel upgrades, as
 # an admin does them: Debian 12 on 6.1 with the .debs installed (DKMS
-# builds the module), / moved onto a volume (doc/root-on-a-volume.md) and
-# booted with root=/dev/mapper/sysroot.  There `apt remove` of either
-# package is refused and changes nothing, an upgrade of basicdm makes the
-# initramfs again (its trigger), a second volume is mounted from fstab,
-# and `apt install` of Debian 12's 6.12 kernel and headers (from a local
-# repository the host shares: the guest has no network) has DKMS build
-# the module for 6.12 and the kernel's initramfs activate the root volume.
-# Reboot into 6.12 with root=UUID=: / is the map, adopted, the data
-# volume mounted with what 6.1 wrote; then back to 6.1, whose initramfs
-# the upgrade made: / is the map again.
+# builds the module), / moved onto a volume at sector 0 of its disk
+# (doc/root-on-a-volume.md) and booted with root=/dev/mapper/sysroot.
+# There `apt remove` of either package is refused and changes nothing, an
+# upgrade of basicdm makes the initramfs again (its trigger), a second
+# volume is mounted from fstab, and `apt install` of Debian 12's 6.12
+# kernel and headers (from a local repository the host shares: the guest
+# has no network) has DKMS build the module for 6.12 and the kernel's
+# initramfs activate the root volume.  Reboot into 6.12 with root=UUID=:
+# / is the map, adopted, the data volume mounted with what 6.1 wrote; then
+# back to 6.1, whose initramfs the upgrade made: / is the map again.
 state=$BOOT_STATE
 mkdir -p "$state"
 debs=/var/tmp/debs
 ROOT=sysroot
 ROOT_SERIAL=DKMSROOT01
-ROOT_OFFSET=2048
+# at sector 0: the disk under the map starts with the root's own file
+# system, UUID and all, and still /dev/disk/by-uuid and root=UUID= must
+# name the map (root-on-volume has the volume at 2048)
+ROOT_OFFSET=0
 
 # image_activates_root KVER WHO: WHO (in /tmp/apt.log) made KVER's
 # initramfs with basicdm's hook, and the image holds what activates $ROOT
