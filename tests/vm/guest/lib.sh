@@ -334,6 +334,16 @@ daemon_reload() {
 	wait_until 120 sh -c "[ \$(journalctl -q -u basicdm -o cat BASICDM_RELOAD=1 | wc -l) -gt $before ]"
 }
 
+# apt_do ARGS...: apt as an administrator runs it (offline), its output in
+# /tmp/apt.log, its end on stderr when it fails (a check's reason).
+apt_do() {
+	DEBIAN_FRONTEND=noninteractive apt -y "$@" >/tmp/apt.log 2>&1 ||
+		{ tail -n 15 /tmp/apt.log >&2; return 1; }
+}
+
+# ours_installed PACKAGE: dpkg has it installed and configured.
+ours_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 # udev property KEY of DEV ("" when it has none).
 prop() { udevadm info -q property --name "$1" | sed -n "s/^$2=//p"; }
 

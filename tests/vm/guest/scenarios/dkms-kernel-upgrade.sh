@@ -37,9 +37,6 @@ image_activates_root() {
 	check "$img holds basic_target.ko" grep -q "/basic_target\.ko" <<<"$files"
 }
 
-# apt as an administrator runs it (offline), its output in /tmp/apt.log
-apt_do() { DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@" > /tmp/apt.log 2>&1; }
-
 # refused_removal PACKAGE: `apt remove PACKAGE` fails, says why, and
 # changes nothing: the package, the running daemon, this kernel's initramfs
 refused_removal() {
@@ -52,8 +49,7 @@ refused_removal() {
 	pass "apt remove $pkg is refused"
 	check "apt says why: / is on volume $ROOT" \
 		grep -q "^$pkg: not removing $pkg: / or /usr is on basicdm volume $ROOT," /tmp/apt.log
-	check "$pkg is still installed" \
-		sh -c "dpkg-query -W -f='\${Status}' $pkg | grep -q 'install ok installed'"
+	check "$pkg is still installed" ours_installed "$pkg"
 	check "basicdm.service still active" systemctl is-active --quiet basicdm
 	expect_eq "the initramfs is untouched" "$before" "$(sha256sum "/boot/initrd.img-$(uname -r)")"
 }
@@ -63,12 +59,8 @@ phase1() {
 	mkdir -p "$debs"
 	cp "$PAYLOAD"/deb/*.deb "$debs/"
 	dpkg-deb -f "$(ls "$debs"/basicdm_*.deb)" Version > "$state/version"
-	if (cd "$debs" && apt_do install ./basicdm_*.deb ./basic-target-dkms_*.deb); then
-		pass "apt install ./basicdm_*.deb ./basic-target-dkms_*.deb"
-	else
-		fail "apt install ./basicdm_*.deb ./basic-target-dkms_*.deb" "$(tail -n 15 /tmp/apt.log)"
-		return
-	fi
+	check "apt install ./basicdm_*.deb ./basic-target-dkms_*.deb" \
+		apt_do install "$debs"/basicdm_*.deb "$debs"/basic-target-dkms_*.deb || return
 	check "DKMS built the module for $(uname -r)" \
 		sh -c "dkms status basic_target -k $(uname -r) | grep -q installed" || return
 
@@ -103,12 +95,7 @@ phase2() {
 		dpkg-deb -Zgzip -b /tmp/basicdm-new "$debs/basicdm_${new}_upgrade.deb" > /dev/null ||
 		{ fail "a basicdm $new package" "dpkg-deb failed"; return; }
 	before=$(sha256sum "/boot/initrd.img-$(uname -r)")
-	if apt_do install "$debs/basicdm_${new}_upgrade.deb"; then
-		pass "apt install basicdm $new: an upgrade"
-	else
-		fail "apt install basicdm $new: an upgrade" "$(tail -n 15 /tmp/apt.log)"
-		return
-	fi
+	check "apt install basicdm $new: an upgrade" apt_do install "$debs/basicdm_${new}_upgrade.deb" || return
 	info "apt: $(grep -E 'initramfs|basicdm' /tmp/apt.log | tr '\n' '|' | cut -c1-400)"
 	check "the initramfs of $(uname -r) is a new one" \
 		sh -c "[ \"\$(sha256sum /boot/initrd.img-$(uname -r))\" != '$before' ]"
@@ -149,13 +136,8 @@ CONF
 	# vm_initramfs_settings, kept by the copy)
 	check "the VM's initramfs settings are in place" test -s /etc/initramfs-tools/conf.d/basicdm-vm.conf
 	info "apt install linux-image-$kver linux-headers-$kver"
-	if DEBIAN_FRONTEND=noninteractive apt-get -y -q install "linux-image-$kver" "linux-headers-$kver" \
-		> /tmp/apt.log 2>&1; then
-		pass "apt install linux-image-$kver linux-headers-$kver"
-	else
-		fail "apt install linux-image-$kver linux-headers-$kver" "$(tail -n 15 /tmp/apt.log)"
-		return
-	fi
+	check "apt install linux-image-$kver linux-headers-$kver" \
+		apt_do install "linux-image-$kver" "linux-headers-$kver" || return
 	info "apt: $(grep -i -E 'dkms|basic_target' /tmp/apt.log | tr '\n' '|' | cut -c1-400)"
 	# where the install's minutes go: dpkg's own log has a time a step
 	info "dpkg steps: $(grep -E ' (unpack|configure|trigproc) ' /var/log/dpkg.log | cut -d' ' -f2-4 | tr '\n' '|')"

@@ -14,13 +14,6 @@ debs=/var/tmp/debs
 img=/var/lib/basicdm/data.img
 prom=/var/lib/prometheus/node-exporter/basicdm.prom
 
-# apt as an administrator runs it (offline), its output kept for a failure
-apt_do() {
-	DEBIAN_FRONTEND=noninteractive apt -y "$@" >/tmp/apt.log 2>&1 ||
-		{ tail -n 15 /tmp/apt.log >&2; return 1; }
-}
-
-ours_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 daemon_pid() { systemctl show -p MainPID --value basicdm; }
 
 phase1() {
