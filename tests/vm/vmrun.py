@@ -307,6 +307,18 @@ def run(args):
         return proc, ctl, qmp, sel
 
     last_line = time.monotonic()    # when the guest last spoke
+
+    def runner_check(check, reason=None):
+        """A check the runner makes itself, reported as the guest's are."""
+        nonlocal passed
+        if reason is None:
+            results.append(f"PASS {check}")
+            passed += 1
+            print(f"{timing.elapsed():6.1f} PASS {args.run}/{check}", flush=True)
+        else:
+            failed.append(f"{check}: {reason}")
+            print(f"{timing.elapsed():6.1f} FAIL {args.run}/{check}: {reason}", flush=True)
+
     try:
         proc, ctl, qmp, sel = start(kernel, saved)
         disks = Disks(qmp, tmp, plugged)
@@ -317,15 +329,8 @@ def run(args):
                 # its last line ("rebooting") to QEMU's exit, does not hang
                 # (on a stop job, at the final detach of its maps).
                 down = time.monotonic() - last_line
-                check = f"the guest shut down for the reboot in {down:.0f} s"
-                if down <= SHUTDOWN_LIMIT:
-                    results.append(f"PASS {check}")
-                    passed += 1
-                    print(f"{timing.elapsed():6.1f} PASS {args.run}/{check}", flush=True)
-                else:
-                    failed.append(f"{check}: more than {SHUTDOWN_LIMIT} s")
-                    print(f"{timing.elapsed():6.1f} FAIL {args.run}/{check}: more than "
-                          f"{SHUTDOWN_LIMIT} s", flush=True)
+                runner_check(f"the guest shut down for the reboot in {down:.0f} s",
+                             None if down <= SHUTDOWN_LIMIT else f"more than {SHUTDOWN_LIMIT} s")
                 # the reboot the guest announced: the same disk, its kernel
                 log(f"the guest rebooted: booting {os.path.basename(next_kernel[0])}")
                 kernel, next_kernel = next_kernel, None
@@ -339,11 +344,8 @@ def run(args):
             if watch and watch.since is not None:
                 line = watch.seen(tmp)
                 if line:
-                    check = (f"console: the boot stopped {time.monotonic() - watch.since:.0f} s "
-                             f"after power-on with: {line}")
-                    results.append(f"PASS {check}")
-                    passed += 1
-                    print(f"{timing.elapsed():6.1f} PASS {args.run}/{check}", flush=True)
+                    runner_check(f"console: the boot stopped {time.monotonic() - watch.since:.0f} s "
+                                 f"after power-on with: {line}")
                     ended = True
                     timing.ended()
                     proc.kill()     # the initramfs's shell waits for no one
