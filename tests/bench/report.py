@@ -75,6 +75,12 @@ def io_results(rows):
                            iops_ratio_min=min(ri, default=float("nan")),
                            iops_ratio_max=max(ri, default=float("nan")))
             table.append(row)
+    # the A/A of each workload beside every one of its rows
+    aa = {r["workload"]: r for r in table if r["device"] == "linear-aa"}
+    for r in table:
+        a = aa.get(r["workload"], {})
+        r.update(aa_ratio=a.get("iops_ratio"), aa_ratio_min=a.get("iops_ratio_min"),
+                 aa_ratio_max=a.get("iops_ratio_max"))
     return table
 
 
@@ -123,13 +129,11 @@ def targets(io, bringup, hotplug, footprint, idle):
         t.append({"target": name, "value": round(value, 4), "limit": limit, "op": op,
                   "met": bool(met) and not math.isnan(value), "note": note})
 
-    aa = {r["workload"]: r for r in io if r["device"] == "linear-aa"}
     for r in io:
         if r["device"] == "basic":
-            a = aa.get(r["workload"], {})
             note = (f"spread {fmt(r.get('iops_ratio_min'))}–{fmt(r.get('iops_ratio_max'))}; "
-                    f"A/A {fmt(a.get('iops_ratio'), 3)}, spread "
-                    f"{fmt(a.get('iops_ratio_min'))}–{fmt(a.get('iops_ratio_max'))}")
+                    f"A/A {fmt(r.get('aa_ratio'), 3)}, spread "
+                    f"{fmt(r.get('aa_ratio_min'))}–{fmt(r.get('aa_ratio_max'))}")
             add(f"basic_target/dm-linear IOPS, {r['workload']}", r["iops_ratio"], 0.98, ">=", note)
             add(f"basic_target/dm-linear bandwidth, {r['workload']}", r["bw_ratio"], 0.98, ">=")
         # the dm-stats region a volume gets with latency_histogram (basicdm.conf(5))
@@ -189,14 +193,12 @@ def markdown(meta, io, bringup, hotplug, footprint, idle, tgt, smaps=()):
            "disk (brd).", "",
            "| workload | device | IOPS | MiB/s | vs dm-linear | spread | A/A | A/A spread |",
            "|---|---|---:|---:|---:|---:|---:|---:|"]
-    aa = {r["workload"]: r for r in io if r["device"] == "linear-aa"}
     for r in io:
-        a = aa.get(r["workload"], {})
         md.append(f"| {r['workload']} | {LABELS[r['device']]} | {r['iops']:.0f} | "
                   f"{r['bw_mib_s']:.1f} | {fmt(r.get('iops_ratio'), 4)} | "
                   f"{fmt(r.get('iops_ratio_min'), 4)}–{fmt(r.get('iops_ratio_max'), 4)} | "
-                  f"{fmt(a.get('iops_ratio'), 4)} | "
-                  f"{fmt(a.get('iops_ratio_min'), 4)}–{fmt(a.get('iops_ratio_max'), 4)} |")
+                  f"{fmt(r.get('aa_ratio'), 4)} | "
+                  f"{fmt(r.get('aa_ratio_min'), 4)}–{fmt(r.get('aa_ratio_max'), 4)} |")
     md += ["", "| volumes | shell loop (s) | basicdmd to READY=1 (s) | basicdmd, all nodes (s) "
            "| basicdmd / shell | ms per volume |", "|---:|---:|---:|---:|---:|---:|"]
     for r in bringup:
