@@ -12,27 +12,26 @@ mode=${name#bench-}
 # hardware), and a busy host is in every figure.
 clock=$(vm_param clock)
 clock=${clock:-wall}
-# fio's times, in milliseconds of the guest's clock: under icount a
-# measured run is as good as its length allows, and each of its seconds
-# costs several of the host's, so it is short; on the wall clock a run
-# must be long enough to average the host's noise
-case $mode:$clock in
-full:icount)
-	io_rounds=5 io_runtime_ms=1000 io_ramp_ms=100 bringup_sizes="16 128 1024" bringup_rounds=3
-	hotplug_samples=20 idle_seconds=90
-	;;
-full:*)
-	io_rounds=9 io_runtime_ms=3000 io_ramp_ms=1000 bringup_sizes="16 128 1024" bringup_rounds=3
-	hotplug_samples=20 idle_seconds=90
+case $mode in
+full)
+	bringup_sizes="16 128 1024" bringup_rounds=3 hotplug_samples=20 idle_seconds=90
 	;;
 *)
-	io_rounds=1 io_runtime_ms=300 io_ramp_ms=100 bringup_sizes="16" bringup_rounds=1
-	[ "$clock" = wall ] && io_runtime_ms=2000 io_ramp_ms=1000
-	hotplug_samples=3 idle_seconds=10
+	bringup_sizes="16" bringup_rounds=1 hotplug_samples=3 idle_seconds=10
 	# one row on each backing disk: the short form proves the pipeline,
 	# every device and table, not the figures
 	default_workloads="randread-4k-qd32 randwrite-4k-fsync"
 	;;
+esac
+# fio's rounds and times, in milliseconds of the guest's clock: under
+# icount a measured run is as good as its length allows, and each of its
+# seconds costs several of the host's, so it is short; on the wall clock
+# a run must be long enough to average the host's noise
+case $mode:$clock in
+full:icount) io_rounds=5 io_runtime_ms=1000 io_ramp_ms=100 ;;
+full:*) io_rounds=9 io_runtime_ms=3000 io_ramp_ms=1000 ;;
+*:icount) io_rounds=1 io_runtime_ms=300 io_ramp_ms=100 ;;
+*) io_rounds=1 io_runtime_ms=2000 io_ramp_ms=1000 ;;
 esac
 # for work on one phase: tests/bench/run --phases bringup --sizes 128,1024
 phases=$(vm_param phases | tr , ' ')
