@@ -54,7 +54,8 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t sources < <(release_sources "$release")
 [ ${#sources[@]} -gt 0 ] || { echo "build-chroot: no apt sources for $release" >&2; exit 2; }
 echo "build-chroot: making the $release build chroot in $work" >&2
-mmdebstrap --quiet --mode=root --variant=apt "${includes[@]}" \
+# dpkg without an fsync a file: a build chroot, made again if it breaks
+mmdebstrap --quiet --mode=root --variant=apt "${includes[@]}" --dpkgopt=force-unsafe-io \
 	"$release" "$work/root" "${sources[@]}" >&2
 # the kernel release of the headers linux-headers-amd64 pulled in
 chroot "$work/root" dpkg-query -W -f='${Depends}' linux-headers-amd64 |

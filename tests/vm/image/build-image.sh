@@ -75,10 +75,14 @@ if [ "$release" != "$(host_release)" ]; then
 	[ ${#sources[@]} -gt 0 ] || { echo "build-image: no apt sources for $release" >&2; exit 2; }
 fi
 echo "build-image: debootstrapping the $release $variant image for $kver into $work" >&2
-# With no source given, mmdebstrap takes this host's apt sources.
-mmdebstrap --quiet --mode=root --variant=minbase "${includes[@]}" \
+# With no source given, mmdebstrap takes this host's apt sources.  dpkg
+# skips its fsync of every file it unpacks (the tree is copied into a new
+# file system below, and a crash means a new build), and the guest's dpkg
+# does not inherit the option: it installs as an administrator's does.
+mmdebstrap --quiet --mode=root --variant=minbase "${includes[@]}" --dpkgopt=force-unsafe-io \
 	--customize-hook="cp -a '$here/overlay/.' \"\$1/\"" \
 	--customize-hook='chroot "$1" sh /usr/local/lib/basicdm-vm/setup-guest' \
+	--customize-hook='rm "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap"' \
 	"$release" "$work/root" "${sources[@]}" >&2
 
 cp "$work/root/boot/vmlinuz-$kver" "$work/vmlinuz"
