@@ -73,9 +73,24 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'
 # default latency histogram (latency-bounds.h).  "basic-stats-ms" is the
 # coarse alternative: bounds of 1 ms and more, timed in jiffies (no
 # --precise), what a volume gets with whole-millisecond bounds.
-io_maps() { # BACKING PREFIX: the six maps of one backing disk
-	local sect
+# "basic-nocount" and "basic-flushbypass" are the module built again
+# without its counters and with empty flushes passing its map (the full
+# bench only, when `run` staged them: tests/bench/CMakeLists.txt).
+variants=()
+if [ "$mode" = full ]; then
+	for ko in "$PAYLOAD"/bench/variants/*.ko; do
+		[ -e "$ko" ] || continue
+		insmod "$ko" || { fail "bench variant" "insmod $ko failed"; continue; }
+		ko=${ko##*/}
+		variants+=("${ko%.ko}")
+	done
+fi
+io_maps() { # BACKING PREFIX: the maps of one backing disk
+	local sect v
 	sect=$(blockdev --getsz "$1")
+	for v in "${variants[@]}"; do
+		dmsetup create "$2-basic-${v#basic_}" --table "0 $sect $v $1 0"
+	done
 	dmsetup create "$2-linear" --table "0 $sect linear $1 0"
 	dmsetup create "$2-linear-aa" --table "0 $sect linear $1 0"
 	dmsetup create "$2-basic" --table "0 $sect basic_target $1 0"
@@ -100,7 +115,8 @@ io_phase() {
 	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
 	io_maps /dev/ram0 bench
 	io_maps /dev/nullb0 bench-wc
-	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms linear-aa)
+	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms linear-aa) v
+	for v in "${variants[@]}"; do devices+=("basic-${v#basic_}"); done
 	# name backing rw bs iodepth [fio option]
 	local workloads=("randread-4k-qd32 ram randread 4k 32" "randwrite-4k-qd32 ram randwrite 4k 32"
 		"randwrite-4k-fsync wc randwrite 4k 1 --fsync=1"
@@ -155,11 +171,20 @@ io_phase() {
 	if [[ " ${workloads[*]} " == *" randwrite-4k-fsync "* ]]; then
 		check "the flush-heavy row's flushes reached basic_target" test "${flushes:-0}" -gt 0
 	fi
+	# each variant did what it stands for on the rows it ran
+	if [[ " ${variants[*]} " == *" basic_nocount "* ]]; then
+		expect_eq "basic_nocount counted nothing" "0 0 0" \
+			"$(dmsetup status bench-basic-nocount | awk '{ print $4, $6, $8 }')"
+	fi
+	if [[ " ${variants[*]} " == *" basic_flushbypass "* && " ${workloads[*]} " == *" randwrite-4k-fsync "* ]]; then
+		expect_eq "empty flushes passed basic_flushbypass's map, uncounted" 0 \
+			"$(dmsetup status bench-wc-basic-flushbypass | awk '{ print $8 }')"
+	fi
 	info "dm-stats region of basic-stats: $(dmsetup message bench-basic-stats 0 '@stats_list basicdm' 2>&1 | head -1)"
 	info "dm-stats region of basic-stats-ms: $(dmsetup message bench-basic-stats-ms 0 '@stats_list basicdm' 2>&1 | head -1)"
-	dmsetup remove bench-linear bench-linear-aa bench-basic bench-basic-trace bench-basic-stats \
-		bench-basic-stats-ms bench-wc-linear bench-wc-linear-aa bench-wc-basic bench-wc-basic-trace \
-		bench-wc-basic-stats bench-wc-basic-stats-ms
+	for dev in "${devices[@]}"; do
+		[ "$dev" = raw ] || dmsetup remove "bench-$dev" "bench-wc-$dev"
+	done
 	rmmod brd null_blk
 	pass "I/O path measured: ${#workloads[@]} workloads x ${#devices[@]} devices x $io_rounds rounds"
 }
@@ -223,6 +248,28 @@ bringup_shell() {
 	echo "$t $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
 }
 
+# udev's own work for the same devices: with the shell loop's N maps and
+# their loop devices up, one "change" event for each replayed, the event
+# that made each one usable (a loop device's attach, a map's resume), and
+# `udevadm trigger --settle` returns when udev has run its rules for all.
+# Nothing else runs: this is the floor a bring-up of N volumes cannot go
+# under, whatever starts it.  Prints "seconds cpu..." as bringup_shell.
+udev_floor() {
+	local n=$1 t0 c0 devs=() dev name under
+	for dev in /sys/block/dm-*; do
+		read -r name <"$dev/dm/name"
+		under=("$dev"/slaves/*)
+		[[ $name == bv* ]] && devs+=("$dev" "/sys/block/${under[0]##*/}")
+	done
+	[ "${#devs[@]}" -eq $((2 * n)) ] || return 1
+	udevadm settle --timeout=300
+	c0=$(cpu_snapshot)
+	t0=$(now)
+	udevadm trigger --action=change --settle "${devs[@]}" || return 1
+	t=$(elapsed "$t0")
+	echo "$t $t $(cpu_delta "$c0" "$(cpu_snapshot)")"
+}
+
 write_config() {
 	local n=$1 i
 	{
@@ -274,6 +321,9 @@ bringup_phase() {
 					t=$(bringup_shell "$n") || { fail "shell loop N=$n" "did not bring up $n maps"; return 1; }
 					set -- $t
 					data bringup.csv "$n,$round,shell,$1,$2,$3"
+					t=$(udev_floor "$n") || { fail "udev floor N=$n" "the shell loop's devices were not all there"; return 1; }
+					set -- $t
+					data bringup.csv "$n,$round,udev,$1,$2,$3"
 				else
 					d=$(bringup_daemon "$n") || {
 						fail "basicdmd N=$n" "did not bring up $n maps: $(journal | tail -n 8)"
@@ -319,47 +369,99 @@ idle_wakeups() {
 }
 
 # ---------------------------------------------------------------- hotplug
-# QMP device_add until /dev/mapper/hot exists, against device_add until the
-# raw disk's /dev/disk/by-id link exists; the two kinds alternate.
-poll_for() {
-	local path=$1 t0=$2 end=$((SECONDS + 120))
-	while [ ! -e "$path" ]; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.01
-	done
-	elapsed "$t0"
-}
-
+# A disk plugged in (QMP device_add) until its /dev/disk/by-id link, against
+# a disk a volume matches until its /dev/mapper link; the two kinds
+# alternate.  Timed in the guest from the kernel's "add" event of the disk,
+# read with udev's own timestamps (`udevadm monitor`, the guest's monotonic
+# clock): the host's QMP work before the kernel sees the disk is not
+# basicdm's, and on the deterministic clock the guest's time while it
+# waits on the host is not counted work.  The mapped disk's time is split
+# into udev's work on the disk, the daemon's (udev done with the disk to
+# the kernel's "change" event of the map's resume) and udev's on the map.
 hotplug_phase() {
-	local i t0 t
+	local i events=/run/bench-hotplug.events mon
 	cat >/etc/basicdm.conf <<'CONF'
 volumes = ( { name = "hot"; match = { ID_SERIAL = "BENCHHOT"; }; } );
 CONF
 	daemon_stop
 	daemon_start || { fail "hotplug" "daemon did not start"; return 1; }
-	data hotplug.csv "sample,kind,seconds,disk_to_map_s"
+	udevadm monitor --kernel --udev --property --subsystem-match=block >"$events" &
+	mon=$!
+	# listening once an event of its own comes through (it writes its
+	# file an event at a time)
+	modprobe loop
+	wait_until 60 sh -c "udevadm trigger --action=change /sys/block/loop0 &&
+		grep -q '^UDEV .*/loop0 ' '$events'" || { fail "hotplug" "udevadm monitor did not start"; return 1; }
 	for ((i = 1; i <= hotplug_samples; i++)); do
-		t0=$(now)
 		host disk-add raw 64 BENCHRAW || return 1
-		t=$(poll_for /dev/disk/by-id/virtio-BENCHRAW "$t0") || { fail "hotplug raw $i" "no by-id link"; return 1; }
-		data hotplug.csv "$i,raw-by-id,$t,"
+		udevadm wait --timeout=120 /dev/disk/by-id/virtio-BENCHRAW ||
+			{ fail "hotplug raw $i" "no by-id link"; return 1; }
 		host disk-del raw
-		wait_until 120 sh -c '! test -e /dev/disk/by-id/virtio-BENCHRAW'
-
-		t0=$(now)
+		udevadm wait --removed --timeout=120 /dev/disk/by-id/virtio-BENCHRAW
 		host disk-add hot 64 BENCHHOT || return 1
-		t=$(poll_for /dev/mapper/hot "$t0") || { fail "hotplug mapped $i" "no /dev/mapper/hot"; return 1; }
-		# the daemon's share: from udev done with the disk to udev
-		# first seeing the map (USEC_INITIALIZED, both monotonic)
-		local disk_init map_init
-		disk_init=$(udevadm info --query=property --property=USEC_INITIALIZED --value /dev/disk/by-id/virtio-BENCHHOT)
-		map_init=$(udevadm info --query=property --property=USEC_INITIALIZED --value /dev/mapper/hot)
-		data hotplug.csv "$i,basicdm-mapper,$t,$(awk -v a="$disk_init" -v b="$map_init" 'BEGIN { printf "%.6f", (b - a) / 1e6 }')"
+		udevadm wait --timeout=120 /dev/mapper/hot ||
+			{ fail "hotplug mapped $i" "no /dev/mapper/hot"; return 1; }
 		host disk-del hot
-		wait_until 120 sh -c '! test -e /dev/mapper/hot'
+		udevadm wait --removed --timeout=120 /dev/mapper/hot /dev/disk/by-id/virtio-BENCHHOT
 	done
+	udevadm settle --timeout=120
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+	data hotplug.csv "sample,kind,seconds,udev_disk_s,daemon_s,udev_map_s"
+	hotplug_samples_of "$events" | while read -r line; do data hotplug.csv "$line"; done
+	local timed
+	timed=$(hotplug_samples_of "$events" | wc -l)
+	expect_eq "hotplug: every sample of both kinds timed" $((2 * hotplug_samples)) "$timed"
+	if [ "$timed" != $((2 * hotplug_samples)) ]; then
+		# the events as udev gave them, to see which one was not found
+		while IFS= read -r line; do data hotplug-events.txt "$line"; done <"$events"
+	fi
 	daemon_stop
 	pass "hotplug latency measured: $hotplug_samples samples of each kind"
+}
+
+# hotplug_samples_of EVENTS: one CSV line per plug, from udevadm monitor's
+# blocks ("KERNEL[ts] action devpath (block)" or "UDEV  [ts] ...", then
+# the event's properties, then a blank line).
+hotplug_samples_of() {
+	awk '
+	function done_block() {
+		if (src == "") return
+		if (src == "KERNEL" && action == "add" && p["DEVTYPE"] == "disk" && path !~ /virtual/)
+			kadd[path] = ts
+		if (src == "UDEV" && action == "add" && p["DEVTYPE"] == "disk" && (path in kadd)) {
+			if (p["ID_SERIAL"] == "BENCHRAW") {
+				n["raw"]++
+				printf "%d,raw-by-id,%.6f,%.6f,,\n", n["raw"], ts - kadd[path], ts - kadd[path]
+			} else if (p["ID_SERIAL"] == "BENCHHOT") {
+				t0 = kadd[path]; tdisk = ts
+			}
+			delete kadd[path]
+		}
+		# the kernel names no map in its events: udev adds DM_NAME
+		if (src == "KERNEL" && action == "change" && path ~ /\/dm-[0-9]+$/)
+			kchange[path] = ts
+		if (src == "UDEV" && action == "change" && t0 && p["DM_NAME"] == "hot" &&
+		    index(p["DEVLINKS"], "/dev/mapper/hot") && kchange[path] > tdisk) {
+			n["hot"]++
+			printf "%d,basicdm-mapper,%.6f,%.6f,%.6f,%.6f\n", n["hot"], ts - t0,
+				tdisk - t0, kchange[path] - tdisk, ts - kchange[path]
+			t0 = 0
+		}
+		src = ""; delete p
+	}
+	/^(KERNEL|UDEV) *\[/ {
+		done_block()
+		src = $0; sub(/ *\[.*/, "", src)
+		rest = $0; sub(/^[A-Z]* *\[/, "", rest)
+		ts = rest; sub(/\].*/, "", ts); ts += 0
+		sub(/^[^\]]*\] */, "", rest)
+		split(rest, f, " +"); action = f[1]; path = f[2]
+		next
+	}
+	/^$/ { done_block(); next }
+	src != "" && /=/ { k = $0; sub(/=.*/, "", k); v = $0; sub(/^[^=]*=/, "", v); p[k] = v }
+	END { done_block() }' "$1"
 }
 
 install_root
