@@ -20,13 +20,13 @@ import subprocess
 import sys
 
 DEVICES = ["raw", "linear", "linear-aa", "basic", "basic-trace", "basic-stats", "basic-stats-ms",
-           "basic-nocount", "basic-flushbypass"]
+           "basic-nocount", "basic-bypass"]
 LABELS = {"raw": "raw disk", "linear": "dm-linear", "linear-aa": "dm-linear (A/A)",
           "basic": "basic_target", "basic-trace": "basic_target + trace",
           "basic-stats": "basic_target + dm-stats histogram",
           "basic-stats-ms": "basic_target + dm-stats histogram, ms (jiffies)",
           "basic-nocount": "basic_target built without counters",
-          "basic-flushbypass": "basic_target built with flush_bypasses_map"}
+          "basic-bypass": "basic_target built with flush_bypasses_map"}
 # What the I/O path must keep (issue: the bench that can tell 0.1 %):
 # basic_target at this share of dm-linear or better, on an A/A this close to 1.
 IO_RATIO_MIN = 0.995
@@ -121,7 +121,7 @@ def bringup_results(rows):
         # CPU seconds, medians: where the time went (bench.sh cpu_snapshot)
         for method, rs in (("shell", by.get((n, "shell"), [])), ("basicdmd", daemon),
                            ("udev", by.get((n, "udev"), []))):
-            for key in ("cpu_daemon_s", "cpu_udevd_s", "cpu_script_s", "cpu_guest_s"):
+            for key in ("cpu_daemon_s", "cpu_udevd_s", "cpu_script_s", "cpu_guest_s", "uevents"):
                 vals = [float(r[key]) for r in rs if r.get(key) not in (None, "")]
                 row[f"{method}_{key}"] = median(vals)
         row["basicdmd_ms_per_volume"] = 1000 * row["basicdmd_nodes_s"] / n
@@ -252,17 +252,17 @@ def markdown(meta, io, bringup, hotplug, footprint, idle, tgt, smaps=()):
                   f"{fmt(r['floor_ratio'], 3)} | {fmt(r['basicdmd_ms_per_volume'], 1)} |")
     if bringup and "shell_cpu_udevd_s" in bringup[0]:
         md += ["", "| volumes | method | wall (s) | CPU: udevd and its programs (s) | CPU: losetup+dmsetup "
-               "or basicdmd (s) | CPU: whole guest (s) |", "|---:|---|---:|---:|---:|---:|"]
+               "or basicdmd or udevadm (s) | CPU: whole guest (s) | uevents |",
+               "|---:|---|---:|---:|---:|---:|---:|"]
         for r in bringup:
-            md.append(f"| {r['n']} | shell loop | {fmt(r['shell_s'])} | {fmt(r['shell_cpu_udevd_s'])} | "
-                      f"{fmt(r['shell_cpu_script_s'])} | {fmt(r['shell_cpu_guest_s'])} |")
-            md.append(f"| {r['n']} | basicdmd | {fmt(r['basicdmd_nodes_s'])} | "
-                      f"{fmt(r['basicdmd_cpu_udevd_s'])} | {fmt(r['basicdmd_cpu_daemon_s'])} | "
-                      f"{fmt(r['basicdmd_cpu_guest_s'])} |")
-            if not math.isnan(r["udev_s"]):
-                md.append(f"| {r['n']} | udev floor | {fmt(r['udev_s'])} | "
-                          f"{fmt(r['udev_cpu_udevd_s'])} | {fmt(r['udev_cpu_script_s'])} | "
-                          f"{fmt(r['udev_cpu_guest_s'])} |")
+            for method, name, wall, own in (("shell", "shell loop", "shell_s", "script"),
+                                            ("basicdmd", "basicdmd", "basicdmd_nodes_s", "daemon"),
+                                            ("udev", "udev floor", "udev_s", "script")):
+                if math.isnan(r[wall]):
+                    continue
+                md.append(f"| {r['n']} | {name} | {fmt(r[wall])} | {fmt(r[f'{method}_cpu_udevd_s'])} | "
+                          f"{fmt(r[f'{method}_cpu_{own}_s'])} | {fmt(r[f'{method}_cpu_guest_s'])} | "
+                          f"{fmt(r[f'{method}_uevents'], 0)} |")
     md += ["", "Hot-plug, from the kernel's add event of the disk to its link (udev's timestamps "
            "in the guest); the parts are medians: udev's work on the disk, the daemon's (udev "
            "done with the disk to the kernel's change event of the map's resume), udev's on the "

@@ -73,7 +73,7 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'
 # default latency histogram (latency-bounds.h).  "basic-stats-ms" is the
 # coarse alternative: bounds of 1 ms and more, timed in jiffies (no
 # --precise), what a volume gets with whole-millisecond bounds.
-# "basic-nocount" and "basic-flushbypass" are the module built again
+# "basic-nocount" and "basic-bypass" are the module built again
 # without its counters and with empty flushes passing its map (the full
 # bench only, when `run` staged them: tests/bench/CMakeLists.txt).
 variants=()
@@ -85,22 +85,25 @@ if [ "$mode" = full ]; then
 		variants+=("${ko%.ko}")
 	done
 fi
+# (DM target names are at most 15 characters: dm-ioctl's DM_MAX_TYPE_NAME.)
 io_maps() { # BACKING PREFIX: the maps of one backing disk
 	local sect v
 	sect=$(blockdev --getsz "$1")
 	for v in "${variants[@]}"; do
-		dmsetup create "$2-basic-${v#basic_}" --table "0 $sect $v $1 0"
+		check "dmsetup create $2-basic-${v#basic_} ($v)" \
+			dmsetup create "$2-basic-${v#basic_}" --table "0 $sect $v $1 0" || return
 	done
-	dmsetup create "$2-linear" --table "0 $sect linear $1 0"
-	dmsetup create "$2-linear-aa" --table "0 $sect linear $1 0"
-	dmsetup create "$2-basic" --table "0 $sect basic_target $1 0"
-	dmsetup create "$2-basic-trace" --table "0 $sect basic_target $1 0 1 trace"
-	dmsetup create "$2-basic-stats" --table "0 $sect basic_target $1 0"
-	dmstats create "$2-basic-stats" --precise --programid basicdm \
-		--bounds 100us,250us,500us,1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null
-	dmsetup create "$2-basic-stats-ms" --table "0 $sect basic_target $1 0"
-	dmstats create "$2-basic-stats-ms" --programid basicdm \
-		--bounds 1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null
+	check "dmsetup create $2-linear, -linear-aa, -basic, -basic-trace, -basic-stats, -basic-stats-ms" sh -c "
+		dmsetup create '$2-linear' --table '0 $sect linear $1 0' &&
+		dmsetup create '$2-linear-aa' --table '0 $sect linear $1 0' &&
+		dmsetup create '$2-basic' --table '0 $sect basic_target $1 0' &&
+		dmsetup create '$2-basic-trace' --table '0 $sect basic_target $1 0 1 trace' &&
+		dmsetup create '$2-basic-stats' --table '0 $sect basic_target $1 0' &&
+		dmstats create '$2-basic-stats' --precise --programid basicdm \
+			--bounds 100us,250us,500us,1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null &&
+		dmsetup create '$2-basic-stats-ms' --table '0 $sect basic_target $1 0' &&
+		dmstats create '$2-basic-stats-ms' --programid basicdm \
+			--bounds 1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null"
 }
 
 io_phase() {
@@ -113,8 +116,7 @@ io_phase() {
 	dd if=/dev/zero of=/dev/ram0 bs=1M count=$size_mib oflag=direct status=none
 	dd if=/dev/zero of=/dev/nullb0 bs=1M count=$size_mib oflag=direct status=none
 	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
-	io_maps /dev/ram0 bench
-	io_maps /dev/nullb0 bench-wc
+	io_maps /dev/ram0 bench && io_maps /dev/nullb0 bench-wc || return 1
 	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms linear-aa) v
 	for v in "${variants[@]}"; do devices+=("basic-${v#basic_}"); done
 	# name backing rw bs iodepth [fio option]
@@ -146,6 +148,8 @@ io_phase() {
 				ram:*) target=/dev/mapper/bench-$dev ;;
 				wc:*) target=/dev/mapper/bench-wc-$dev ;;
 				esac
+				# fio would make a file of a missing path and measure tmpfs
+				[ -b "$target" ] || { fail "fio $wl on $dev" "$target is no block device"; return 1; }
 				out=$(fio --name="$wl" --filename="$target" --direct=1 --ioengine=io_uring \
 					--rw="$3" --bs="$4" --iodepth="$5" ${6:-} --size=${size_mib}M \
 					--runtime="${io_runtime_ms}ms" --ramp_time="${io_ramp_ms}ms" \
@@ -176,9 +180,9 @@ io_phase() {
 		expect_eq "basic_nocount counted nothing" "0 0 0" \
 			"$(dmsetup status bench-basic-nocount | awk '{ print $4, $6, $8 }')"
 	fi
-	if [[ " ${variants[*]} " == *" basic_flushbypass "* && " ${workloads[*]} " == *" randwrite-4k-fsync "* ]]; then
-		expect_eq "empty flushes passed basic_flushbypass's map, uncounted" 0 \
-			"$(dmsetup status bench-wc-basic-flushbypass | awk '{ print $8 }')"
+	if [[ " ${variants[*]} " == *" basic_bypass "* && " ${workloads[*]} " == *" randwrite-4k-fsync "* ]]; then
+		expect_eq "empty flushes passed basic_bypass's map, uncounted" 0 \
+			"$(dmsetup status bench-wc-basic-bypass | awk '{ print $8 }')"
 	fi
 	info "dm-stats region of basic-stats: $(dmsetup message bench-basic-stats 0 '@stats_list basicdm' 2>&1 | head -1)"
 	info "dm-stats region of basic-stats-ms: $(dmsetup message bench-basic-stats-ms 0 '@stats_list basicdm' 2>&1 | head -1)"
@@ -211,13 +215,19 @@ unit_cpu_usec() {
 }
 self_cpu_usec() { awk '$1 == "usage_usec" { print $2 }' "/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/cpu.stat"; }
 busy_usec() { awk '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8) * 10000 }' /proc/stat; }
+# The last figure is the kernel's uevent count: the events udev had to
+# process, its own "change" events on a writer's close included.
 cpu_snapshot() {
-	echo "$(unit_cpu_usec basicdm) $(unit_cpu_usec systemd-udevd) $(unit_cpu_usec systemd-journald) $(self_cpu_usec) $(busy_usec)"
+	local seq
+	read -r seq </sys/kernel/uevent_seqnum
+	echo "$(unit_cpu_usec basicdm) $(unit_cpu_usec systemd-udevd) $(unit_cpu_usec systemd-journald) $(self_cpu_usec) $(busy_usec) $seq"
 }
-# cpu_delta "SNAPSHOT BEFORE" "SNAPSHOT AFTER": seconds each, comma-separated
+# cpu_delta "SNAPSHOT BEFORE" "SNAPSHOT AFTER": the CPU seconds of each,
+# then the uevents, comma-separated
 cpu_delta() {
 	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y)
-		for (i = 1; i <= n; i++) printf "%s%.3f", (i > 1 ? "," : ""), (y[i] - x[i]) / 1e6 }'
+		for (i = 1; i < n; i++) printf "%.3f,", (y[i] - x[i]) / 1e6
+		printf "%d", y[n] - x[n] }'
 }
 
 # wait_maps N: every /dev/mapper/bv* node of the N volumes is there.
@@ -304,7 +314,7 @@ switches() {
 bringup_phase() {
 	local n round t d pid largest
 	largest=${bringup_sizes##* }
-	data bringup.csv "n,round,method,ready_s,nodes_s,cpu_daemon_s,cpu_udevd_s,cpu_journald_s,cpu_script_s,cpu_guest_s"
+	data bringup.csv "n,round,method,ready_s,nodes_s,cpu_daemon_s,cpu_udevd_s,cpu_journald_s,cpu_script_s,cpu_guest_s,uevents"
 	data footprint.csv "n,vm_rss_kib,rss_anon_kib,rss_file_kib,vm_hwm_kib"
 	daemon_stop
 	for n in $bringup_sizes; do
