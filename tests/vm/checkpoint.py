@@ -100,7 +100,7 @@ def _make(args, path):
                             os.path.join(args.image, "rootfs.img"), "raw")
         kernel = (os.path.join(args.image, "vmlinuz"), os.path.join(args.image, "initrd.img"))
         cmd = machine.qemu_command(a, run, kernel, machine.kernel_append(a, CHECKPOINT_RUN))
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        proc = machine.start_qemu(cmd, stdin=subprocess.DEVNULL)
         ctl = machine.connect_unix(os.path.join(run, "ctl.sock"), time.monotonic() + 30)
         qmp = machine.Qmp(os.path.join(run, "qmp.sock"), time.monotonic() + 30)
         _wait_for_line(ctl, proc, "CHECKPOINT", time.monotonic() + BOOT_TIMEOUT, run)
@@ -169,7 +169,7 @@ def restore(args, tmp, path, kernel):
     state = os.path.join(path, "state")
     cmd = machine.qemu_command(args, tmp, kernel) + ["-incoming", f"exec:cat {shlex.quote(state)}"]
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    proc = machine.start_qemu(cmd, stdin=subprocess.DEVNULL)
     try:
         ctl = machine.connect_unix(os.path.join(tmp, "ctl.sock"), time.monotonic() + 30)
         qmp = machine.Qmp(os.path.join(tmp, "qmp.sock"), time.monotonic() + 30)

@@ -5,11 +5,27 @@ restores it.  Everything a saved guest must find again when it is restored
 is in machine_args().
 """
 
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
+
+PR_SET_PDEATHSIG = 1    # <linux/prctl.h>
+
+
+def _die_with_parent():
+    # in the child, before exec: the kernel kills QEMU when the runner
+    # dies (ctest's timeout, a ^C), instead of leaving a guest running on
+    # the CPU the next tests need
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def start_qemu(cmd, **kwargs):
+    """QEMU started with CMD (subprocess.Popen's KWARGS), ended with the runner."""
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent, **kwargs)
 
 
 class Qmp:

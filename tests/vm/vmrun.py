@@ -27,7 +27,7 @@ import tempfile
 import time
 
 import checkpoint
-from machine import Qmp, connect_unix, new_overlay, qemu_command
+from machine import Qmp, connect_unix, new_overlay, qemu_command, start_qemu
 
 # Seconds a guest may take to go down for a reboot it asked for: a few
 # under emulation; systemd's 90 s stop timeout, or a final detach of the
@@ -298,8 +298,8 @@ def run(args):
             if not os.path.exists(os.path.join(tmp, "root.qcow2")):
                 new_overlay(os.path.join(tmp, "root.qcow2"), os.path.join(image, "rootfs.img"),
                             "raw")
-            proc = subprocess.Popen(qemu_command(args, tmp, kernel) + Disks.boot_args(plugged),
-                                    stdin=None if args.interactive else subprocess.DEVNULL)
+            proc = start_qemu(qemu_command(args, tmp, kernel) + Disks.boot_args(plugged),
+                              stdin=None if args.interactive else subprocess.DEVNULL)
             ctl = connect_unix(f"{tmp}/ctl.sock", time.monotonic() + 30)
             qmp = Qmp(f"{tmp}/qmp.sock", time.monotonic() + 30)
         sel = selectors.DefaultSelector()
