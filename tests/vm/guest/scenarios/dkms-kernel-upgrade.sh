@@ -5,13 +5,14 @@
 # builds the module), / moved onto a volume at sector 0 of its disk
 # (doc/root-on-a-volume.md) and booted with root=/dev/mapper/sysroot.
 # There `apt remove` of either package is refused and changes nothing, an
-# upgrade of basicdm makes the initramfs again (its trigger), a second
+# upgrade of basicdm and then its reinstall each make the initramfs again
+# (its trigger), a second
 # volume is mounted from fstab, and `apt install` of Debian 12's 6.12
 # kernel and headers (from a local repository the host shares: the guest
 # has no network) has DKMS build the module for 6.12 and the kernel's
 # initramfs activate the root volume.  Reboot into 6.12 with root=UUID=:
 # / is the map, adopted, the data volume mounted with what 6.1 wrote; then
-# back to 6.1, whose initramfs the upgrade made: / is the map again.
+# back to 6.1, whose initramfs the reinstall made: / is the map again.
 state=$BOOT_STATE
 mkdir -p "$state"
 debs=/var/tmp/debs
@@ -87,7 +88,7 @@ phase2() {
 	refused_removal basic-target-dkms
 
 	# An upgrade: the same package under a newer version, so that dpkg
-	# runs the upgrade path of its scripts ("apt reinstall" runs the same).
+	# runs the upgrade path of its scripts.
 	version=$(cat "$state/version")
 	new=$version+rootupgrade1
 	dpkg-deb -R "$debs"/basicdm_"$version"_*.deb /tmp/basicdm-new &&
@@ -107,6 +108,14 @@ phase2() {
 	expect_eq "/ is still the map" "$(readlink -f /dev/mapper/$ROOT)" \
 		"$(readlink -f "$(findmnt -n -o SOURCE /)")"
 	uname -r > "$state/kver.upgraded"
+	# A reinstall of that version: the same scripts run, and the trigger
+	# makes the image again
+	before=$(sha256sum "/boot/initrd.img-$(uname -r)")
+	check "apt reinstall basicdm" apt_do reinstall "$debs/basicdm_${new}_upgrade.deb" || return
+	check "the initramfs of $(uname -r) is made again" \
+		sh -c "[ \"\$(sha256sum /boot/initrd.img-$(uname -r))\" != '$before' ]"
+	image_activates_root "$(uname -r)" "the reinstall's trigger"
+	check "basicdm.service active after the reinstall" systemctl is-active --quiet basicdm
 
 	cat > /etc/basicdm.conf <<CONF
 volumes = (
@@ -181,15 +190,15 @@ phase3() {
 		sh -c 'journalctl -b -u basicdm BASICDM_VOLUME=data BASICDM_EVENT=active -o cat | grep -q .'
 	check "and writable" sh -c 'echo "written on $(uname -r)" > /srv/data/proof2 && sync'
 
-	# back to the old kernel, with the initramfs the upgrade made
+	# back to the old kernel, with the initramfs the reinstall made
 	kver=$(cat "$state/kver.upgraded")
 	check "the next boot is $kver, root=UUID=" boot_next "$kver" "root=UUID=$(cat "$state/uuid")" || return
 	reboot_to 4 "back into $kver"
 }
 
-# On 6.1 again, from the initramfs basicdm's upgrade made.
+# On 6.1 again, from the initramfs basicdm's reinstall made.
 phase4() {
-	root_on_volume "$(uname -r) again, the upgrade's initramfs" "$ROOT" "$ROOT_SERIAL" "$ROOT_OFFSET"
+	root_on_volume "$(uname -r) again, the reinstall's initramfs" "$ROOT" "$ROOT_SERIAL" "$ROOT_OFFSET"
 	expect_eq "basicdm is the upgraded one" "$(cat "$state/version")+rootupgrade1" \
 		"$(dpkg-query -W -f='${Version}' basicdm)"
 	expect_eq "the data volume mounted, with what 6.12 wrote" "written on $(cat "$state/kver")" \
