@@ -86,12 +86,12 @@ def io_results(rows, ns_per_instruction=None):
                            iops_ratio_max=max(ri, default=float("nan")))
             table.append(row)
     if ns_per_instruction:
-        linear = {r["workload"]: r["iops"] for r in table if r["device"] == "linear"}
         for r in table:
             r["instructions"] = 1e9 / ns_per_instruction / r["iops"] if r["iops"] else float("nan")
-            if linear.get(r["workload"]):
-                r["instructions_over_linear"] = (r["instructions"] -
-                                                 1e9 / ns_per_instruction / linear[r["workload"]])
+        linear = {r["workload"]: r["instructions"] for r in table if r["device"] == "linear"}
+        for r in table:
+            if r["workload"] in linear:
+                r["instructions_over_linear"] = r["instructions"] - linear[r["workload"]]
     # the A/A of each workload beside every one of its rows
     aa = {r["workload"]: r for r in table if r["device"] == "linear-aa"}
     for r in table:

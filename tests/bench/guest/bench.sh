@@ -77,14 +77,16 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'
 # without its counters and with empty flushes passing its map (the full
 # bench only, when `run` staged them: tests/bench/CMakeLists.txt).
 variants=()
-if [ "$mode" = full ]; then
+load_variants() {
+	local ko
+	[ "$mode" = full ] || return 0
 	for ko in "$PAYLOAD"/bench/variants/*.ko; do
 		[ -e "$ko" ] || continue
 		insmod "$ko" || { fail "bench variant" "insmod $ko failed"; continue; }
 		ko=${ko##*/}
 		variants+=("${ko%.ko}")
 	done
-fi
+}
 # (DM target names are at most 15 characters: dm-ioctl's DM_MAX_TYPE_NAME.)
 io_maps() { # BACKING PREFIX: the maps of one backing disk
 	local sect v
@@ -116,6 +118,7 @@ io_phase() {
 	dd if=/dev/zero of=/dev/ram0 bs=1M count=$size_mib oflag=direct status=none
 	dd if=/dev/zero of=/dev/nullb0 bs=1M count=$size_mib oflag=direct status=none
 	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
+	load_variants
 	io_maps /dev/ram0 bench && io_maps /dev/nullb0 bench-wc || return 1
 	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms linear-aa) v
 	for v in "${variants[@]}"; do devices+=("basic-${v#basic_}"); done
@@ -418,9 +421,13 @@ CONF
 	kill "$mon"
 	wait "$mon" 2>/dev/null
 	data hotplug.csv "sample,kind,seconds,udev_disk_s,daemon_s,udev_map_s"
-	hotplug_samples_of "$events" | while read -r line; do data hotplug.csv "$line"; done
-	local timed
-	timed=$(hotplug_samples_of "$events" | wc -l)
+	local samples line timed=0
+	samples=$(hotplug_samples_of "$events")
+	while read -r line; do
+		[ -n "$line" ] || continue
+		data hotplug.csv "$line"
+		timed=$((timed + 1))
+	done <<<"$samples"
 	expect_eq "hotplug: every sample of both kinds timed" $((2 * hotplug_samples)) "$timed"
 	if [ "$timed" != $((2 * hotplug_samples)) ]; then
 		# the events as udev gave them, to see which one was not found
