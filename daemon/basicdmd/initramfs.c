@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-errors.h"
 #include "config-load.h"
 #include "config-write.h"
 #include "initramfs-copy.h"
@@ -107,6 +108,7 @@ static void print_backing(FILE *f, const struct volume_config *v)
 
 int initramfs_activate(const char *config_path, unsigned timeout_sec)
 {
+	struct config_errors errors = {};
 	struct manager *m = NULL;
 	int r;
 
@@ -118,13 +120,18 @@ int initramfs_activate(const char *config_path, unsigned timeout_sec)
 		printf("basicdm: cannot set up: %s\n", strerror(-r));
 		return EXIT_FAILURE;
 	}
-	r = manager_start(m);
+	r = manager_start(m, &errors);
 	if (r < 0) {
-		/* every problem of the file is in the kernel's log, on the console */
-		printf("basicdm: cannot load %s: %s\n", config_path, strerror(-r));
+		/* the script's panic shows these lines: the reason, not an errno */
+		for (size_t i = 0; i < errors.n; i++)
+			printf("basicdm: cannot load the configuration: %s\n", errors.messages[i]);
+		if (errors.n == 0)
+			printf("basicdm: cannot start on %s: %s\n", config_path, strerror(-r));
+		config_errors_clear(&errors);
 		manager_free(m);
 		return EXIT_FAILURE;
 	}
+	config_errors_clear(&errors);
 	r = manager_run_until_active(m, (uint64_t)timeout_sec * 1000000);
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		const struct volume *v = m->volumes[i];

@@ -26,6 +26,7 @@ int initramfs_print_config(const char *config_path, char *const *names, size_t n
  * Activates every volume of CONFIG_PATH, logging to the kernel's log.
  * Exit status 0 once all are active; otherwise 1, after TIMEOUT_SEC or as
  * soon as one fails, with one line on stdout for each volume that is not
- * active: its name and what it waits for, or why it failed.
+ * active: its name and what it waits for, or why it failed; or, when the
+ * file does not load, one line for each of its problems (FILE:LINE: why).
  */
 int initramfs_activate(const char *config_path, unsigned timeout_sec);

@@ -161,7 +161,7 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "Cannot set up the event loop: %m");
 		return EXIT_FAILURE;
 	}
-	r = manager_start(m);
+	r = manager_start(m, NULL);
 	if (r >= 0)
 		r = manager_run(m);
 	if (r < 0)

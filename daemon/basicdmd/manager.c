@@ -371,11 +371,11 @@ static int start_volumes(struct manager *m)
 	return 0;
 }
 
-int manager_start(struct manager *m)
+int manager_start(struct manager *m, struct config_errors *errors)
 {
 	int r;
 
-	r = load_config(m, &m->config, NULL);
+	r = load_config(m, &m->config, errors);
 	if (r < 0)
 		return log_error_errno(r, "Refusing to start with a broken configuration %s",
 				       m->config_path);

@@ -40,8 +40,12 @@ int manager_new(const char *config_path, const char *dropin_dir, const char *run
 		control_handler_fn control_handler, struct manager **ret);
 struct manager *manager_free(struct manager *m);
 
-/* Loads the configuration, adopts existing maps, attaches what is there, coldplugs. */
-int manager_start(struct manager *m);
+/*
+ * Loads the configuration, adopts existing maps, attaches what is there,
+ * coldplugs.  ERRORS, when not NULL, gets the configuration's problems
+ * (they are logged either way): the initramfs names them on its console.
+ */
+int manager_start(struct manager *m, struct config_errors *errors);
 int manager_run(struct manager *m);
 /*
  * The initramfs's pass, after manager_start(): returns 0 once every volume

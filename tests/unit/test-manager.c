@@ -533,7 +533,7 @@ static void start(const char *config)
 {
 	write_config(config);
 	assert_int_equal(manager_new(conf_path, NULL, dir, no_handler, &m), 0);
-	assert_int_equal(manager_start(m), 0);
+	assert_int_equal(manager_start(m, NULL), 0);
 }
 
 static struct volume *volume(const char *name)
@@ -987,7 +987,7 @@ static void start_for_initramfs(const char *config)
 {
 	write_config(config);
 	assert_int_equal(manager_new(conf_path, NULL, dir, NULL, &m), 0);
-	assert_int_equal(manager_start(m), 0);
+	assert_int_equal(manager_start(m, NULL), 0);
 }
 
 static void test_initramfs_pass_ends_when_all_are_active(void **state)
@@ -1045,6 +1045,29 @@ static void test_initramfs_pass_stops_at_a_failure(void **state)
 	assert_int_equal(volume("bad")->state, VOLUME_FAILED);
 }
 
+/*
+ * A file that does not load: the start fails before anything is mapped,
+ * and the caller gets every problem by file and line (the initramfs's
+ * console names them).
+ */
+static void test_initramfs_start_names_what_does_not_load(void **state)
+{
+	struct config_errors errors = {};
+	char want[192];
+
+	write_config("volumes = (\n"
+		     "  { name = \"a\"; file = \"/srv/a.img\"; }\n"
+		     "  oops\n"
+		     ");\n");
+	assert_int_equal(manager_new(conf_path, NULL, dir, NULL, &m), 0);
+	assert_true(manager_start(m, &errors) < 0);
+	assert_int_equal(errors.n, 1);
+	snprintf(want, sizeof(want), "%s:3: syntax error", conf_path);
+	assert_string_equal(errors.messages[0], want);
+	assert_int_equal(call_index("create a", 0), -1);
+	config_errors_clear(&errors);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1053,6 +1076,7 @@ int main(void)
 		T(test_initramfs_pass_waits_for_udev),
 		T(test_initramfs_pass_times_out),
 		T(test_initramfs_pass_stops_at_a_failure),
+		T(test_initramfs_start_names_what_does_not_load),
 		T(test_claims_follow_the_wanted_volumes),
 		T(test_deactivate_unmarks_the_backing),
 		T(test_ready_at_once_when_nothing_activates),

@@ -11,9 +11,11 @@
 # the file system came up clean with the data of the boots before, no unit
 # failed and no ordering cycle was broken.  The last boot also changes the
 # volume's match without update-initramfs: basicdmd --check and basicdmctl
-# check warn of the image's old definition.  Then the disk is pulled while
-# the guest is off: the next boot stops in the initramfs, whose console
-# line names the volume and the disk it waited for.
+# check warn of the image's old definition, and the initramfs's pass over
+# a copy that does not load names its file, line and reason.  Then the
+# disk is pulled while the guest is off: the next boot stops in the
+# initramfs, whose console line names the volume and the disk it waited
+# for.
 state=$BOOT_STATE
 mkdir -p "$state"
 NAME=sysroot
@@ -58,6 +60,21 @@ phase3() {
 		sh -c "printf '%s' \"\$1\" | grep -q \"warning: .*activates volume '$NAME'.*update-initramfs -u\"" - "$out"
 	cp /tmp/basicdm.conf.good /etc/basicdm.conf
 	expect_eq "put back: no warning" "" "$( (basicdmd --check; basicdmctl check) 2>&1 | grep warning)"
+
+	# A copy that does not load, met by the initramfs's own pass (the
+	# binary the image holds; its boot script panics with these lines, as
+	# for the missing disk below): the problem by file and line, on the
+	# console, and nothing touched.
+	printf 'volumes = (\n  { name = "%s"; device = "/dev/vdb"; }\n  oops\n);\n' "$NAME" > /tmp/broken.conf
+	maps=$(dmsetup ls | sort)
+	klog_mark
+	out=$(basicdmd --initramfs --config /tmp/broken.conf --timeout 5)
+	expect_eq "basicdmd --initramfs, a copy that does not load: exit status" 1 "$?"
+	expect_eq "its console line names the file, the line and why" \
+		"basicdm: cannot load the configuration: /tmp/broken.conf:3: syntax error" "$out"
+	check "the kernel's log has it too" \
+		sh -c 'printf "%s" "$1" | grep -q "/tmp/broken.conf:3: syntax error"' - "$(klog_since)"
+	expect_eq "no map made or removed" "$maps" "$(dmsetup ls | sort)"
 
 	# The disk taken out while the machine is off: the initramfs waits as
 	# long as rootdelay= says (initramfs-tools' own wait for a root device;
