@@ -106,10 +106,18 @@ def kernel_append(args, run=None, params=()):
     # software emulation, not the guest: a loaded host starves a vCPU for
     # seconds, and they would print a "BUG" that no kernel code caused.  A
     # real hang still shows as a scenario timeout.
+    # mitigations=off: TCG executes nothing speculatively, so the guest
+    # kernel's Spectre mitigations (retpolines: two jumps TCG must look up
+    # where one was) guard nothing and cost every indirect call; without
+    # them the scenarios' process starts, syscalls and udev work ran 7-16 %
+    # faster (doc/testing.md, "Where the time goes").  The bench keeps
+    # them (--mitigations): its figures are of the kernel as Debian ships it.
     root = next((p for p in params if p.startswith("root=")), "root=/dev/vda")
     append = (f"{root} rw console=ttyS0 loglevel=4 systemd.show_status=0 "
               "nosoftlockup rcupdate.rcu_cpu_stall_suppress=1 "
               f"panic={0 if args.allow_reboot else -1} basicdm.run={run or args.run}")
+    if not getattr(args, "mitigations", False):
+        append += " mitigations=off"
     if args.bare:
         append += " basicdm.bare"
     for param in args.param:

@@ -464,6 +464,9 @@ def main():
     p.add_argument("--icount", type=int, metavar="SHIFT",
                    help="guest time from executed instructions, 2^SHIFT ns each "
                         "(QEMU -icount shift=SHIFT,sleep=off): the bench's deterministic clock")
+    p.add_argument("--mitigations", action="store_true",
+                   help="keep the guest kernel's CPU vulnerability mitigations "
+                        "(machine.py: the tests boot with mitigations=off)")
     p.add_argument("--interactive", action="store_true",
                    help="serial console on this terminal")
     p.add_argument("--allow-reboot", action="store_true",
