@@ -116,7 +116,7 @@ def kernel_append(args, run=None, params=()):
     append = (f"{root} rw console=ttyS0 loglevel=4 systemd.show_status=0 "
               "nosoftlockup rcupdate.rcu_cpu_stall_suppress=1 "
               f"panic={0 if args.allow_reboot else -1} basicdm.run={run or args.run}")
-    if not getattr(args, "mitigations", False):
+    if not args.mitigations:
         append += " mitigations=off"
     if args.bare:
         append += " basicdm.bare"
