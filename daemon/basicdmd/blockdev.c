@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -71,4 +73,52 @@ int blockdev_open(dev_t dev, int flags)
 	if (!S_ISBLK(st.st_mode) || st.st_rdev != dev)
 		return -ENODEV;	/* the name went to another device meanwhile */
 	return TAKE_FD(fd);
+}
+
+/* The whole disk of DEV: DEV itself, or for a partition its parent's "dev". */
+static int whole_disk(dev_t dev, dev_t *ret)
+{
+	char path[80];
+	unsigned maj, min;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+	if (access(path, F_OK) < 0) {
+		*ret = dev;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", major(dev), minor(dev));
+	f = fopen(path, "re");
+	if (!f)
+		return negative_errno();
+	n = fscanf(f, "%u:%u", &maj, &min);
+	fclose(f);
+	if (n != 2)
+		return -EIO;
+	*ret = makedev(maj, min);
+	return 0;
+}
+
+int blockdev_lock_disk(dev_t dev, unsigned timeout_ms)
+{
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000L };
+	_cleanup_(closep) int fd = -1;
+	dev_t disk;
+	int r;
+
+	r = whole_disk(dev, &disk);
+	if (r < 0)
+		return r;
+	/* read-only: closing it is no IN_CLOSE_WRITE for udev's watch */
+	fd = blockdev_open(disk, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return fd;
+	for (unsigned waited = 0;; waited += 10) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return TAKE_FD(fd);
+		if (errno != EWOULDBLOCK || waited >= timeout_ms)
+			return negative_errno();
+		nanosleep(&pause, NULL);
+	}
 }

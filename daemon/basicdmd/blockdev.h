@@ -21,3 +21,13 @@ int blockdev_get_read_only(dev_t dev, bool *ret);
  * checks that the node is DEV.  An fd, or a negative errno.
  */
 int blockdev_open(dev_t dev, int flags);
+
+/*
+ * Takes the BSD lock udev's block-device protocol gives a program that
+ * works on a disk (LOCK_EX on the whole disk's node, for a partition its
+ * disk's): udevd puts off every event of the disk and its partitions until
+ * the fd is closed, and an event already running is waited for, up to
+ * TIMEOUT_MS.  An fd to close, or a negative errno (-EAGAIN: still locked
+ * at the timeout).
+ */
+int blockdev_lock_disk(dev_t dev, unsigned timeout_ms);

@@ -20,6 +20,9 @@
 #include "map.h"
 #include "util.h"
 
+/* udev's work on one event of a slow disk, at most; longer is someone else's lock */
+#define DISK_LOCK_TIMEOUT_MS 10000
+
 static const char *const state_names[_VOLUME_STATE_MAX] = {
 	[VOLUME_WAITING] = "waiting",
 	[VOLUME_ACTIVATING] = "activating",
@@ -303,8 +306,8 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 {
 	struct basic_target_table t;
 	bool write_protected, new_mark;
+	int r, lock;
 	char *d;
-	int r;
 
 	d = strdup(desc);
 	if (!d)
@@ -316,9 +319,20 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	r = volume_table(v, backing, &t, &write_protected);
 	if (r < 0)
 		return r;
+	/*
+	 * udev's rules wait while the table loads: basicdm-udev-backing's
+	 * test of an unmarked device opens it O_EXCL, and the load would then
+	 * fail with EBUSY.  Without the lock (none in 10 s) the load is tried.
+	 */
+	lock = blockdev_lock_disk(backing, DISK_LOCK_TIMEOUT_MS);
+	if (lock < 0)
+		log_full(LOG_DEBUG, lock, "%s: no udev lock on %s, loading without: %m",
+			 v->cfg->name, v->backing_desc);
 	/* marked before the load: no event of the device under the map goes unmarked */
 	new_mark = component_claim(backing, v->cfg->name);
 	r = load_map(v, &t);
+	if (lock >= 0)
+		close(lock);
 	if (r < 0) {
 		component_release(backing);
 		return r;

@@ -2,8 +2,9 @@
 # visible, as a user checks it: `activate && mount` never races, the nodes
 # are gone when deactivate returns, a deferred removal names what holds the
 # map (a mount point, a device stacked on it), a reload's new volume is
-# there when it returns; --timeout fails with exit 6 naming what did not
-# happen (a disk that is not plugged in), and --no-block returns at once.
+# there when it returns, activate waits out udev's work on the disk;
+# --timeout fails with exit 6 naming what did not happen (a disk that is
+# not plugged in), and --no-block returns at once.
 . "$PAYLOAD/guest/ctl.sh"
 install_root
 mkdir -p /var/lib/basicdm /mnt/data
@@ -148,6 +149,34 @@ out=$(basicdmctl activate far 2>&1)
 expect_eq "activate far: exit 1" 1 "$?"
 check "activate far: the reason" grep -qE \
 	"^basicdmctl: cannot activate far: offset 70000 is past the end of /dev/vd[a-z]+ \(65536 sectors\)$" <<<"$out"
+
+# ---- a disk that udev is working on --------------------------------------------------
+# Probes open a disk O_EXCL for a moment (basicdm-udev-backing's in-use test
+# of a device not yet marked among them); a table loaded meanwhile would fail
+# with EBUSY.  The daemon takes udev's lock on the disk (flock, udev's
+# block-device protocol) for the load, so it waits for the event instead.
+node=$(readlink -f /dev/disk/by-id/virtio-CTLWAIT01)
+check "disk: deactivate" basicdmctl deactivate disk
+check "udev is done with it" udevadm settle --timeout 120
+cat > /run/zz-hold.pl <<PERL
+use Fcntl;
+sysopen(my \$disk, "$node", O_RDONLY | O_EXCL) or exit 0;
+open(my \$flag, ">", "/run/zz-held") or exit 0;
+close(\$flag);
+sleep 2;
+PERL
+mkdir -p /run/udev/rules.d
+echo "ACTION==\"change\", KERNEL==\"${node#/dev/}\", IMPORT{program}=\"/usr/bin/perl /run/zz-hold.pl\"" \
+	> /run/udev/rules.d/99-zz-hold.rules
+udevadm control --reload
+check "a change event: a rule holds $node O_EXCL" udevadm trigger --action=change "$node"
+check "the rule holds it" wait_until 60 test -e /run/zz-held
+out=$(basicdmctl activate disk 2>&1)
+expect_eq "activate while udev holds the disk: exit 0, active" "0 disk: active" "$? $out"
+check "disk: its nodes lead to the map" nodes_on_map disk
+rm -f /run/udev/rules.d/99-zz-hold.rules /run/zz-held
+udevadm control --reload
+check "udev is done with it" udevadm settle --timeout 120
 
 # ---- usage ---------------------------------------------------------------------------
 expect_eq "--timeout 0: exit 2" 2 "$(rc basicdmctl --timeout 0 activate data)"
