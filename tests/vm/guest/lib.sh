@@ -217,22 +217,30 @@ vm_initramfs_settings() {
 	printf 'MODULES=dep\nCOMPRESSLEVEL=1\n' > "$1/etc/initramfs-tools/conf.d/basicdm-vm.conf"
 }
 
-# move_root_onto NAME: doc/root-on-a-volume.md's steps on this guest, each
-# a check: a file system made on volume NAME (mapped, not mounted), /
-# copied onto it, the copy's fstab mounting / by that file system's UUID,
-# and the copy's initramfs for the running kernel made in a chroot of it,
-# which says it activates NAME and which basicdmd --check there finds in
-# step with the configuration.  The copy's $BOOT_STATE/uuid holds the
-# UUID, and the new initramfs is put in this /boot too, for boot_next.
-# What the next boot must find in $BOOT_STATE is written before the call.
-# Returns non-zero after a failed check.
+# move_root_onto NAME [USR]: doc/root-on-a-volume.md's steps on this
+# guest, each a check: a file system made on volume NAME (mapped, not
+# mounted), / copied onto it, the copy's fstab mounting / by that file
+# system's UUID, and the copy's initramfs for the running kernel made in a
+# chroot of it, which says it activates NAME and which basicdmd --check
+# there finds in step with the configuration.  With USR, /usr goes onto
+# volume USR instead, a separate /usr mounted by the copy's fstab, and the
+# initramfs says it activates USR too.  The copy's $BOOT_STATE/uuid (and
+# usr-uuid) holds the UUID, and the new initramfs is put in this /boot
+# too, for boot_next.  What the next boot must find in $BOOT_STATE is
+# written before the call.  Returns non-zero after a failed check.
 move_root_onto() {
-	local name=$1 kver uuid d log=/tmp/update-initramfs.log
+	local name=$1 usr=${2:-} kver uuid usr_uuid d log=/tmp/update-initramfs.log
 	kver=$(uname -r)
 	check "mkfs.ext4 on the volume" mkfs.ext4 -q -L newroot "/dev/basicdm/$name" || return
 	mkdir -p /mnt/newroot
 	check "mount the volume" mount "/dev/basicdm/$name" /mnt/newroot || return
-	info "copying / onto the volume"
+	if [ -n "$usr" ]; then
+		check "mkfs.ext4 on volume $usr" mkfs.ext4 -q -L newusr "/dev/basicdm/$usr" || return
+		mkdir /mnt/newroot/usr
+		check "mount volume $usr on the copy's /usr" mount "/dev/basicdm/$usr" /mnt/newroot/usr ||
+			return
+	fi
+	info "copying / onto the volume${usr:+, /usr onto $usr}"
 	check "cp -ax / onto the volume" cp -ax /. /mnt/newroot/ || return
 	uuid=$(blkid -s UUID -o value "/dev/basicdm/$name")
 	echo "$uuid" > "/mnt/newroot$BOOT_STATE/uuid"
@@ -240,6 +248,11 @@ move_root_onto() {
 		/mnt/newroot/etc/fstab
 	check "the copy's fstab mounts / from the volume's file system" \
 		grep -q "^UUID=$uuid / ext4" /mnt/newroot/etc/fstab || return
+	if [ -n "$usr" ]; then
+		usr_uuid=$(blkid -s UUID -o value "/dev/basicdm/$usr")
+		echo "$usr_uuid" > "/mnt/newroot$BOOT_STATE/usr-uuid"
+		echo "UUID=$usr_uuid /usr ext4 defaults 0 2" >> /mnt/newroot/etc/fstab
+	fi
 	vm_initramfs_settings /mnt/newroot
 	for d in dev proc sys run; do mount --bind "/$d" "/mnt/newroot/$d"; done
 	if chroot /mnt/newroot update-initramfs -c -k "$kver" > "$log" 2>&1; then
@@ -249,12 +262,15 @@ move_root_onto() {
 	fi
 	check "update-initramfs said the image activates $name" \
 		grep -q "basicdm: the initramfs activates volume $name\$" "$log" &&
+		{ [ -z "$usr" ] || check "update-initramfs said the image activates $usr" \
+			grep -q "basicdm: the initramfs activates volume $usr\$" "$log"; } &&
 		check "basicdmd --check in the copy: valid" chroot /mnt/newroot basicdmd --check &&
 		expect_eq "basicdmd --check in the copy: the new image agrees with the configuration" "" \
 			"$(chroot /mnt/newroot basicdmd --check 2>&1 | grep warning)" &&
 		cp "/mnt/newroot/boot/initrd.img-$kver" /boot/
 	local ok=$?
 	for d in run sys proc dev; do umount "/mnt/newroot/$d"; done
+	[ -z "$usr" ] || check "unmount the copy's /usr" umount /mnt/newroot/usr || return
 	check "unmount the copy" umount /mnt/newroot && return $ok
 }
 

@@ -15,30 +15,68 @@
 # a copy that does not load names its file, line and reason.  Then the
 # disk is pulled while the guest is off: the next boot stops in the
 # initramfs, whose console line names the volume and the disk it waited
-# for.
+# for.  On Debian 13 /usr is separate, on a second volume of the same
+# disk (USR, after the root's 512 MiB): the initramfs activates both, it
+# mounts /usr from the map, and every boot checks /usr as it checks /.
 state=$BOOT_STATE
 mkdir -p "$state"
 NAME=sysroot
 SERIAL=ROOTVOL01
 OFFSET=2048
+USR=
+if [ "$(. /etc/os-release && echo "$VERSION_CODENAME")" = trixie ]; then
+	USR=sysusr
+	ROOT_SECTORS=$((512 * 2048))
+	USR_OFFSET=$((OFFSET + ROOT_SECTORS))
+fi
 
 kver() { uname -r; }
+
+# usr_on_volume LABEL: /usr is volume $USR's map, activated by the
+# initramfs and adopted by basicdm.service, its file system clean.
+usr_on_volume() {
+	local boot=$1 map disk
+	[ -n "$USR" ] || return 0
+	map=$(readlink -f "/dev/mapper/$USR")
+	disk=$(dmsetup table "$NAME" | awk '{ print $4 }')
+	expect_eq "$boot: /usr is mounted from map $USR" "$map" "$(readlink -f "$(findmnt -n -o SOURCE /usr)")"
+	check "$boot: $USR is basic_target at sector $USR_OFFSET of the root's disk" \
+		sh -c "dmsetup table $USR | grep -Eq '^0 [0-9]+ basic_target $disk $USR_OFFSET( |\$)'"
+	expect_eq "$boot: /dev/disk/by-uuid/ of /usr is map $USR" "$map" \
+		"$(readlink -f "/dev/disk/by-uuid/$(cat "$state/usr-uuid")")"
+	expect_eq "$boot: the journal has the initramfs's activation of $USR, once" 1 \
+		"$(journalctl -b -q -o cat -t basicdmd | grep -c "^$USR: activated by the initramfs")"
+	expect_eq "$boot: basicdm.service adopted $USR, once" 1 \
+		"$(journal -b BASICDM_VOLUME="$USR" BASICDM_EVENT=adopted | wc -l)"
+	expect_eq "$boot: /usr's file system needed no recovery" "" \
+		"$(journalctl -k -b -q -o cat | grep -E "EXT4-fs \($(basename "$map")\).*(recovery|orphan|error)")"
+}
 
 phase1() {
 	install_root
 	install_module
-	cat > /etc/basicdm.conf <<CONF
+	if [ -n "$USR" ]; then
+		cat > /etc/basicdm.conf <<CONF
+volumes = (
+  { name = "$NAME"; match = { ID_SERIAL = "$SERIAL"; }; offset = $OFFSET; sectors = $ROOT_SECTORS; },
+  { name = "$USR"; match = { ID_SERIAL = "$SERIAL"; }; offset = $USR_OFFSET; }
+);
+CONF
+	else
+		cat > /etc/basicdm.conf <<CONF
 volumes = (
   { name = "$NAME"; match = { ID_SERIAL = "$SERIAL"; }; offset = $OFFSET; }
 );
 CONF
+	fi
 	check "systemctl enable --now basicdm" systemctl enable --now basicdm || return
 	check "plug the disk for the root volume" host disk-add rootdisk 1600 "$SERIAL" || return
 	check "/dev/basicdm/$NAME appears" wait_until 120 test -b "/dev/basicdm/$NAME" || return
+	[ -z "$USR" ] || check "/dev/basicdm/$USR appears" wait_until 120 test -b "/dev/basicdm/$USR" || return
 
 	echo 2 > "$state/phase"
 	echo "written before the move" > "$state/boots"
-	move_root_onto "$NAME" || return
+	move_root_onto "$NAME" $USR || return
 	check "the next boot: $(kver) with root=/dev/basicdm/$NAME" \
 		boot_next "$(kver)" "root=/dev/basicdm/$NAME" || return
 	reboot_to 2 "onto the volume (root=/dev/basicdm/$NAME)"
@@ -47,6 +85,7 @@ CONF
 
 phase3() {
 	root_on_volume "boot 2 (root=UUID=)" "$NAME" "$SERIAL" "$OFFSET"
+	usr_on_volume "boot 2 (root=UUID=)"
 	expect_eq "boot 2: the data of both earlier boots" \
 		"written before the move|written on boot 1" "$(tr '\n' '|' < "$state/boots" | sed 's/|$//')"
 	# the match changed without update-initramfs: the next boot would wait for the old disk
@@ -92,6 +131,7 @@ case $(phase) in
 1) phase1 ;;
 2)
 	root_on_volume "boot 1 (root=/dev/basicdm/$NAME)" "$NAME" "$SERIAL" "$OFFSET"
+	usr_on_volume "boot 1 (root=/dev/basicdm/$NAME)"
 	expect_eq "boot 1: the data written before the move" "written before the move" "$(cat "$state/boots")"
 	echo "written on boot 1" >> "$state/boots"
 	sync
