@@ -6,14 +6,18 @@ is in machine_args().
 """
 
 import ctypes
+import functools
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
 import time
 
 PR_SET_PDEATHSIG = 1    # <linux/prctl.h>
+SYS_IO_URING_SETUP = 425    # x86_64, <asm/unistd_64.h>
+IO_URING_PARAMS_SIZE = 120  # struct io_uring_params, <linux/io_uring.h>
 
 
 def _die_with_parent():
@@ -128,6 +132,25 @@ def kernel_append(args, run=None, params=()):
     return append
 
 
+@functools.lru_cache(maxsize=None)
+def disk_aio():
+    """QEMU's aio= for the guest's disk images: io_uring where this host's
+    kernel lets a process set one up, else QEMU's default pool of threads.
+    With the pool every read and write of the guest hops to a worker thread
+    and back through the main loop, whose wake-ups take CPU from the vCPU
+    threads; io_uring made daemon-faults 4.7 % and stack-luks-lvm 3.3 %
+    faster (two guests started together, doc/testing.md)."""
+    if platform.machine() != "x86_64":
+        return "threads"
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(IO_URING_PARAMS_SIZE)
+    fd = libc.syscall(ctypes.c_long(SYS_IO_URING_SETUP), ctypes.c_uint(1), params)
+    if fd < 0:
+        return "threads"
+    os.close(fd)
+    return "io_uring"
+
+
 def machine_args(args, tmp, empty):
     """The machine: everything a saved guest must find again when restored
     (its devices, in this order), with the host paths of this run.  The
@@ -150,7 +173,8 @@ def machine_args(args, tmp, empty):
     return ["-machine", "pc"] + clock + [
             "-cpu", "max,-erms,-fsrm", "-smp", str(args.smp), "-m", str(args.mem),
             "-nodefaults", "-display", "none",
-            "-drive", f"file={tmp}/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe",
+            "-drive", f"file={tmp}/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe,"
+                      f"aio={disk_aio()}",
             "-device", "virtio-blk-pci,drive=root",
             "-virtfs", f"local,path={args.payload},mount_tag=payload,"
                        "security_model=none,readonly=on",

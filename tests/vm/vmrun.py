@@ -27,7 +27,7 @@ import tempfile
 import time
 
 import checkpoint
-from machine import Qmp, connect_unix, new_overlay, qemu_command, start_qemu
+from machine import Qmp, connect_unix, disk_aio, new_overlay, qemu_command, start_qemu
 
 # Seconds a guest may take to go down for a reboot it asked for: a few
 # under emulation; systemd's 90 s stop timeout, or a final detach of the
@@ -107,7 +107,7 @@ class Disks:
             "arguments": {"driver": "raw", "node-name": f"node-{disk_id}",
                           "read-only": read_only,
                           "file": {"driver": "file", "filename": path,
-                                   "read-only": read_only}}}))
+                                   "read-only": read_only, "aio": disk_aio()}}}))
         if err:
             return err
         device = dict(self.BUSES[bus], id=disk_id, drive=f"node-{disk_id}", serial=serial)
@@ -125,7 +125,8 @@ class Disks:
         for disk_id, (path, bus, serial, read_only) in plugged.items():
             ro = "on" if read_only else "off"
             args += ["-blockdev", f"driver=raw,node-name=node-{disk_id},read-only={ro},"
-                                  f"file.driver=file,file.filename={path},file.read-only={ro}"]
+                                  f"file.driver=file,file.filename={path},file.read-only={ro},"
+                                  f"file.aio={disk_aio()}"]
             device = dict(cls.BUSES[bus], id=disk_id, drive=f"node-{disk_id}", serial=serial)
             driver = device.pop("driver")
             args += ["-device", ",".join([driver] + [f"{k}={v}" for k, v in device.items()])]
