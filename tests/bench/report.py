@@ -20,11 +20,12 @@ import subprocess
 import sys
 
 DEVICES = ["raw", "linear", "linear-aa", "basic", "basic-trace", "basic-stats", "basic-stats-ms",
-           "basic-nocount", "basic-bypass"]
+           "basic-stats-nohist", "basic-nocount", "basic-bypass"]
 LABELS = {"raw": "raw disk", "linear": "dm-linear", "linear-aa": "dm-linear (A/A)",
           "basic": "basic_target", "basic-trace": "basic_target + trace",
           "basic-stats": "basic_target + dm-stats histogram",
           "basic-stats-ms": "basic_target + dm-stats histogram, ms (jiffies)",
+          "basic-stats-nohist": "basic_target + dm-stats region without histogram",
           "basic-nocount": "basic_target built without counters",
           "basic-bypass": "basic_target built with flush_bypasses_map"}
 # What the I/O path must keep (issue: the bench that can tell 0.1 %):

@@ -68,11 +68,13 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'
 # memory-backed null_blk with a volatile write cache, since a disk without
 # one (brd) makes the block layer complete every flush before it reaches a
 # map's target, and the row would measure nothing of it.
-# "basic-stats" is basic_target with the dm-stats region basicdmd gives
-# every volume by default: the whole map, nanosecond timestamps, the
-# default latency histogram (latency-bounds.h).  "basic-stats-ms" is the
-# coarse alternative: bounds of 1 ms and more, timed in jiffies (no
-# --precise), what a volume gets with whole-millisecond bounds.
+# "basic-stats" is basic_target with the dm-stats region basicdmd gives a
+# volume with latency_histogram = "on": the whole map, nanosecond
+# timestamps, the default latency histogram (latency-bounds.h).
+# "basic-stats-ms" is the coarse alternative: bounds of 1 ms and more,
+# timed in jiffies (no --precise), what a volume gets with whole-millisecond
+# bounds.  "basic-stats-nohist" is the same region as "basic-stats"
+# without the histogram: the two tell the histogram's own cost.
 # "basic-nocount" and "basic-bypass" are the module built again
 # without its counters and with empty flushes passing its map (the full
 # bench only, when `run` staged them: tests/bench/CMakeLists.txt).
@@ -95,7 +97,7 @@ io_maps() { # BACKING PREFIX: the maps of one backing disk
 		check "dmsetup create $2-basic-${v#basic_} ($v)" \
 			dmsetup create "$2-basic-${v#basic_}" --table "0 $sect $v $1 0" || return
 	done
-	check "dmsetup create $2-linear, -linear-aa, -basic, -basic-trace, -basic-stats, -basic-stats-ms" sh -c "
+	check "dmsetup create $2-linear, -linear-aa, -basic, -basic-trace, -basic-stats, -basic-stats-ms, -basic-stats-nohist" sh -c "
 		dmsetup create '$2-linear' --table '0 $sect linear $1 0' &&
 		dmsetup create '$2-linear-aa' --table '0 $sect linear $1 0' &&
 		dmsetup create '$2-basic' --table '0 $sect basic_target $1 0' &&
@@ -105,7 +107,9 @@ io_maps() { # BACKING PREFIX: the maps of one backing disk
 			--bounds 100us,250us,500us,1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null &&
 		dmsetup create '$2-basic-stats-ms' --table '0 $sect basic_target $1 0' &&
 		dmstats create '$2-basic-stats-ms' --programid basicdm \
-			--bounds 1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null"
+			--bounds 1ms,2ms,5ms,10ms,15ms,20ms,25ms,50ms,100ms,500ms,1s >/dev/null &&
+		dmsetup create '$2-basic-stats-nohist' --table '0 $sect basic_target $1 0' &&
+		dmstats create '$2-basic-stats-nohist' --precise --programid basicdm >/dev/null"
 }
 
 io_phase() {
@@ -120,7 +124,7 @@ io_phase() {
 	check "null_blk has a volatile write cache" grep -qx "write back" /sys/block/nullb0/queue/write_cache
 	load_variants
 	io_maps /dev/ram0 bench && io_maps /dev/nullb0 bench-wc || return 1
-	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms linear-aa) v
+	local devices=(raw linear basic basic-trace basic-stats basic-stats-ms basic-stats-nohist linear-aa) v
 	for v in "${variants[@]}"; do devices+=("basic-${v#basic_}"); done
 	# name backing rw bs iodepth [fio option]
 	local workloads=("randread-4k-qd32 ram randread 4k 32" "randwrite-4k-qd32 ram randwrite 4k 32"
@@ -189,6 +193,11 @@ io_phase() {
 	fi
 	info "dm-stats region of basic-stats: $(dmsetup message bench-basic-stats 0 '@stats_list basicdm' 2>&1 | head -1)"
 	info "dm-stats region of basic-stats-ms: $(dmsetup message bench-basic-stats-ms 0 '@stats_list basicdm' 2>&1 | head -1)"
+	info "dm-stats region of basic-stats-nohist: $(dmsetup message bench-basic-stats-nohist 0 '@stats_list basicdm' 2>&1 | head -1)"
+	check "basic-stats's region has the histogram, basic-stats-nohist's none, both precise" sh -c "
+		dmsetup message bench-basic-stats 0 '@stats_list basicdm' | grep -q 'precise_timestamps.*histogram:' &&
+		dmsetup message bench-basic-stats-nohist 0 '@stats_list basicdm' | grep -q precise_timestamps &&
+		! dmsetup message bench-basic-stats-nohist 0 '@stats_list basicdm' | grep -q histogram"
 	for dev in "${devices[@]}"; do
 		[ "$dev" = raw ] || dmsetup remove "bench-$dev" "bench-wc-$dev"
 	done
