@@ -17,6 +17,6 @@ expect_eq "vermagic matches the running kernel" "$(uname -r)" "$(modinfo -F verm
 loop=$(new_loop /var/tmp/mi.img 2048)
 check "a table load auto-loads it" dmsetup create mi --table "0 2048 basic_target $loop 0"
 check "loaded" grep -q "^basic_target " /proc/modules
-dmsetup remove mi
+dmsetup remove --retry mi
 losetup -d "$loop"
 check "and it unloads" rmmod basic_target

@@ -27,5 +27,5 @@ for i in 1 2 3; do
 done
 expect_eq "2000 small files present" 2000 "$(ls /mnt/data/dir | wc -l)"
 umount /mnt/data
-check "remove" dmsetup remove data
+check "remove" dmsetup remove --retry data
 losetup -d "$loop"

@@ -31,6 +31,6 @@ check "create map with feature trace" dmsetup create off-trace --table "0 $LEN b
 expect_eq "table with a feature round-trips" "0 $LEN basic_target $majmin $K 1 trace" \
 	"$(dmsetup table off-trace)"
 
-check "remove the maps" dmsetup remove off off-copy off-trace
+check "remove the maps" dmsetup remove --retry off off-copy off-trace
 check "the loop device has no holders left" sh -c "[ -z \"\$(ls /sys/block/${loop#/dev/}/holders)\" ]"
 losetup -d "$loop"

@@ -45,7 +45,7 @@ check "status counts the write-zeroes, not as a data write (wz=${11} sectors=${1
 check "secure erase is refused, as by the backing device" \
 	sh -c "! blkdiscard -s -o 0 -l 4096 $map 2>/dev/null"
 
-dmsetup remove pass
+dmsetup remove --retry pass
 losetup -d "$loop"
 
 # Logical block size stacks: a 4096-byte-sector backing device gives a
@@ -55,5 +55,5 @@ check "create map over a 4k-sector device" dmsetup create pass4k --table "0 8192
 expect_eq "map logical block size is 4096" 4096 "$(blockdev --getss /dev/mapper/pass4k)"
 check "create map at an offset not 4k-aligned is refused" \
 	sh -c "! dmsetup create pass4k-bad --table '0 8192 basic_target $loop4k 1' 2>/dev/null"
-dmsetup remove pass4k
+dmsetup remove --retry pass4k
 losetup -d "$loop4k"

@@ -84,5 +84,5 @@ check "'stats' alone is refused" sh -c '! dmsetup message st 0 stats 2>/dev/null
 check "the refusal is explained in the kernel log" \
 	sh -c "dmesg | tail -n +$((KLOG_MARK + 1)) | grep -q 'basic_target: st: unrecognised message'"
 
-check "remove" dmsetup remove st
+check "remove" dmsetup remove --retry st
 losetup -d "$loop"
