@@ -274,41 +274,48 @@ move_root_onto() {
 	check "unmount the copy" umount /mnt/newroot && return $ok
 }
 
-# root_on_volume LABEL NAME SERIAL OFFSET: what every boot with / on volume
-# NAME (a disk of that serial, at sector OFFSET, $BOOT_STATE/uuid its file
-# system, as move_root_onto made it) checks; LABEL says which boot.  / is
-# the basic_target map and nothing under it, udev and systemd see the map
-# ready, the initramfs activated it and basicdm.service adopted it (one
-# journal line each, no reload), the file system came up clean, no unit
-# failed and no ordering cycle was broken.
-root_on_volume() {
-	local boot=$1 name=$2 serial=$3 offset=$4 map uuid disk unit
-	uuid=$(cat "$BOOT_STATE/uuid")
+# volume_mounted_at LABEL MOUNTPOINT NAME SERIAL OFFSET UUID: what every
+# boot with MOUNTPOINT on volume NAME (a disk of that serial, at sector
+# OFFSET, UUID its file system, as move_root_onto made it) checks; LABEL
+# says which boot.  MOUNTPOINT is the basic_target map and nothing under
+# it, udev and systemd see the map ready, the initramfs activated it and
+# basicdm.service adopted it (one journal line each, no reload), and its
+# file system came up clean.
+volume_mounted_at() {
+	local boot=$1 mnt=$2 name=$3 serial=$4 offset=$5 uuid=$6 map disk unit
 	map=$(readlink -f "/dev/mapper/$name")
-	expect_eq "$boot: / is mounted from the map" "$map" "$(readlink -f "$(findmnt -n -o SOURCE /)")"
-	expect_eq "$boot: / is the map's device" "$(map_devnum "$name")" "$(findmnt -n -o MAJ:MIN / | tr -d ' ')"
+	expect_eq "$boot: $mnt is mounted from map $name" "$map" "$(readlink -f "$(findmnt -n -o SOURCE "$mnt")")"
+	expect_eq "$boot: $mnt is the map's device" "$(map_devnum "$name")" \
+		"$(findmnt -n -o MAJ:MIN "$mnt" | tr -d ' ')"
 	disk=$(lsblk -ndo NAME,SERIAL | awk -v s="$serial" '$2 == s { print $1 }')
-	check "$boot: the map is basic_target on the disk at sector $offset" \
+	check "$boot: $name is basic_target on the disk at sector $offset" \
 		sh -c "dmsetup table $name | grep -Eq '^0 [0-9]+ basic_target $(lsblk -ndo MAJ:MIN "/dev/$disk" | tr -d ' ') $offset( |\$)'"
-	expect_eq "$boot: /dev/disk/by-uuid/$uuid is the map" "$map" "$(readlink -f "/dev/disk/by-uuid/$uuid")"
-	expect_eq "$boot: the disk under it is a component" "0 basicdm_member" \
+	expect_eq "$boot: /dev/disk/by-uuid/$uuid is map $name" "$map" "$(readlink -f "/dev/disk/by-uuid/$uuid")"
+	expect_eq "$boot: the disk under $name is a component" "0 basicdm_member" \
 		"$(prop "/dev/$disk" SYSTEMD_READY) $(prop "/dev/$disk" ID_FS_TYPE)"
-	check "$boot: udev does not hold the map back from systemd (no SYSTEMD_READY=0)" \
+	check "$boot: udev does not hold map $name back from systemd (no SYSTEMD_READY=0)" \
 		test "$(prop "$map" SYSTEMD_READY)" != 0
 	unit=$(systemd-escape --path --suffix=device "/dev/basicdm/$name")
 	expect_eq "$boot: $unit is active" active "$(systemctl is-active "$unit")"
 	check "$boot: basicdmctl status says $name is active" \
 		sh -c "basicdmctl status $name | grep -q '^ *State: active since '"
-	expect_eq "$boot: the journal has the initramfs's activation, once" 1 \
+	expect_eq "$boot: the journal has the initramfs's activation of $name, once" 1 \
 		"$(journalctl -b -q -o cat -t basicdmd | grep -c "^$name: activated by the initramfs")"
-	expect_eq "$boot: basicdm.service adopted the map, once" 1 \
+	expect_eq "$boot: basicdm.service adopted $name, once" 1 \
 		"$(journal -b BASICDM_VOLUME="$name" BASICDM_EVENT=adopted | wc -l)"
-	expect_eq "$boot: nor reloaded, nor made anew" "" \
+	expect_eq "$boot: $name neither reloaded nor made anew" "" \
 		"$(journal -b BASICDM_VOLUME="$name" | grep -E 'reloaded|created|removed')"
-	expect_eq "$boot: the file system needed no recovery" "" \
+	expect_eq "$boot: $mnt's file system needed no recovery" "" \
 		"$(journalctl -k -b -q -o cat | grep -E "EXT4-fs \($(basename "$map")\).*(recovery|orphan|error)")"
-	expect_eq "$boot: no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
-	expect_eq "$boot: no ordering cycle" "" "$(journalctl -b -q -o cat | grep -i 'ordering cycle')"
+}
+
+# root_on_volume LABEL NAME SERIAL OFFSET: / on volume NAME, its file
+# system's UUID in $BOOT_STATE/uuid (volume_mounted_at's checks), and the
+# boot as a whole: no unit failed and no ordering cycle was broken.
+root_on_volume() {
+	volume_mounted_at "$1" / "$2" "$3" "$4" "$(cat "$BOOT_STATE/uuid")"
+	expect_eq "$1: no failed unit" "" "$(systemctl list-units --failed --no-legend --plain)"
+	expect_eq "$1: no ordering cycle" "" "$(journalctl -b -q -o cat | grep -i 'ordering cycle')"
 }
 
 # Installs the project as `cmake --install` laid it out on the host (the

@@ -32,24 +32,11 @@ fi
 
 kver() { uname -r; }
 
-# usr_on_volume LABEL: /usr is volume $USR's map, activated by the
-# initramfs and adopted by basicdm.service, its file system clean.
+# usr_on_volume LABEL: on Debian 13, /usr is volume $USR's map, with the
+# checks / has.
 usr_on_volume() {
-	local boot=$1 map disk
-	[ -n "$USR" ] || return 0
-	map=$(readlink -f "/dev/mapper/$USR")
-	disk=$(dmsetup table "$NAME" | awk '{ print $4 }')
-	expect_eq "$boot: /usr is mounted from map $USR" "$map" "$(readlink -f "$(findmnt -n -o SOURCE /usr)")"
-	check "$boot: $USR is basic_target at sector $USR_OFFSET of the root's disk" \
-		sh -c "dmsetup table $USR | grep -Eq '^0 [0-9]+ basic_target $disk $USR_OFFSET( |\$)'"
-	expect_eq "$boot: /dev/disk/by-uuid/ of /usr is map $USR" "$map" \
-		"$(readlink -f "/dev/disk/by-uuid/$(cat "$state/usr-uuid")")"
-	expect_eq "$boot: the journal has the initramfs's activation of $USR, once" 1 \
-		"$(journalctl -b -q -o cat -t basicdmd | grep -c "^$USR: activated by the initramfs")"
-	expect_eq "$boot: basicdm.service adopted $USR, once" 1 \
-		"$(journal -b BASICDM_VOLUME="$USR" BASICDM_EVENT=adopted | wc -l)"
-	expect_eq "$boot: /usr's file system needed no recovery" "" \
-		"$(journalctl -k -b -q -o cat | grep -E "EXT4-fs \($(basename "$map")\).*(recovery|orphan|error)")"
+	[ -z "$USR" ] ||
+		volume_mounted_at "$1" /usr "$USR" "$SERIAL" "$USR_OFFSET" "$(cat "$state/usr-uuid")"
 }
 
 phase1() {
