@@ -183,14 +183,6 @@ static void wait_clear(struct wait *w)
 	udev_unref(w->udev);
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void sleep_usec(uint64_t usec)
 {
 	struct timespec ts = { .tv_sec = (time_t)(usec / 1000000),
@@ -301,9 +293,9 @@ static int run(struct wait *w)
 	uint64_t deadline = UINT64_MAX;
 
 	if (!isinf(arg_timeout))
-		deadline = now_usec() + (uint64_t)(arg_timeout * 1e6);
+		deadline = clock_usec(CLOCK_MONOTONIC) + (uint64_t)(arg_timeout * 1e6);
 	for (;;) {
-		uint64_t now = now_usec();
+		uint64_t now = clock_usec(CLOCK_MONOTONIC);
 		bool last = now >= deadline, all = true;
 		int r;
 
@@ -316,7 +308,7 @@ static int run(struct wait *w)
 			return EXIT_OK;
 		if (last)
 			return EXIT_TIMEOUT;
-		now = now_usec();
+		now = clock_usec(CLOCK_MONOTONIC);
 		if (now < deadline)
 			sleep_usec(deadline - now < LOOK_INTERVAL_USEC ? deadline - now
 								 : LOOK_INTERVAL_USEC);

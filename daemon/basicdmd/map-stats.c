@@ -37,14 +37,6 @@ static void histogram_bounds_destroyp(struct dm_histogram **h)
 		dm_histogram_bounds_destroy(*h);
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* A handle on map NAME listing the regions of ours. */
 static int open_listed(const char *name, struct dm_stats **ret)
 {
@@ -106,7 +98,7 @@ static int create_region(struct dm_stats *dms, const struct latency_bounds *boun
 	h = dm_histogram_bounds_from_uint64(ns);
 	if (!h)
 		return -ENOMEM;
-	snprintf(aux, sizeof(aux), "created=%" PRIu64 ".", now_usec());
+	snprintf(aux, sizeof(aux), "created=%" PRIu64 ".", clock_usec(CLOCK_REALTIME));
 	/* start and length 0: the whole map; step -1: one area */
 	if (!dm_stats_create_region(dms, &id, 0, 0, -1, 1, h, MAP_STATS_PROGRAM_ID, aux))
 		return -EIO;
@@ -221,7 +213,7 @@ int map_stats_sample(const char *name, struct map_stats_sample *ret)
 		r = read_region(dms, dm_stats_get_current_region(dms), &s);
 		if (r < 0)
 			return r;
-		s.now_usec = now_usec();
+		s.now_usec = clock_usec(CLOCK_REALTIME);
 		*ret = s;
 		return 0;	/* map_stats_sync() keeps one */
 	}

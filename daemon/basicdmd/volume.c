@@ -36,14 +36,6 @@ const char *volume_state_to_string(enum volume_state s)
 	return s < _VOLUME_STATE_MAX ? state_names[s] : "unknown";
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Every volume there is, the manager's: a file volume asks them whether
  * the loop device it found bound to its file already backs one of them
@@ -59,7 +51,7 @@ struct volume *volume_new(const struct volume_config *cfg)
 		return NULL;
 	v->cfg = cfg;
 	v->state = VOLUME_WAITING;
-	v->since_usec = now_usec();
+	v->since_usec = clock_usec(CLOCK_REALTIME);
 	v->next = all_volumes;
 	if (all_volumes)
 		all_volumes->prev = v;
@@ -93,7 +85,7 @@ static void set_state(struct volume *v, enum volume_state s)
 	if (v->state == s)
 		return;
 	v->state = s;
-	v->since_usec = now_usec();
+	v->since_usec = clock_usec(CLOCK_REALTIME);
 }
 
 static void wait_for_backing(struct volume *v)
