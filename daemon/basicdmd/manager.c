@@ -24,7 +24,7 @@
 static void notify_status(struct manager *m)
 {
 	size_t active = 0, waiting = 0, failed = 0, inactive = 0;
-	char extra[64] = "";
+	char extra[32] = "", status[sizeof(m->status)];
 
 	for (size_t i = 0; i < m->n_volumes; i++)
 		switch (m->volumes[i]->state) {
@@ -43,8 +43,13 @@ static void notify_status(struct manager *m)
 	/* only when there are some: the usual line stays as it always was */
 	if (inactive)
 		snprintf(extra, sizeof(extra), ", %zu inactive", inactive);
-	sd_notifyf(false, "STATUS=%zu active, %zu waiting, %zu failed%s", active, waiting, failed,
-		   extra);
+	snprintf(status, sizeof(status), "STATUS=%zu active, %zu waiting, %zu failed%s", active,
+		 waiting, failed, extra);
+	/* each message wakes systemd: a pass over many devices changes the line a few times */
+	if (streq(status, m->status))
+		return;
+	memcpy(m->status, status, sizeof(status));
+	sd_notify(false, status);
 }
 
 static bool any_activating(struct manager *m)
@@ -104,9 +109,19 @@ struct volume *manager_find_volume(struct manager *m, const char *name)
  * may wait seconds for udev, so the pass tells systemd's watchdog itself
  * that the daemon is alive (WatchdogSec=), volume by volume; and a
  * rescan (start-up, reload, activate) hands every block device to
- * on_block_device() in one callback too: device by device. */
-static void watchdog_ping(void)
+ * on_block_device() in one callback too: device by device, a ping at
+ * most every quarter of WatchdogSec=. */
+static void watchdog_ping(struct manager *m)
 {
+	uint64_t now;
+
+	if (!m->watchdog_usec)
+		return;
+	/* as often as sd-event pings, not once a device: each message wakes systemd */
+	now = clock_usec(CLOCK_MONOTONIC);
+	if (now - m->watchdog_pinged_usec < m->watchdog_usec / 4)
+		return;
+	m->watchdog_pinged_usec = now;
 	sd_notify(false, "WATCHDOG=1");
 }
 
@@ -115,7 +130,7 @@ static void on_block_device(struct udev_device *dev, enum block_event event, voi
 	struct manager *m = userdata;
 	struct udev *udev = block_watch_udev(m->block_watch);
 
-	watchdog_ping();
+	watchdog_ping(m);
 	for (size_t i = 0; i < m->n_volumes; i++) {
 		struct volume *v = m->volumes[i];
 
@@ -330,6 +345,9 @@ int manager_new(const char *config_path, const char *dropin_dir, const char *run
 		r = sd_event_set_watchdog(m->event, true);
 	if (r < 0)
 		goto fail;
+	/* what sd-event read for its own pings, WATCHDOG_USEC= */
+	if (sd_watchdog_enabled(false, &m->watchdog_usec) <= 0)
+		m->watchdog_usec = 0;
 	*ret = m;
 	return 0;
 fail:
@@ -363,7 +381,7 @@ static int start_volumes(struct manager *m)
 	int r;
 
 	for (size_t i = 0; i < m->config->n_volumes; i++) {
-		watchdog_ping();
+		watchdog_ping(m);
 		r = add_volume(m, &m->config->volumes[i], loops);
 		if (r < 0)
 			return r;
@@ -509,7 +527,7 @@ static void apply_plan(struct manager *m, const struct plan_entry *plan, size_t 
 	for (size_t i = 0; i < n; i++) {
 		int r;
 
-		watchdog_ping();
+		watchdog_ping(m);
 		r = apply_entry(m, &plan[i], loops);
 		if (r < 0) {
 			/* the plan goes on: what fits is set up, the next reload tries again */
@@ -559,6 +577,7 @@ int manager_reload(struct manager *m, struct reload_result *result)
 	int r;
 
 	sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
+	m->status[0] = '\0';	/* the counts are said again afterwards, changed or not */
 	log_info("reloading %s", m->config_path);
 	r = load_config(m, &new, result ? &result->errors : NULL);
 	if (r < 0) {

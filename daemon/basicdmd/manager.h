@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "basicdm-config.h"
@@ -30,6 +31,9 @@ struct manager {
 	bool ready;	/* READY=1 sent */
 	bool until_active;	/* the initramfs's pass: stops once every volume is active */
 	sd_event_source *ready_timer;
+	uint64_t watchdog_usec;	/* WatchdogSec=; 0: no watchdog */
+	uint64_t watchdog_pinged_usec;	/* CLOCK_MONOTONIC of our last ping */
+	char status[128];	/* the STATUS= systemd has */
 };
 
 /*
