@@ -23,6 +23,8 @@ unit_of() { systemd-escape --path --suffix=device "$1"; }
 unit_prop() { systemctl show -p "$2" --value "$(unit_of "$1")"; }
 map_dev() { readlink -f "/dev/mapper/$1"; }
 marker_of() { echo "/run/basicdm/backing/$(lsblk -dno MAJ:MIN "/dev/$1" | tr -d ' ')"; }
+# udev's inotify watch of device B (60-block.rules), as udevd records it
+watch_of() { echo "/run/udev/watch/b$(lsblk -dno MAJ:MIN "/dev/$1" | tr -d ' ')"; }
 
 # What a user checks on a component B of volume NAME whose file system
 # (UUID U, label L) is on the map.
@@ -45,6 +47,7 @@ assert_component() {
 		"active /sys/devices/virtual/block/${map#/dev/}" \
 		"$(unit_prop "/dev/disk/by-uuid/$u" ActiveState) $(unit_prop "/dev/disk/by-uuid/$u" SysFSPath)"
 	expect_eq "$name: systemd's unit of $b is not active" inactive "$(unit_prop "/dev/$b" ActiveState)"
+	check "$name: udev does not watch $b for writes" sh -c "! test -L $(watch_of "$b")"
 	info "$name: blkid -p /dev/$b still reads: $(blkid -p -o value -s TYPE "/dev/$b") (direct probing ignores udev)"
 }
 
@@ -145,6 +148,7 @@ CONF
 	check "disk: the map goes" wait_until 120 sh -c '! test -e /dev/mapper/disk'
 	check "disk: $disk is unmarked, its own file system shows" wait_until 120 is_unmarked "$disk" "$ud"
 	check "disk: its marker is gone" sh -c "! test -e $(marker_of "$disk")"
+	check "disk: udev watches $disk for writes again" wait_until 60 test -L "$(watch_of "$disk")"
 	expect_eq "disk: by-uuid names $disk now" "/dev/$disk" "$(readlink -f "/dev/disk/by-uuid/$ud")"
 	check "disk: systemd's unit of $disk is active" \
 		wait_until 60 sh -c "[ \"\$(systemctl show -p ActiveState --value $(unit_of "/dev/$disk"))\" = active ]"
