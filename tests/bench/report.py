@@ -32,6 +32,33 @@ LABELS = {"raw": "raw disk", "linear": "dm-linear", "linear-aa": "dm-linear (A/A
 # basic_target at this share of dm-linear or better, on an A/A this close to 1.
 IO_RATIO_MIN = 0.995
 AA_TOLERANCE = 0.001
+# What --check asserts of a short run (bench-quick in ./dev test), on the
+# instruction-counting clock only: there a ratio of two devices measured
+# in one run is CPU work, the same on a busy host, so it can fail a test
+# where no time can.
+CHECK_AA_TOLERANCE = 0.005
+CHECK_BASIC_TOLERANCE = 0.01
+
+
+def check_io(io, clock):
+    """--check: every workload's A/A within CHECK_AA_TOLERANCE of 1 and
+    basic_target within CHECK_BASIC_TOLERANCE of dm-linear; the problems,
+    one a line (none: it holds)."""
+    if clock != "icount":
+        return [f"--check needs the instruction-counting clock, this run had '{clock}'"]
+    problems = []
+    by = {(r["workload"], r["device"]): r for r in io}
+    for wl in sorted({r["workload"] for r in io}):
+        for dev, tol, what in (("linear-aa", CHECK_AA_TOLERANCE, "A/A (dm-linear against itself)"),
+                               ("basic", CHECK_BASIC_TOLERANCE, "basic_target against dm-linear")):
+            ratio = by.get((wl, dev), {}).get("iops_ratio")
+            if ratio is None or math.isnan(ratio):
+                problems.append(f"{wl}: no {what}")
+            elif abs(ratio - 1) > tol:
+                problems.append(f"{wl}: {what} {ratio:.4f}, not within {tol:.3f} of 1")
+    if not io:
+        problems.append("no I/O rows")
+    return problems
 
 
 def read(raw, name):
@@ -362,7 +389,9 @@ plot "{plot}/hotplug.dat" using 2:xtic(1) title "median", "" using 3 title "p90"
 
 
 def main():
-    out = sys.argv[1]
+    args = sys.argv[1:]
+    check = "--check" in args
+    out = [a for a in args if a != "--check"][0]
     raw = os.path.join(out, "raw")
     meta = {r["key"]: r["value"] for r in read(raw, "meta.csv")}
     ns = 2 ** int(meta.get("icount_shift") or 0) if meta.get("clock") == "icount" else None
@@ -410,6 +439,14 @@ def main():
     chart(out, io, bringup, hotplug)
     print(md)
     print(f"results in {out}: results.csv results.json results.md chart.png")
+    if check:
+        problems = check_io(io, meta.get("clock"))
+        for p in problems:
+            print(f"report: check failed: {p}", file=sys.stderr)
+        if problems:
+            return 1
+        print(f"report: check passed: every A/A within {CHECK_AA_TOLERANCE:.3f} of 1, "
+              f"basic_target within {CHECK_BASIC_TOLERANCE:.3f} of dm-linear")
     if missing:
         print(f"report: no data for {', '.join(missing)}", file=sys.stderr)
         return 1
