@@ -32,7 +32,7 @@ expect "the slow basic_target row is named" \
 	grep -q "randread-4k-qd32: basic_target against dm-linear 0.98" "$tmp/out"
 expect "the A/A row is named" grep -q "randwrite-4k-fsync: A/A (dm-linear against itself) 1.006" "$tmp/out"
 
-cp -r "$here/data/quick/raw/io.csv" "$tmp/run/raw/io.csv"
+cp "$here/data/quick/raw/io.csv" "$tmp/run/raw/io.csv"
 sed -i 's/^clock,icount$/clock,wall/' "$tmp/run/raw/meta.csv"
 report && { echo "FAILED: --check passed on the wall clock"; status=1; }
 expect "the wall clock is refused" grep -q "needs the instruction-counting clock" "$tmp/out"
