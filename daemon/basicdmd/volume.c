@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 
@@ -314,9 +315,11 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	/*
 	 * udev's rules wait while the table loads: basicdm-udev-backing's
 	 * test of an unmarked device opens it O_EXCL, and the load would then
-	 * fail with EBUSY.  Without the lock (none in 10 s) the load is tried.
+	 * fail with EBUSY.  The helper runs under the lock shared (udev's
+	 * worker's, or its own).  Without the lock (none in 10 s) the load is
+	 * tried.
 	 */
-	lock = blockdev_lock_disk(backing, DISK_LOCK_TIMEOUT_MS);
+	lock = blockdev_lock_disk(backing, LOCK_EX, DISK_LOCK_TIMEOUT_MS);
 	if (lock < 0)
 		log_full(LOG_DEBUG, lock, "%s: no udev lock on %s, loading without: %m",
 			 v->cfg->name, v->backing_desc);

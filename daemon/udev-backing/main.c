@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "component-claims-source.h"
 #include "component-decide.h"
 #include "component-mark.h"
@@ -29,6 +31,8 @@
 #include "util.h"
 
 #define SERVICE "basicdm.service"
+/* basicdmd holds the disk's lock for one table load; longer is someone else's */
+#define DISK_LOCK_TIMEOUT_MS 10000
 
 /* Where enablement links live, the administrator's first (systemd.unit(5)). */
 static const char *const unit_dirs[] = {
@@ -38,6 +42,7 @@ static const char *const unit_dirs[] = {
 
 struct event {
 	dev_t devnum;
+	bool locked;			/* under the whole disk's lock, shared */
 	char sysattr[PATH_MAX];		/* the last attribute read */
 	struct config *claims;
 	bool claims_read;
@@ -97,13 +102,18 @@ static bool was_marked(void *userdata)
 	return marked;
 }
 
-/* An exclusive open fails while it is mounted, a map's, a RAID member or swap. */
+/*
+ * An exclusive open fails while it is mounted, a map's, a RAID member or
+ * swap.  Only under the disk's lock: that open would fail basicdmd's table
+ * load with EBUSY, and basicdmd holds the lock exclusively for the load.
+ */
 static bool in_use(void *userdata)
 {
+	struct event *e = userdata;
 	const char *node = getenv("DEVNAME");
 	int fd;
 
-	if (!node)
+	if (!node || !e->locked)
 		return false;
 	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd >= 0) {
@@ -138,6 +148,7 @@ int main(int argc, char **argv)
 		.in_use = in_use, .userdata = &e,
 	};
 	_cleanup_(freep) char *held_by = NULL, *mark_volume = NULL;
+	_cleanup_(closep) int lock = -1;
 	struct component_answer a;
 	uint64_t maj, min;
 
@@ -146,6 +157,17 @@ int main(int argc, char **argv)
 	e.devnum = makedev((unsigned)maj, (unsigned)min);
 	(void)parse_uint64(getenv("DISKSEQ"), &f.diskseq);
 
+	/*
+	 * Under udev's lock of the disk, shared (blockdev.h): basicdmd holds
+	 * it exclusively while it marks a device and loads its map, so the
+	 * facts below are from before that or after it, and the in-use test's
+	 * O_EXCL open never fails the load.  udev's worker holds the lock
+	 * already, except when its own open of the disk failed: a loop device
+	 * being cleared, which basicdmd may bind again for a volume while
+	 * this runs.  Without the lock (none in 10 s) there is no in-use test.
+	 */
+	lock = blockdev_lock_disk(e.devnum, LOCK_SH, DISK_LOCK_TIMEOUT_MS);
+	e.locked = lock >= 0;
 	if (component_held_by_map(e.devnum, &held_by) <= 0)
 		held_by = NULL;
 	if (component_mark_read(BASICDM_RUNTIME_DIR, e.devnum, &mark_volume, &f.mark_diskseq) < 0)

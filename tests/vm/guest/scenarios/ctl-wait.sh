@@ -2,7 +2,8 @@
 # visible, as a user checks it: `activate && mount` never races, the nodes
 # are gone when deactivate returns, a deferred removal names what holds the
 # map (a mount point, a device stacked on it), a reload's new volume is
-# there when it returns, activate waits out udev's work on the disk;
+# there when it returns, activate waits out udev's work on the disk, and
+# udev's helper waits out basicdmd's load when udev's worker has no lock;
 # --timeout fails with exit 6 naming what did not happen (a disk that is
 # not plugged in), and --no-block returns at once.
 . "$PAYLOAD/guest/ctl.sh"
@@ -177,6 +178,49 @@ check "disk: its nodes lead to the map" nodes_on_map disk
 rm -f /run/udev/rules.d/99-zz-hold.rules /run/zz-held
 udevadm control --reload
 check "udev is done with it" udevadm settle --timeout 120
+
+# ---- udev's helper when udev's worker has no lock -------------------------------------
+# udev's worker runs the rules under the disk's lock, shared, but runs them
+# without it when it could not open the disk (a loop device being cleared,
+# which basicdmd may bind again at once for a volume).  The helper then
+# takes the lock itself: while basicdmd holds it exclusively to mark the
+# device and load its map, the helper waits, so its O_EXCL test never makes
+# the load fail.  Here the helper is run as udev runs it, while a program
+# holds the lock as basicdmd does.
+cat > /run/zz-lock.pl <<PERL
+use Fcntl qw(:flock);
+open(my \$disk, "<", "$node") or die "$node: \$!";
+flock(\$disk, LOCK_EX) or die "flock: \$!";
+open(my \$flag, ">", "/run/zz-locked") or die;
+close(\$flag);
+select(undef, undef, undef, 0.05) until -e "/run/zz-release";
+PERL
+perl /run/zz-lock.pl &
+locker=$!
+check "a program holds $node's lock, exclusive" wait_until 60 test -e /run/zz-locked
+devnum=$(lsblk -dno MAJ:MIN "$node" | tr -d ' ')
+env -i ACTION=change SUBSYSTEM=block DEVNAME="$node" DEVPATH="$(udevadm info -q path -n "$node")" \
+	MAJOR="${devnum%%:*}" MINOR="${devnum##*:}" /usr/lib/udev/basicdm-udev-backing > /run/zz-answer &
+helper=$!
+# shellcheck disable=SC2317  # called by wait_until
+helper_has_disk_open() {
+	local fd
+	for fd in "/proc/$helper"/fd/*; do
+		[ "$(readlink "$fd")" = "$node" ] && return 0
+	done
+	return 1
+}
+check "the helper opens $node for its lock" wait_until 60 helper_has_disk_open
+check "and waits: no answer while the lock is held" sh -c "! test -s /run/zz-answer"
+check "still waiting" helper_has_disk_open
+touch /run/zz-release
+wait "$locker"
+expect_eq "the program lets go of the lock" 0 "$?"
+wait "$helper"
+expect_eq "then the helper answers" 0 "$?"
+expect_eq "its answer: the disk is mapped, for the volume disk" "disk mapped" \
+	"$(sed -n 's/^BASICDM_VOLUME=//p' /run/zz-answer) $(sed -n 's/^BASICDM_STATE=//p' /run/zz-answer)"
+rm -f /run/zz-lock.pl /run/zz-locked /run/zz-release /run/zz-answer
 
 # ---- usage ---------------------------------------------------------------------------
 expect_eq "--timeout 0: exit 2" 2 "$(rc basicdmctl --timeout 0 activate data)"

@@ -100,7 +100,7 @@ static int whole_disk(dev_t dev, dev_t *ret)
 	return 0;
 }
 
-int blockdev_lock_disk(dev_t dev, unsigned timeout_ms)
+int blockdev_lock_disk(dev_t dev, int operation, unsigned timeout_ms)
 {
 	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000L };
 	_cleanup_(closep) int fd = -1;
@@ -115,7 +115,7 @@ int blockdev_lock_disk(dev_t dev, unsigned timeout_ms)
 	if (fd < 0)
 		return fd;
 	for (unsigned waited = 0;; waited += 10) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, operation | LOCK_NB) == 0)
 			return TAKE_FD(fd);
 		if (errno != EWOULDBLOCK || waited >= timeout_ms)
 			return negative_errno();

@@ -23,11 +23,12 @@ int blockdev_get_read_only(dev_t dev, bool *ret);
 int blockdev_open(dev_t dev, int flags);
 
 /*
- * Takes the BSD lock udev's block-device protocol gives a program that
- * works on a disk (LOCK_EX on the whole disk's node, for a partition its
- * disk's): udevd puts off every event of the disk and its partitions until
- * the fd is closed, and an event already running is waited for, up to
- * TIMEOUT_MS.  An fd to close, or a negative errno (-EAGAIN: still locked
- * at the timeout).
+ * Takes the BSD lock of udev's block-device protocol on DEV's whole disk
+ * (for a partition, its disk's node), OPERATION being LOCK_EX or LOCK_SH.
+ * LOCK_EX is a program's that works on the disk: udevd puts off every event
+ * of the disk and its partitions until the fd is closed.  LOCK_SH is what
+ * udevd's worker holds while it runs the rules of an event.  A lock held
+ * the other way is waited for, up to TIMEOUT_MS.  An fd to close, or a
+ * negative errno (-EAGAIN: still locked at the timeout).
  */
-int blockdev_lock_disk(dev_t dev, unsigned timeout_ms);
+int blockdev_lock_disk(dev_t dev, int operation, unsigned timeout_ms);
