@@ -92,10 +92,12 @@ check "32 tricklers or more cut off, one for each shared slot" \
 check "a user's connections beyond its 8 refused" test "$user_busy" -ge 8
 expect_eq "nothing else: cut off or refused, never answered, never left hanging" "" \
 	"$(grep -v -e '"error":"timeout"' -e '"error":"busy"' /tmp/trickles | head -n 3)"
-# 10 s to 13 s after the connect (a trickle would have lasted 96 s): the
-# daemon's timers may fire a little late, more so under the emulator
+# 10 s to 20 s after the connect: the deadline counts from the connect,
+# whatever arrives (the trickle would have lasted 96 s, and a timer of
+# idleness would never fire).  The upper bound is loose: under the emulator,
+# four VMs on two cores, the daemon's timer fired 3 s late (2026-12-07).
 expect_eq "each cut off at the deadline, although still sending" "" \
-	"$(grep '"error":"timeout"' /tmp/trickles | grep -v -E 'closed after 1[0-2][0-9]{3} ms' | head -n 3)"
+	"$(grep '"error":"timeout"' /tmp/trickles | grep -v -E 'closed after 1[0-9]{4} ms' | head -n 3)"
 check "connections released" wait_until 20 sh -c "[ \$(grep -c ' /run/basicdm/control\$' /proc/net/unix) = 1 ]"
 
 # ---- nothing else changed ------------------------------------------------------------
