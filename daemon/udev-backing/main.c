@@ -42,7 +42,7 @@ static const char *const unit_dirs[] = {
 
 struct event {
 	dev_t devnum;
-	bool locked;			/* under the whole disk's lock, shared */
+	bool may_probe;			/* in_use() may open it O_EXCL */
 	char sysattr[PATH_MAX];		/* the last attribute read */
 	struct config *claims;
 	bool claims_read;
@@ -104,8 +104,9 @@ static bool was_marked(void *userdata)
 
 /*
  * An exclusive open fails while it is mounted, a map's, a RAID member or
- * swap.  Only under the disk's lock: that open would fail basicdmd's table
- * load with EBUSY, and basicdmd holds the lock exclusively for the load.
+ * swap.  Only under the disk's lock where udev locks one: that open would
+ * fail basicdmd's table load with EBUSY, and basicdmd holds the lock
+ * exclusively for the load.
  */
 static bool in_use(void *userdata)
 {
@@ -113,7 +114,7 @@ static bool in_use(void *userdata)
 	const char *node = getenv("DEVNAME");
 	int fd;
 
-	if (!node || !e->locked)
+	if (!node || !e->may_probe)
 		return false;
 	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd >= 0) {
@@ -121,6 +122,21 @@ static bool in_use(void *userdata)
 		return false;
 	}
 	return errno == EBUSY;
+}
+
+/*
+ * Whether udev's worker locks the disk of this device for its events: not
+ * for a map, an md array or a DRBD device, whose nodes it leaves unopened
+ * (systemd's udev worker; opening an md array being stopped can bring it
+ * back).  Neither does this helper.
+ */
+static bool udev_locks(const char *devname)
+{
+	const char *name = devname ? strrchr(devname, '/') : NULL;
+
+	name = name ? name + 1 : devname;
+	return name && !startswith(name, "dm-") && !startswith(name, "md") &&
+	       !startswith(name, "drbd");
 }
 
 /* Quoted, so udev keeps the blanks and quotes of a label as they are. */
@@ -164,10 +180,15 @@ int main(int argc, char **argv)
 	 * O_EXCL open never fails the load.  udev's worker holds the lock
 	 * already, except when its own open of the disk failed: a loop device
 	 * being cleared, which basicdmd may bind again for a volume while
-	 * this runs.  Without the lock (none in 10 s) there is no in-use test.
+	 * this runs.  Without the lock (none in 10 s) there is no in-use test;
+	 * a device udev does not lock is tested as udev's rules find it.
 	 */
-	lock = blockdev_lock_disk(e.devnum, LOCK_SH, DISK_LOCK_TIMEOUT_MS);
-	e.locked = lock >= 0;
+	if (udev_locks(getenv("DEVNAME"))) {
+		lock = blockdev_lock_disk(e.devnum, LOCK_SH, DISK_LOCK_TIMEOUT_MS);
+		e.may_probe = lock >= 0;
+	} else {
+		e.may_probe = true;	/* udev locks none: nothing to wait for */
+	}
 	if (component_held_by_map(e.devnum, &held_by) <= 0)
 		held_by = NULL;
 	if (component_mark_read(BASICDM_RUNTIME_DIR, e.devnum, &mark_volume, &f.mark_diskseq) < 0)
