@@ -21,9 +21,6 @@
 #include "map.h"
 #include "util.h"
 
-/* udev's work on one event of a slow disk, at most; longer is someone else's lock */
-#define DISK_LOCK_TIMEOUT_MS 10000
-
 static const char *const state_names[_VOLUME_STATE_MAX] = {
 	[VOLUME_WAITING] = "waiting",
 	[VOLUME_ACTIVATING] = "activating",
@@ -319,7 +316,7 @@ static int attach(struct volume *v, struct udev *udev, dev_t backing, const char
 	 * worker's, or its own).  Without the lock (none in 10 s) the load is
 	 * tried.
 	 */
-	lock = blockdev_lock_disk(backing, LOCK_EX, DISK_LOCK_TIMEOUT_MS);
+	lock = blockdev_lock_disk(backing, LOCK_EX, BLOCKDEV_LOCK_TIMEOUT_MS);
 	if (lock < 0)
 		log_full(LOG_DEBUG, lock, "%s: no udev lock on %s, loading without: %m",
 			 v->cfg->name, v->backing_desc);

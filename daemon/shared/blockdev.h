@@ -32,3 +32,10 @@ int blockdev_open(dev_t dev, int flags);
  * negative errno (-EAGAIN: still locked at the timeout).
  */
 int blockdev_lock_disk(dev_t dev, int operation, unsigned timeout_ms);
+
+/*
+ * How long basicdmd and basicdm-udev-backing wait for that lock: udev's
+ * work on one event of a slow disk, or basicdmd's one table load; a lock
+ * held longer is another program's, and is not waited for.
+ */
+#define BLOCKDEV_LOCK_TIMEOUT_MS 10000

@@ -31,8 +31,6 @@
 #include "util.h"
 
 #define SERVICE "basicdm.service"
-/* basicdmd holds the disk's lock for one table load; longer is someone else's */
-#define DISK_LOCK_TIMEOUT_MS 10000
 
 /* Where enablement links live, the administrator's first (systemd.unit(5)). */
 static const char *const unit_dirs[] = {
@@ -184,7 +182,7 @@ int main(int argc, char **argv)
 	 * a device udev does not lock is tested as udev's rules find it.
 	 */
 	if (udev_locks(getenv("DEVNAME"))) {
-		lock = blockdev_lock_disk(e.devnum, LOCK_SH, DISK_LOCK_TIMEOUT_MS);
+		lock = blockdev_lock_disk(e.devnum, LOCK_SH, BLOCKDEV_LOCK_TIMEOUT_MS);
 		e.may_probe = lock >= 0;
 	} else {
 		e.may_probe = true;	/* udev locks none: nothing to wait for */
