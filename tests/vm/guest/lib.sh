@@ -123,6 +123,9 @@ install_module() {
 # sectors FILE|DEV: size in 512-byte sectors.
 sectors() { blockdev --getsz "$1"; }
 
+# devnum DEV: the block device's number, "major:minor" (lsblk pads it).
+devnum() { lsblk -dno MAJ:MIN "$1" | tr -d ' '; }
+
 # sum_of FILE|DEV SKIP COUNT: the SHA-256 of COUNT MiB from SKIP MiB on,
 # read with direct I/O (what is on the device, not in the page cache).
 sum_of() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1; }
@@ -289,7 +292,7 @@ volume_mounted_at() {
 		"$(findmnt -n -o MAJ:MIN "$mnt" | tr -d ' ')"
 	disk=$(lsblk -ndo NAME,SERIAL | awk -v s="$serial" '$2 == s { print $1 }')
 	check "$boot: $name is basic_target on the disk at sector $offset" \
-		sh -c "dmsetup table $name | grep -Eq '^0 [0-9]+ basic_target $(lsblk -ndo MAJ:MIN "/dev/$disk" | tr -d ' ') $offset( |\$)'"
+		sh -c "dmsetup table $name | grep -Eq '^0 [0-9]+ basic_target $(devnum "/dev/$disk") $offset( |\$)'"
 	expect_eq "$boot: /dev/disk/by-uuid/$uuid is map $name" "$map" "$(readlink -f "/dev/disk/by-uuid/$uuid")"
 	expect_eq "$boot: the disk under $name is a component" "0 basicdm_member" \
 		"$(prop "/dev/$disk" SYSTEMD_READY) $(prop "/dev/$disk" ID_FS_TYPE)"

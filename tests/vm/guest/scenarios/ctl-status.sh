@@ -94,7 +94,7 @@ check_map() {
 	expect_eq "$name: backing.devnum = dmsetup table" "${table[3]}" "$(jv "$j" backing.devnum)"
 	expect_eq "$name: offset_sectors = dmsetup table" "${table[4]}" "$(jv "$j" offset_sectors)"
 	expect_eq "$name: backing.device has that number" "${table[3]}" \
-		"$(lsblk -dno MAJ:MIN "$(jv "$j" backing.device)" | tr -d ' ')"
+		"$(devnum "$(jv "$j" backing.device)")"
 	for i in "${!counters[@]}"; do
 		expect_eq "$name: counters.${counters[$i]} = dmsetup status" "${fields[$i]}" \
 			"$(jv "$j" "counters.${counters[$i]}")"
@@ -125,7 +125,7 @@ for v in scratch ro; do
 	expect_eq "$v: backing.loop_device = losetup -j" "$loop" "$(jv "$j" backing.loop_device)"
 	expect_eq "$v: backing.device = losetup -j" "$loop" "$(jv "$j" backing.device)"
 	expect_eq "$v: backing.devnum = lsblk of the loop device" \
-		"$(lsblk -dno MAJ:MIN "$loop" | tr -d ' ')" "$(jv "$j" backing.devnum)"
+		"$(devnum "$loop")" "$(jv "$j" backing.devnum)"
 	expect_eq "$v: backing.path" null "$(jv "$j" backing.path)"
 	expect_eq "$v: backing.match" null "$(jv "$j" backing.match)"
 done
@@ -145,7 +145,7 @@ disk=$(readlink -f /dev/disk/by-id/virtio-CTLARCHIVE01)
 expect_eq "archive: backing.kind" match "$(jv "$j" backing.kind)"
 expect_eq "archive: backing.match.ID_SERIAL" CTLARCHIVE01 "$(jv "$j" backing.match.ID_SERIAL)"
 expect_eq "archive: backing.device is the disk" "$disk" "$(jv "$j" backing.device)"
-expect_eq "archive: backing.devnum = lsblk" "$(lsblk -dno MAJ:MIN "$disk" | tr -d ' ')" "$(jv "$j" backing.devnum)"
+expect_eq "archive: backing.devnum = lsblk" "$(devnum "$disk")" "$(jv "$j" backing.devnum)"
 expect_eq "archive: no loop device" null "$(jv "$j" backing.loop_device)"
 expect_eq "archive: no file" null "$(jv "$j" backing.file)"
 expect_eq "archive: size = disk - offset" $((64 * 2048 - 2048)) "$(jv "$j" size_sectors)"

@@ -198,9 +198,9 @@ PERL
 perl /run/zz-lock.pl &
 locker=$!
 check "a program holds $node's lock, exclusive" wait_until 60 test -e /run/zz-locked
-devnum=$(lsblk -dno MAJ:MIN "$node" | tr -d ' ')
+num=$(devnum "$node")
 env -i ACTION=change SUBSYSTEM=block DEVNAME="$node" DEVPATH="$(udevadm info -q path -n "$node")" \
-	MAJOR="${devnum%%:*}" MINOR="${devnum##*:}" /usr/lib/udev/basicdm-udev-backing > /run/zz-answer &
+	MAJOR="${num%%:*}" MINOR="${num##*:}" /usr/lib/udev/basicdm-udev-backing > /run/zz-answer &
 helper=$!
 # shellcheck disable=SC2317  # called by wait_until
 helper_has_disk_open() {

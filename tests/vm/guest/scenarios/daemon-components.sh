@@ -22,11 +22,9 @@ links_of() { udevadm info -q symlink --name "$1" | tr ' ' '\n'; }
 unit_of() { systemd-escape --path --suffix=device "$1"; }
 unit_prop() { systemctl show -p "$2" --value "$(unit_of "$1")"; }
 map_dev() { readlink -f "/dev/mapper/$1"; }
-# MAJ:MIN of device B (a kernel name)
-devnum_of() { lsblk -dno MAJ:MIN "/dev/$1" | tr -d ' '; }
-marker_of() { echo "/run/basicdm/backing/$(devnum_of "$1")"; }
+marker_of() { echo "/run/basicdm/backing/$(devnum "/dev/$1")"; }
 # udev's inotify watch of device B (60-block.rules), as udevd records it
-watch_of() { echo "/run/udev/watch/b$(devnum_of "$1")"; }
+watch_of() { echo "/run/udev/watch/b$(devnum "/dev/$1")"; }
 
 # What a user checks on a component B of volume NAME whose file system
 # (UUID U, label L) is on the map.
@@ -350,7 +348,7 @@ phase2() {
 		sh -c "cat /run/lvm/pvs_online/* | grep -qx '$(map_devnum pv)' &&
 		       cat /run/lvm/pvs_online/* | grep -qx '$(map_devnum pvdisk)'"
 	check "/run/lvm/pvs_online holds no device under a map" \
-		sh -c "! cat /run/lvm/pvs_online/* | grep -qx '$(devnum_of "$(backing_of pv)")'"
+		sh -c "! cat /run/lvm/pvs_online/* | grep -qx '$(devnum "/dev/$(backing_of pv)")'"
 	info "failed units: $(systemctl list-units --failed --plain --no-legend | tr '\n' '|')"
 	check "no failed unit in the boot" sh -c '[ -z "$(systemctl list-units --failed --plain --no-legend)" ]'
 }

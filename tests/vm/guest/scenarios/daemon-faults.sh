@@ -81,7 +81,7 @@ bad=0
 for n in $want; do
 	loops=$(losetup -j "$D/$n.img" -O NAME -n)
 	if [ "$(printf '%s\n' "$loops" | grep -c .)" != 1 ] ||
-		[ "$(lsblk -dno MAJ:MIN "$loops" | tr -d ' ')" != "$(table_dev "$n")" ]; then
+		[ "$(devnum "$loops")" != "$(table_dev "$n")" ]; then
 		bad=$((bad + 1))
 		fail "(1) $n maps its own file's loop device" "loops: $loops, table: $(dmsetup table "$n")"
 	fi

@@ -29,7 +29,7 @@ for f in scratch existing; do
 	expect_eq "exactly one loop device for $f.img" 1 "$(losetup -j /var/lib/basicdm/$f.img | wc -l)"
 done
 loop=$(losetup -j /var/lib/basicdm/existing.img -O NAME -n)
-expect_eq "table of existing" "0 8192 basic_target $(lsblk -dno MAJ:MIN "$loop" | tr -d ' ') 2048" \
+expect_eq "table of existing" "0 8192 basic_target $(devnum "$loop") 2048" \
 	"$(dmsetup table existing)"
 
 write_pattern /dev/mapper/existing 5 "daemon-offset-pattern"

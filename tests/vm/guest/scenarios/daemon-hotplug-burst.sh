@@ -45,7 +45,7 @@ bad_table=0 bad_data=0 bytes=0
 for ((i = 1; i <= N; i++)); do
 	id=$(printf '%02d' "$i")
 	disk=$(readlink -f "/dev/disk/by-id/virtio-BURST$id")
-	want="0 $((32 * 2048 - i * 8)) basic_target $(lsblk -dno MAJ:MIN "$disk" | tr -d ' ') $((i * 8))"
+	want="0 $((32 * 2048 - i * 8)) basic_target $(devnum "$disk") $((i * 8))"
 	if [ "$(dmsetup table "burst$id")" != "$want" ]; then
 		bad_table=$((bad_table + 1))
 		fail "burst$id table" "expected '$want', got '$(dmsetup table "burst$id")'"

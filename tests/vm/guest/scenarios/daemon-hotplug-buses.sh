@@ -45,7 +45,7 @@ for bus in $buses; do
 	info "$bus: $disk, $(udevadm info -q property -n "$disk" | grep -E '^(ID_BUS|ID_SERIAL|ID_SERIAL_SHORT)=' | tr '\n' ' ')"
 	id_serial[$bus]=$(udevadm info -q property -n "$disk" | sed -n 's/^ID_SERIAL=//p')
 	expect_eq "$bus: the map is the whole disk" \
-		"0 $(sectors "$disk") basic_target $(lsblk -dno MAJ:MIN "$disk" | tr -d ' ') 0" \
+		"0 $(sectors "$disk") basic_target $(devnum "$disk") 0" \
 		"$(dmsetup table "$bus")"
 	write_pattern "/dev/basicdm/$bus" 100 "bus-$bus"
 	expect_eq "$bus: data lands on the disk" "bus-$bus" "$(read_sector "$disk" 100)"

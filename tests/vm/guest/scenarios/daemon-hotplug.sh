@@ -20,7 +20,7 @@ check "/dev/mapper/archive appears" wait_until 120 test -b /dev/mapper/archive
 check "the daemon reports it active" wait_until 60 sh -c '[ "$(journalctl -q -u basicdm -o cat BASICDM_VOLUME=archive BASICDM_EVENT=active | wc -l)" = 1 ]'
 disk=$(readlink -f /dev/disk/by-id/virtio-ARCHIVE01)
 expect_eq "archive maps the disk from sector 2048" \
-	"0 $((64 * 2048 - 2048)) basic_target $(lsblk -dno MAJ:MIN "$disk" | tr -d ' ') 2048" \
+	"0 $((64 * 2048 - 2048)) basic_target $(devnum "$disk") 2048" \
 	"$(dmsetup table archive)"
 check "journal: BASICDM_BACKING=$disk" \
 	sh -c "journalctl -u basicdm -o export BASICDM_VOLUME=archive BASICDM_EVENT=attached | grep -q '^BASICDM_BACKING=$disk\$'"

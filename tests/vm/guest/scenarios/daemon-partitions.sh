@@ -29,13 +29,13 @@ disk=$(readlink -f /dev/disk/by-id/virtio-PARTS01)
 part() { readlink -f "$disk$1" 2>/dev/null || echo "$disk$1"; }
 # partitions of a virtio disk are vdX1, vdX2...
 expect_eq "backup: the map is the first partition, whole" \
-	"0 $(sectors "$(part 1)") basic_target $(lsblk -dno MAJ:MIN "$(part 1)" | tr -d ' ') 0" \
+	"0 $(sectors "$(part 1)") basic_target $(devnum "$(part 1)") 0" \
 	"$(dmsetup table backup)"
 expect_eq "byuuid: the second partition from sector 8" \
-	"0 $(($(sectors "$(part 2)") - 8)) basic_target $(lsblk -dno MAJ:MIN "$(part 2)" | tr -d ' ') 8" \
+	"0 $(($(sectors "$(part 2)") - 8)) basic_target $(devnum "$(part 2)") 8" \
 	"$(dmsetup table byuuid)"
 expect_eq "media: the third partition by its by-partlabel link" \
-	"0 $(sectors "$(part 3)") basic_target $(lsblk -dno MAJ:MIN "$(part 3)" | tr -d ' ') 0" \
+	"0 $(sectors "$(part 3)") basic_target $(devnum "$(part 3)") 0" \
 	"$(dmsetup table media)"
 expect_eq "backup: sized to the partition (8 MiB)" $((8 * 2048)) "$(sectors /dev/basicdm/backup)"
 check "the whole disk is not mapped" sh -c "! dmsetup deps -o devname | grep -q '($(basename "$disk"))'"

@@ -30,8 +30,8 @@ loop=$(new_loop /var/tmp/attack.img $FILE_SECT)
 rm -f /var/tmp/attack-ro.img
 truncate -s 8M /var/tmp/attack-ro.img
 roloop=$(losetup -r -f --show /var/tmp/attack-ro.img)
-majmin=$(lsblk -dno MAJ:MIN "$loop" | tr -d ' ')
-romajmin=$(lsblk -dno MAJ:MIN "$roloop" | tr -d ' ')
+majmin=$(devnum "$loop")
+romajmin=$(devnum "$roloop")
 loopname=${loop#/dev/}
 touch /var/tmp/not-a-block-device
 check "modprobe basic_target" modprobe basic_target

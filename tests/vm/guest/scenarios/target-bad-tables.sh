@@ -4,7 +4,7 @@
 loop=$(new_loop /var/tmp/bad.img 20000)
 losetup -r -f /var/tmp/bad.img
 roloop=$(losetup -j /var/tmp/bad.img -O NAME,RO -n | awk '$2 == 1 {print $1}')
-majmin=$(lsblk -dno MAJ:MIN "$loop" | tr -d ' ')
+majmin=$(devnum "$loop")
 touch /var/tmp/not-a-block-device
 modprobe basic_target
 

@@ -3,7 +3,7 @@
 K=1000
 LEN=2000
 loop=$(new_loop /var/tmp/offset.img 4096)
-majmin=$(lsblk -dno MAJ:MIN "$loop" | tr -d ' ')
+majmin=$(devnum "$loop")
 check "create map with offset $K" dmsetup create off --table "0 $LEN basic_target $loop $K"
 map=/dev/mapper/off
 
