@@ -29,6 +29,9 @@
 # kernels and inputs stay in the cache, so test runs of several platforms
 # (or branches) never evict each other's.
 set -euo pipefail
+# and inside $(...) too: base_of runs there, and must stop at a failed step
+# rather than commit a half-made base to the cache
+shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sources.sh"
 . "$here/cache.sh"
@@ -55,27 +58,26 @@ fi
 base_lists=(packages)
 [ -f "$here/packages-$release" ] && base_lists+=("packages-$release")
 base_of() {
-	local key dir work packages lock
+	local key dir packages lock
 	key=$(cd "$here" && cache_key "$release base" build-image.sh sources.sh cache.sh "${base_lists[@]}")
 	dir=$cache/$release-base-$key
 	mkdir -p "$cache"
 	exec {lock}> "$cache/$release-base.lock"
 	flock "$lock"
 	if ! cache_lookup "$dir"; then
-		work=$(mktemp -d "$cache/.build.XXXXXX")
+		base_work=$(mktemp -d "$cache/.build.XXXXXX")
+		trap 'rm -rf "$base_work"' EXIT
 		packages=$(cd "$here" && cat "${base_lists[@]}" | grep -v '^#' | xargs | tr ' ' ,)
-		echo "build-image: debootstrapping the $release base into $work" >&2
+		echo "build-image: debootstrapping the $release base into $base_work" >&2
 		# With no source given, mmdebstrap takes this host's apt sources.
 		# dpkg skips its fsync of every file it unpacks (the tree becomes a
 		# new file system, and a crash means a new build); each image takes
 		# the option out again, so the guest's dpkg installs as an
 		# administrator's does.
-		if ! mmdebstrap --quiet --mode=root --variant=minbase --include="$packages" \
-			--dpkgopt=force-unsafe-io "$release" "$work/base.tar" "${sources[@]}" >&2; then
-			rm -rf "$work"
-			return 1
-		fi
-		cache_commit "$work" "$dir"
+		mmdebstrap --quiet --mode=root --variant=minbase --include="$packages" \
+			--dpkgopt=force-unsafe-io "$release" "$base_work/base.tar" "${sources[@]}" >&2
+		cache_commit "$base_work" "$dir"
+		trap - EXIT
 	fi
 	exec {lock}>&-
 	echo "$dir"
