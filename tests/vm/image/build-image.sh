@@ -18,7 +18,7 @@
 # of the runtime list without a kernel (CACHE_DIR/<release>-base-<hash>/
 # base.tar), made once with mmdebstrap; an image is the base with its
 # kernel and its variant's packages installed by apt.  Three images of
-# Debian 12 (two kernels, two variants) thus install its ~200 common
+# Debian 12 (two kernels, two variants) thus install its ~170 common
 # packages once, not three times.  --base-only makes or finds the base and
 # prints its folder (a ctest fixture, so that two images of a release do
 # not wait on one another's base).
@@ -52,6 +52,10 @@ if [ "$release" != "$(host_release)" ]; then
 	[ ${#sources[@]} -gt 0 ] || { echo "build-image: no apt sources for $release" >&2; exit 2; }
 fi
 
+# list_packages FILE...: the package names in these lists of this folder,
+# one a line ("#" starts a comment line)
+list_packages() { (cd "$here" && cat "$@" | grep -v '^#' | xargs -n1); }
+
 # base_of: the release's base, made under a lock when missing; prints its
 # folder.  The packages whose names differ between releases (library
 # sonames) are in packages-RELEASE.
@@ -67,7 +71,7 @@ base_of() {
 	if ! cache_lookup "$dir"; then
 		base_work=$(mktemp -d "$cache/.build.XXXXXX")
 		trap 'rm -rf "$base_work"' EXIT
-		packages=$(cd "$here" && cat "${base_lists[@]}" | grep -v '^#' | xargs | tr ' ' ,)
+		packages=$(list_packages "${base_lists[@]}" | paste -sd,)
 		echo "build-image: debootstrapping the $release base into $base_work" >&2
 		# With no source given, mmdebstrap takes this host's apt sources.
 		# dpkg skips its fsync of every file it unpacks (the tree becomes a
@@ -111,12 +115,11 @@ if cache_lookup "$out"; then
 fi
 
 base=$(base_of)
-mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [ ${#lists[@]} -gt 0 ]; then
-	mapfile -t more < <(cd "$here" && cat "${lists[@]}" | grep -v '^#' | xargs -n1)
+	mapfile -t more < <(list_packages "${lists[@]}")
 	installs+=("${more[@]}")
 fi
 installs+=("${deps[@]}")
