@@ -1,3 +1,4 @@
+# vm-cpu: waits (up to 15 s for the daemon's next watchdog ping)
 # basicdmd brings file volumes up at start: a sparse file created from
 # `size`, an existing file mapped from an offset; one loop device each, the
 # data where the table says, journal events with the fixed fields.

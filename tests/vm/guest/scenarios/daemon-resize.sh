@@ -1,4 +1,5 @@
 # vm-options: --timeout 1500
+# vm-cpu: waits (fio writes at a capped 100 IOPS while the disks grow)
 # Volumes follow their backing, and never cut it.  A disk volume without
 # 'sectors' grows online when QEMU grows its disk (block_resize): the same
 # map device, a mounted ext4 stays mounted and is grown with resize2fs while
