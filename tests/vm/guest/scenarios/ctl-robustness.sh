@@ -1,4 +1,3 @@
-# vm-cpu: waits (silent clients held until the daemon times them out, 10 s each round)
 # The control socket under abuse, through the raw client (ctl.sh's CTL_RAW, bytes as given):
 # malformed, oversized, NUL-laden, unknown and pipelined requests get an
 # error reply and a closed connection; a client that sends nothing is timed

@@ -1,4 +1,3 @@
-# vm-cpu: waits (fio writes at a capped 300 IOPS while the map moves)
 # Suspend, move, reload with another offset, resume, while fio writes
 # and verifies: suspend must quiesce every bio, so data copied while
 # suspended is complete, and nothing fails or reads back wrong.
